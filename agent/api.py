@@ -1,0 +1,194 @@
+"""The public API: `ResearchAgent(settings).ask(question) -> Answer`; the CLI, TUI and batch are shells over it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sleuth.agent.settings import Settings, load_settings
+from sleuth.errors import InputError, NoCollectionError, SleuthError
+from sleuth.schema import Answer, Hit, Step
+
+if TYPE_CHECKING:
+    import dspy
+
+    from sleuth.tools.embedder import Embedder
+    from sleuth.tools.index.base import VectorIndex
+    from sleuth.tools.ingest import IngestReport, Progress
+
+MAX_QUESTION_CHARS = 4000
+
+
+class ResearchAgent:
+    """Ask questions of a collection. Models, index and memory open lazily, on first use."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        lm: dspy.LM | None = None,
+        index: VectorIndex | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.settings = settings or load_settings()
+        self._lm = lm
+        self._index = index
+        self._embedder = embedder
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> VectorIndex:
+        if self._index is None:
+            from sleuth.tools.index import open_index
+
+            self._index = open_index(self.settings)
+        return self._index
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from sleuth.tools.embedder import Embedder
+
+            self._embedder = Embedder(self.settings.models.embedder)
+        return self._embedder
+
+    @property
+    def lm(self) -> dspy.LM:
+        if self._lm is None:
+            from sleuth.agent.lm import build_lm
+
+            self._lm = build_lm(self.settings)
+        return self._lm
+
+    @cached_property
+    def searcher(self) -> Any:
+        from sleuth.tools.search import HybridSearcher
+
+        return HybridSearcher(self.index, self.embedder)
+
+    @cached_property
+    def program(self) -> Any:
+        from sleuth.agent.program import ResearchProgram
+
+        return ResearchProgram(self.searcher, self.settings.agent)
+
+    def ingest(self, paths: Iterable[Path], on_progress: Progress | None = None) -> IngestReport:
+        from sleuth.tools.chunking import Chunker
+        from sleuth.tools.ingest import Ingestor
+
+        opts = self.settings.index
+        chunker = Chunker(opts.chunk_tokens, opts.chunk_overlap, self.embedder.tokenize)
+        ingestor = Ingestor(self.index, self.embedder, chunker, opts.batch_size)
+        return ingestor.ingest_paths(list(paths), on_progress)
+
+    def search(self, query: str, k: int = 10, filters: dict[str, Any] | None = None) -> list[Hit]:
+        self._require_collection()
+        return self.searcher.search(query, k=k, filters=filters)
+
+    def ask(self, question: str, *, id: str = "", on_step: Any = None) -> Answer:
+        """Answer one question with cited evidence; failures of the LM come back in `Answer.error`."""
+        import dspy
+
+        question = _check_question(question)
+        self._require_collection()
+        started = time.perf_counter()
+        lm = self.lm
+        with self._lock, dspy.context(lm=lm, adapter=_adapter(lm)):
+            result = self.program(question=question, emit=on_step)
+        answer = Answer(
+            id=id,
+            run_id=uuid.uuid4().hex,
+            question=question,
+            answer=result.answer,
+            citations=result.citations,
+            retrieved=result.retrieved,
+            sub_questions=result.sub_questions,
+            steps=result.steps,
+            usage=result.usage,
+            seconds=time.perf_counter() - started,
+            model=str(getattr(lm, "model", "")),
+            error=result.error,
+        )
+        self._remember(answer)
+        return answer
+
+    async def aask(self, question: str, *, id: str = "") -> Answer:
+        return await asyncio.to_thread(self.ask, question, id=id)
+
+    async def stream(self, question: str) -> AsyncIterator[Step | Answer]:
+        """Each Step as it happens, then the Answer."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Step | Answer | BaseException] = asyncio.Queue()
+
+        def on_step(step: Step) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, step)
+
+        async def run() -> None:
+            try:
+                queue.put_nowait(await asyncio.to_thread(self.ask, question, on_step=on_step))
+            except BaseException as exc:
+                queue.put_nowait(exc)
+
+        task = asyncio.create_task(run())
+        while True:
+            item = await queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if isinstance(item, Answer):
+                break
+        await task
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+
+    def __enter__(self) -> ResearchAgent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _require_collection(self) -> None:
+        if not self.index.exists() or self.index.count() == 0:
+            raise NoCollectionError(
+                f"The collection '{self.index.collection}' is empty: there is nothing to search yet.",
+                "Ingest documents first: sleuth ingest PATH (or sleuth ingest --demo for the bundled papers).",
+            )
+
+    def _remember(self, answer: Answer) -> None:
+        if not self.settings.memory.enabled:
+            return
+        from sleuth.memory.store import log_run, open_store
+
+        try:
+            log_run(open_store(self.settings.home_dir / "memory.db"), answer)
+        except SleuthError as exc:
+            answer.error = "; ".join(filter(None, [answer.error, f"not stored in memory: {exc}"]))
+
+
+def _check_question(question: str) -> str:
+    text = " ".join(str(question or "").split())
+    if not text:
+        raise InputError("The question is empty.", "Ask something about your documents.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}.",
+            "Shorten it to the question itself; put background material into the collection instead.",
+        )
+    return text
+
+
+def _adapter(lm: Any) -> Any:
+    """JSON with the schema as a grammar for the embedded model; DSPy's default chat format for the rest."""
+    import dspy
+
+    if str(getattr(lm, "model", "")).startswith("local/"):
+        return dspy.JSONAdapter()
+    return dspy.ChatAdapter()

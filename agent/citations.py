@@ -1,0 +1,59 @@
+"""Citations are data: every `[n]` in an answer is checked against the evidence of this run.
+
+A marker that names no retrieved passage is removed, the rest are renumbered in order of first use, and each
+surviving number maps to exactly one Citation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sleuth.schema import Citation, Hit
+
+_MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+
+
+def resolve_citations(text: str, evidence: list[Hit]) -> tuple[str, list[Citation], list[int]]:
+    """Returns the answer text with valid, renumbered markers, its citations, and the numbers dropped."""
+    renumber: dict[int, int] = {}
+    dropped: list[int] = []
+
+    def replace(match: re.Match[str]) -> str:
+        kept = []
+        for raw in re.split(r"[,;]", match.group(1)):
+            n = int(raw)
+            if 1 <= n <= len(evidence):
+                new = renumber.setdefault(n, len(renumber) + 1)
+                if new not in kept:
+                    kept.append(new)
+            else:
+                dropped.append(n)
+        return "".join(f"[{n}]" for n in kept)
+
+    cleaned = _MARKER.sub(replace, text)
+    cleaned = _SPACE_BEFORE_PUNCT.sub(r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    citations = [
+        Citation(
+            n=new,
+            doc_id=evidence[old - 1].doc_id,
+            chunk_id=evidence[old - 1].chunk_id,
+            title=evidence[old - 1].chunk.title,
+            text=evidence[old - 1].chunk.text,
+            score=round(evidence[old - 1].score, 6),
+        )
+        for old, new in sorted(renumber.items(), key=lambda item: item[1])
+    ]
+    return cleaned, citations, dropped
+
+
+def format_passages(evidence: list[Hit], max_chars: int) -> str:
+    """The numbered passage list the synthesiser reads; numbers are 1-based positions in `evidence`."""
+    blocks = []
+    for n, hit in enumerate(evidence, start=1):
+        text = " ".join(hit.chunk.text.split())
+        if len(text) > max_chars:
+            text = text[:max_chars].rsplit(" ", 1)[0] + " ..."
+        title = f"{hit.chunk.title}: " if hit.chunk.title else ""
+        blocks.append(f"[{n}] {title}{text}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,224 @@
+"""Language-model backends as DSPy LMs: the embedded llama.cpp model, or any LiteLLM model string.
+
+The embedded model plugs into DSPy 3.4's engine API (`dspy.LM(..., engine=, async_engine=)`): sync, async and
+token streaming. It declares JSON-schema support, so DSPy's JSONAdapter sends each Signature's output schema
+and llama.cpp turns it into a grammar: a 1.5B model then cannot produce unparseable output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sleuth.agent.local_models import model_file, preset
+from sleuth.agent.runtime import offline_environment
+from sleuth.agent.settings import Settings
+from sleuth.errors import ConfigError, ModelUnavailableError
+
+if TYPE_CHECKING:
+    import dspy
+
+LLAMA_CPP_HINT = (
+    "Install llama-cpp-python (bash setup.sh builds it with the portable CMAKE_ARGS), or set SLEUTH_LM to a "
+    "LiteLLM model string such as openai/gpt-4o-mini."
+)
+
+
+def build_lm(settings: Settings) -> dspy.LM:
+    """The LM the settings name, ready for `dspy.context(lm=...)`."""
+    offline_environment()
+    import dspy
+
+    spec = settings.models.lm.strip()
+    common: dict[str, Any] = {
+        "temperature": settings.models.temperature,
+        "max_tokens": settings.models.max_tokens,
+        "cache": False,
+    }
+    if spec.startswith("local/") or spec.endswith(".gguf"):
+        path, name = _local_path(spec, settings)
+        engine = LlamaCppEngine(path, n_ctx=settings.models.n_ctx, n_threads=settings.models.threads)
+        return dspy.LM(f"local/{name}", engine=engine, async_engine=AsyncLlamaCppEngine(engine), **common)
+    _check_litellm_model(spec)
+    key = settings.models.api_key.get_secret_value() if settings.models.api_key else None
+    return dspy.LM(
+        spec,
+        api_base=settings.models.api_base,
+        api_key=key,
+        num_retries=3,
+        timeout=settings.models.timeout,
+        **common,
+    )
+
+
+def _local_path(spec: str, settings: Settings) -> tuple[Path, str]:
+    if spec.endswith(".gguf"):
+        path = Path(spec.removeprefix("local/")).expanduser()
+        if not path.is_file():
+            raise ModelUnavailableError(f"No GGUF file at {path}.", "Fix SLEUTH_LM or use a bundled preset.")
+        return path, path.stem
+    model = preset(spec.removeprefix("local/"))
+    return model_file(model, settings.home_dir / "models"), model.name
+
+
+def _check_litellm_model(spec: str) -> None:
+    if "/" not in spec:
+        raise ConfigError(
+            f"Unknown model string '{spec}'.",
+            "Use local/qwen2.5-coder-1.5b, a .gguf path, or provider/model (openai/gpt-4o-mini, "
+            "anthropic/claude-..., ollama_chat/llama3.1, openai/<name> with SLEUTH_LM_API_BASE).",
+        )
+    import litellm
+
+    try:
+        litellm.get_llm_provider(spec)
+    except Exception as exc:
+        raise ConfigError(
+            f"LiteLLM does not know the provider of '{spec}'.",
+            "Check the provider prefix (openai/, anthropic/, ollama_chat/, ...); install the provider's SDK "
+            "if it needs one.",
+        ) from exc
+
+
+def _messages(request: Any) -> list[dict[str, str]]:
+    messages = []
+    if request.system is not None:
+        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
+        messages.append({"role": "system", "content": system})
+    messages.extend({"role": m.role, "content": m.text or ""} for m in request.messages)
+    return messages
+
+
+def _generation_kwargs(request: Any) -> dict[str, Any]:
+    """DSPy passes unset options as None; llama.cpp wants them absent."""
+    config = request.config
+    kwargs: dict[str, Any] = {
+        "max_tokens": config.max_tokens,
+        "temperature": config.temperature,
+        "top_p": config.top_p,
+        "seed": config.seed,
+        "stop": list(config.stop) or None,
+    }
+    fmt = config.response_format
+    if fmt:
+        schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
+        kwargs["response_format"] = {"type": "json_object", **({"schema": schema} if schema else {})}
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+class LlamaCppEngine:
+    """A DSPy engine over one llama.cpp model; calls are serialised (a Llama object is not thread-safe)."""
+
+    supports_response_schema = True
+    supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed", "response_format"})
+
+    def __init__(
+        self,
+        model_path: Path,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self._factory = factory
+        self._lock = threading.Lock()
+
+    @cached_property
+    def llama(self) -> Any:
+        factory = self._factory
+        if factory is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise ModelUnavailableError("llama-cpp-python is not installed.", LLAMA_CPP_HINT) from exc
+            factory = Llama
+        kwargs: dict[str, Any] = {"n_ctx": self.n_ctx, "verbose": False, "seed": 0}
+        if self.n_threads:
+            kwargs["n_threads"] = self.n_threads
+        return factory(model_path=str(self.model_path), **kwargs)
+
+    def complete(self, request: Any) -> Any:
+        from dspy.lm15 import Message, Response, TextPart, Usage
+
+        with self._lock:
+            out = self.llama.create_chat_completion(messages=_messages(request), **_generation_kwargs(request))
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Response(
+            id=out.get("id") or None,
+            model=self.model_path.stem,
+            message=Message.assistant([TextPart(choice["message"].get("content") or "")]),
+            finish_reason=_finish(choice.get("finish_reason")),
+            usage=Usage(input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens")),
+        )
+
+    def stream(self, request: Any) -> Iterator[Any]:
+        from dspy.lm15 import StreamDeltaEvent, StreamEndEvent, StreamStartEvent, TextDelta, Usage
+
+        yield StreamStartEvent(model=self.model_path.stem)
+        finish = "stop"
+        produced = 0
+        with self._lock:
+            chunks = self.llama.create_chat_completion(
+                messages=_messages(request), stream=True, **_generation_kwargs(request)
+            )
+            for chunk in chunks:
+                choice = chunk["choices"][0]
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    produced += 1
+                    yield StreamDeltaEvent(delta=TextDelta(text=text, part_index=0))
+                if choice.get("finish_reason"):
+                    finish = _finish(choice["finish_reason"])
+        yield StreamEndEvent(finish_reason=finish, usage=Usage(output_tokens=produced))
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncLlamaCppEngine:
+    """The async face of a LlamaCppEngine: generation runs in a worker thread, tokens arrive as events."""
+
+    def __init__(self, sync: LlamaCppEngine) -> None:
+        self.sync = sync
+
+    @property
+    def supports_response_schema(self) -> bool:
+        return True
+
+    async def complete(self, request: Any) -> Any:
+        return await asyncio.to_thread(self.sync.complete, request)
+
+    async def stream(self, request: Any) -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        done = object()
+
+        def produce() -> None:
+            try:
+                for event in self.sync.stream(request):
+                    loop.call_soon_threadsafe(queue.put_nowait, event)
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, done)
+
+        worker = threading.Thread(target=produce, daemon=True)
+        worker.start()
+        while (item := await queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _finish(reason: str | None) -> str:
+    return reason if reason in ("stop", "length") else "stop"

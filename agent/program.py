@@ -1,0 +1,184 @@
+"""The research loop as a DSPy module: plan -> search each query -> fuse -> synthesise -> verify citations.
+
+Two LM calls in the common case (plan, answer); each is optional under the budget. If the LM fails, the loop
+falls back to LLM-free retrieval and returns the evidence with `error` set rather than crashing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dspy
+
+from sleuth.agent.citations import format_passages, resolve_citations
+from sleuth.agent.settings import AgentSettings
+from sleuth.prompts.signatures import AnswerWithCitations, PlanResearch
+from sleuth.schema import Hit, Step, Usage
+from sleuth.tools.search import HybridSearcher, fuse
+
+StepSink = Callable[[Step], None]
+NOT_FOUND = "The collection does not contain passages that answer this question."
+
+
+class Budget:
+    """LM calls and seconds one question may spend; checked before every LM call."""
+
+    def __init__(self, settings: AgentSettings) -> None:
+        self.max_llm_calls = settings.max_llm_calls
+        self.max_seconds = settings.max_seconds
+        self.started = time.perf_counter()
+        self.usage = Usage()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def allows_llm_call(self) -> bool:
+        return self.usage.llm_calls < self.max_llm_calls and self.elapsed < self.max_seconds
+
+
+class ResearchProgram(dspy.Module):
+    def __init__(self, searcher: HybridSearcher, settings: AgentSettings) -> None:
+        super().__init__()
+        self.searcher = searcher
+        self.settings = settings
+        self.plan = dspy.Predict(PlanResearch)
+        self.synthesise = dspy.Predict(AnswerWithCitations)
+
+    def forward(self, question: str, emit: StepSink | None = None) -> dspy.Prediction:
+        budget = Budget(self.settings)
+        steps: list[Step] = []
+
+        def record(step: Step) -> None:
+            steps.append(step)
+            if emit:
+                emit(step)
+
+        errors: list[str] = []
+        sub_questions, queries = self._plan(question, budget, record, errors)
+        evidence, pooled = self._retrieve(question, sub_questions, queries, record)
+        answer, citations = "", []
+        if not evidence:
+            answer = NOT_FOUND
+        elif budget.allows_llm_call():
+            answer, citations = self._answer(question, evidence, budget, record, errors)
+        else:
+            errors.append("the LM budget was spent before the answer could be written")
+        return dspy.Prediction(
+            answer=answer,
+            citations=citations,
+            sub_questions=sub_questions,
+            queries=queries,
+            evidence=evidence,
+            retrieved=_unique_docs(pooled),
+            steps=steps,
+            usage=budget.usage,
+            error="; ".join(errors) or None,
+        )
+
+    def _call(self, predictor: dspy.Predict, budget: Budget, **inputs: Any) -> tuple[dspy.Prediction, Usage]:
+        with dspy.context(track_usage=True):
+            prediction = predictor(**inputs)
+        usage = Usage(llm_calls=1)
+        for stats in (prediction.get_lm_usage() or {}).values():
+            usage.input_tokens += int(stats.get("prompt_tokens") or stats.get("input_tokens") or 0)
+            usage.output_tokens += int(stats.get("completion_tokens") or stats.get("output_tokens") or 0)
+        budget.usage.add(usage)
+        return prediction, usage
+
+    def _plan(
+        self, question: str, budget: Budget, record: StepSink, errors: list[str]
+    ) -> tuple[list[str], list[str]]:
+        started = time.perf_counter()
+        if not budget.allows_llm_call():
+            return [question], []
+        try:
+            prediction, usage = self._call(self.plan, budget, question=question)
+        except Exception as exc:  # a failing LM degrades to searching the question itself
+            errors.append(f"planning failed ({type(exc).__name__}: {exc}); searched the question as asked")
+            budget.usage.llm_calls += 1
+            return [question], []
+        subs = _clean_list(prediction.sub_questions)[: self.settings.max_sub_questions] or [question]
+        queries = _clean_list(prediction.queries)[:4]
+        record(
+            Step(
+                kind="plan",
+                detail={"sub_questions": subs, "queries": queries, **usage.model_dump()},
+                seconds=time.perf_counter() - started,
+                llm_calls=1,
+            )
+        )
+        return subs, queries
+
+    def _retrieve(
+        self, question: str, subs: list[str], queries: list[str], record: StepSink
+    ) -> tuple[list[Hit], list[Hit]]:
+        started = time.perf_counter()
+        searches = list(dict.fromkeys([question, *subs, *queries]))
+        rankings = [self.searcher.search(q, k=self.settings.candidates) for q in searches]
+        pooled = fuse(rankings)
+        evidence = _diverse(pooled, self.settings.top_k, per_doc=2)
+        record(
+            Step(
+                kind="search",
+                detail={
+                    "queries": searches,
+                    "candidates": len(pooled),
+                    "kept": [h.chunk_id for h in evidence],
+                },
+                seconds=time.perf_counter() - started,
+            )
+        )
+        return evidence, pooled
+
+    def _answer(
+        self, question: str, evidence: list[Hit], budget: Budget, record: StepSink, errors: list[str]
+    ) -> tuple[str, list[Any]]:
+        started = time.perf_counter()
+        passages = format_passages(evidence, self.settings.passage_chars)
+        try:
+            prediction, usage = self._call(self.synthesise, budget, question=question, passages=passages)
+        except Exception as exc:
+            budget.usage.llm_calls += 1
+            errors.append(f"writing the answer failed ({type(exc).__name__}: {exc})")
+            return "", []
+        text, citations, dropped = resolve_citations(str(prediction.answer or ""), evidence)
+        record(
+            Step(
+                kind="synthesise",
+                detail={"cited": [c.chunk_id for c in citations], "dropped_markers": dropped, **usage.model_dump()},
+                seconds=time.perf_counter() - started,
+                llm_calls=1,
+            )
+        )
+        return text, citations
+
+
+def _clean_list(values: Any) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    seen: dict[str, None] = {}
+    for value in values or []:
+        text = " ".join(str(value).split())
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+def _diverse(hits: list[Hit], k: int, per_doc: int) -> list[Hit]:
+    """The best `k` hits, at most `per_doc` from any one document, so one long paper cannot crowd out the rest."""
+    taken: list[Hit] = []
+    counts: dict[str, int] = {}
+    for hit in hits:
+        if counts.get(hit.doc_id, 0) < per_doc:
+            taken.append(hit)
+            counts[hit.doc_id] = counts.get(hit.doc_id, 0) + 1
+        if len(taken) == k:
+            break
+    return taken
+
+
+def _unique_docs(hits: list[Hit]) -> list[str]:
+    return list(dict.fromkeys(h.doc_id for h in hits))

@@ -1,0 +1,171 @@
+"""One Settings object: defaults, then a TOML file, then `SLEUTH_` environment variables, then code.
+
+Nested groups are set with a double underscore (`SLEUTH_AGENT__TOP_K=10`); the most used ones also have
+short names: `SLEUTH_LM`, `SLEUTH_LM_API_BASE`, `SLEUTH_LM_API_KEY`, `SLEUTH_EMBEDDER`,
+`SLEUTH_QDRANT_URL`, `SLEUTH_QDRANT_API_KEY`, `SLEUTH_COLLECTION`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from sleuth.errors import ConfigError
+
+DEFAULT_LM = "local/qwen2.5-coder-1.5b"
+
+# Short environment names -> (group, field).
+_SHORTCUTS = {
+    "SLEUTH_LM": ("models", "lm"),
+    "SLEUTH_LM_API_BASE": ("models", "api_base"),
+    "SLEUTH_LM_API_KEY": ("models", "api_key"),
+    "SLEUTH_EMBEDDER": ("models", "embedder"),
+    "SLEUTH_QDRANT_URL": ("index", "url"),
+    "SLEUTH_QDRANT_API_KEY": ("index", "api_key"),
+    "SLEUTH_COLLECTION": ("index", "collection"),
+}
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelSettings(_Group):
+    lm: str = Field(
+        DEFAULT_LM,
+        description="The LLM: `local/<preset>` for a bundled GGUF run by llama.cpp, a path to a .gguf file, "
+        "or any LiteLLM model string (openai/gpt-4o-mini, anthropic/..., ollama_chat/...).",
+    )
+    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp).")
+    api_key: SecretStr | None = Field(None, description="API key for a remote LM; never printed.")
+    embedder: str = Field(
+        "minilm",
+        description="Embedding model: `minilm` (bundled all-MiniLM-L6-v2) or a sentence-transformers directory.",
+    )
+    temperature: float = Field(0.0, description="Sampling temperature; 0 keeps answers reproducible.")
+    max_tokens: int = Field(400, description="Most tokens one LM call may generate.")
+    n_ctx: int = Field(4096, description="Context window of the embedded LLM in tokens.")
+    threads: int | None = Field(None, description="CPU threads for the embedded LLM; default: all cores.")
+    timeout: float = Field(120.0, description="Seconds before a remote LM call is abandoned and retried.")
+
+
+class IndexSettings(_Group):
+    url: str | None = Field(
+        None, description="Qdrant server URL; unset means the embedded engine under SLEUTH_HOME."
+    )
+    api_key: SecretStr | None = Field(None, description="Qdrant server API key; never printed.")
+    collection: str = Field("default", description="Collection to ingest into and search.")
+    chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
+    chunk_overlap: int = Field(32, description="Tokens shared by neighbouring chunks.")
+    batch_size: int = Field(64, description="Chunks embedded and written per batch during ingest.")
+    shards: int | None = Field(None, description="Shard count for a new server collection.")
+    replication: int | None = Field(None, description="Replication factor for a new server collection.")
+
+
+class AgentSettings(_Group):
+    max_sub_questions: int = Field(3, description="Most sub-questions the planner may write.")
+    candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
+    top_k: int = Field(6, description="Passages given to the synthesiser as evidence.")
+    max_llm_calls: int = Field(6, description="Budget: most LM calls one question may make.")
+    max_seconds: float = Field(300.0, description="Budget: wall-clock seconds one question may take.")
+    passage_chars: int = Field(700, description="Characters of each passage shown to the LM.")
+
+
+class MemorySettings(_Group):
+    enabled: bool = Field(True, description="Store every run in memory.db under SLEUTH_HOME.")
+
+
+class Settings(BaseSettings):
+    """Everything sleuth can be told, in one object passed explicitly to whatever needs it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SLEUTH_", env_nested_delimiter="__", extra="forbid", validate_assignment=True
+    )
+
+    home: Path = Field(
+        Path("~/.sleuth"), description="Folder for the embedded index, memory.db, model files and caches."
+    )
+    models: ModelSettings = Field(default_factory=ModelSettings, description="Language and embedding models.")
+    index: IndexSettings = Field(default_factory=IndexSettings, description="The Qdrant index.")
+    agent: AgentSettings = Field(default_factory=AgentSettings, description="The agent loop and its budget.")
+    memory: MemorySettings = Field(default_factory=MemorySettings, description="Experiential memory.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _ShortcutSource(settings_cls), _TomlSource(settings_cls))
+
+    def model_post_init(self, context: Any) -> None:
+        self.home = self.home.expanduser()
+
+    @property
+    def home_dir(self) -> Path:
+        """SLEUTH_HOME, created on first use (never at import)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data, secrets shown as `****`."""
+        data = self.model_dump(mode="json")
+        for group, key in (("models", "api_key"), ("index", "api_key")):
+            if data[group][key]:
+                data[group][key] = "****"
+        return data
+
+
+class _ShortcutSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, dict[str, str]] = {}
+        for name, (group, key) in _SHORTCUTS.items():
+            if os.environ.get(name):
+                found.setdefault(group, {})[key] = os.environ[name]
+        return found
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """`SLEUTH_CONFIG`, else `$SLEUTH_HOME/config.toml`, else nothing."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        explicit = os.environ.get("SLEUTH_CONFIG")
+        home = Path(os.environ.get("SLEUTH_HOME", "~/.sleuth")).expanduser()
+        path = Path(explicit).expanduser() if explicit else home / "config.toml"
+        if not path.is_file():
+            if explicit:
+                raise ConfigError(f"SLEUTH_CONFIG names {path}, which does not exist.", "Fix the path or unset it.")
+            return {}
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}.", "Fix the file or move it away.") from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from every source, with pydantic's validation errors turned into a ConfigError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"Invalid settings: {problems}.", "Check SLEUTH_* variables and config.toml (`sleuth config`)."
+        ) from exc

@@ -1,0 +1,124 @@
+"""The typed values that flow through sleuth, each defined once.
+
+documents -> Document -> Chunk -> Hit -> (Evidence) -> Citation -> Answer; Step records what the agent did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+def content_id(*parts: str) -> str:
+    """A stable id from content: the same inputs give the same id in every run."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return str(uuid.UUID(digest[:32]))
+
+
+class Document(BaseModel):
+    """One source document as read from disk or a JSONL line."""
+
+    doc_id: str
+    title: str = ""
+    text: str
+    source: str = ""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Chunk(BaseModel):
+    """A passage of a document: the unit that is embedded, retrieved and cited."""
+
+    chunk_id: str
+    doc_id: str
+    title: str = ""
+    text: str
+    source: str = ""
+    position: int = 0
+    start: int = 0
+    end: int = 0
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Hit(BaseModel):
+    """A chunk returned by a search, with the score of the stage that produced it."""
+
+    chunk: Chunk
+    score: float
+
+    @property
+    def chunk_id(self) -> str:
+        return self.chunk.chunk_id
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+
+class Citation(BaseModel):
+    """A numbered source of an answer: `[n]` in the text resolves to exactly one of these."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    text: str
+    score: float
+
+
+class Step(BaseModel):
+    """One thing the agent did, with what it cost."""
+
+    kind: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+    seconds: float = 0.0
+    llm_calls: int = 0
+
+
+class Usage(BaseModel):
+    """What a run spent on the language model."""
+
+    llm_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.llm_calls += other.llm_calls
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+
+
+class Answer(BaseModel):
+    """What a question gets back: the cited answer and the trace of how it was made."""
+
+    id: str = ""
+    run_id: str = ""
+    question: str
+    answer: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[str] = Field(default_factory=list)
+    sub_questions: list[str] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+    model: str = ""
+    error: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The batch-line form of DESIGN.md: `steps` is a count, everything else as is."""
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "citations": [c.model_dump() for c in self.citations],
+            "retrieved": self.retrieved,
+            "sub_questions": self.sub_questions,
+            "steps": len(self.steps),
+            "usage": self.usage.model_dump(),
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+            "run_id": self.run_id,
+            "model": self.model,
+        }

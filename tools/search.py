@@ -1,0 +1,47 @@
+"""Hybrid search: the query embedded densely and as BM25, fused by the index (RRF by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sleuth.errors import InputError
+from sleuth.schema import Hit
+from sleuth.tools.embedder import Embedder
+from sleuth.tools.index.base import Fusion, SearchMode, VectorIndex
+from sleuth.tools.sparse import SparseEncoder
+
+MAX_QUERY_CHARS = 2000
+
+
+class HybridSearcher:
+    def __init__(self, index: VectorIndex, embedder: Embedder, sparse: SparseEncoder | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.sparse = sparse or SparseEncoder()
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        filters: dict[str, Any] | None = None,
+        fusion: Fusion = "rrf",
+    ) -> list[Hit]:
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        if not query:
+            raise InputError("The search query is empty.", "Type some words to search for.")
+        dense = self.embedder.embed_query(query) if mode in ("hybrid", "dense") else None
+        sparse = self.sparse.embed_query(query) if mode in ("hybrid", "sparse") else None
+        return self.index.search(dense, sparse, k, filters=filters, fusion=fusion)
+
+
+def fuse(rankings: list[list[Hit]], k: int = 60) -> list[Hit]:
+    """Reciprocal rank fusion of several rankings of chunks (e.g. one per query), best first."""
+    scores: dict[str, float] = {}
+    hits: dict[str, Hit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking):
+            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + 1.0 / (k + rank + 1)
+            hits.setdefault(hit.chunk_id, hit)
+    order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
+    return [Hit(chunk=hits[cid].chunk, score=scores[cid]) for cid in order]
