@@ -14,7 +14,7 @@ import dspy
 
 from sleuth.agent.citations import format_passages, resolve_citations
 from sleuth.agent.settings import AgentSettings
-from sleuth.prompts.signatures import AnswerWithCitations, PlanResearch
+from sleuth.prompts.signatures import AnswerWithCitations, PlanResearch, render_sentences
 from sleuth.schema import Hit, Step, Usage
 from sleuth.tools.search import HybridSearcher, fuse
 
@@ -35,8 +35,9 @@ class Budget:
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
-    def allows_llm_call(self) -> bool:
-        return self.usage.llm_calls < self.max_llm_calls and self.elapsed < self.max_seconds
+    def allows_llm_call(self, reserve: int = 0) -> bool:
+        """True if one more call fits, keeping `reserve` calls for the steps that must follow."""
+        return self.usage.llm_calls + reserve < self.max_llm_calls and self.elapsed < self.max_seconds
 
 
 class ResearchProgram(dspy.Module):
@@ -92,7 +93,7 @@ class ResearchProgram(dspy.Module):
         self, question: str, budget: Budget, record: StepSink, errors: list[str]
     ) -> tuple[list[str], list[str]]:
         started = time.perf_counter()
-        if not budget.allows_llm_call():
+        if not budget.allows_llm_call(reserve=1):
             return [question], []
         try:
             prediction, usage = self._call(self.plan, budget, question=question)
@@ -144,7 +145,7 @@ class ResearchProgram(dspy.Module):
             budget.usage.llm_calls += 1
             errors.append(f"writing the answer failed ({type(exc).__name__}: {exc})")
             return "", []
-        text, citations, dropped = resolve_citations(str(prediction.answer or ""), evidence)
+        text, citations, dropped = resolve_citations(render_sentences(prediction.sentences or []), evidence)
         record(
             Step(
                 kind="synthesise",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import dspy
+from pydantic import BaseModel
 
 
 class PlanResearch(dspy.Signature):
@@ -18,14 +21,40 @@ class PlanResearch(dspy.Signature):
     queries: list[str] = dspy.OutputField(desc="2 to 4 keyword search queries")
 
 
+class CitedSentence(BaseModel):
+    """One sentence of an answer and the numbers of the passages that support it."""
+
+    text: str
+    sources: list[int]
+
+
 class AnswerWithCitations(dspy.Signature):
     """Answer the question using only the numbered passages.
 
-    Write three to six sentences that explain the answer. End every sentence with the number of the passage
-    that supports it in square brackets, like [2] or [1][3]; cite at least two different passages when they
-    are relevant. Use only numbers from the passage list and never state anything the passages do not say.
-    If the passages do not answer the question, say that the collection does not cover it and cite nothing."""
+    Write three to six sentences that explain the answer, each with the numbers of the passages that
+    support it (`sources`); use at least two different passages when they are relevant. Use only numbers from
+    the passage list and never state anything the passages do not say. If no passage answers the question,
+    return a single sentence saying that the collection does not cover it, with no sources."""
 
     question: str = dspy.InputField()
     passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
-    answer: str = dspy.OutputField(desc="the answer, each sentence followed by its [n] citation")
+    sentences: list[CitedSentence] = dspy.OutputField(desc="the answer, one sentence at a time")
+
+
+_INLINE = re.compile(r"\[(\d+)\]")
+
+
+def render_sentences(sentences: list[CitedSentence]) -> str:
+    """The answer text with inline `[n]` markers after each sentence."""
+    parts = []
+    for sentence in sentences:
+        inline = [int(n) for n in _INLINE.findall(sentence.text)]
+        text = " ".join(_INLINE.sub("", sentence.text).split())
+        text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+        markers = "".join(f"[{n}]" for n in dict.fromkeys([*sentence.sources, *inline]))
+        if text and markers:
+            body, end = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, "")
+            parts.append(f"{body} {markers}{end}")
+        elif text:
+            parts.append(text)
+    return " ".join(parts)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from conftest import make_agent, plan, sentences
+from dspy.utils.dummies import DummyLM
+
+from sleuth.errors import InputError, NoCollectionError
+from sleuth.schema import Answer, Step
+
+
+@pytest.fixture
+def agent(settings, embedder, corpus_file: Path):
+    def build(*responses: dict):
+        agent = make_agent(settings, embedder, lm=DummyLM(list(responses)))
+        agent.ingest([corpus_file])
+        return agent
+
+    return build
+
+
+def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> None:
+    a = agent(
+        plan(["How does hybrid search merge rankings?"], ["hybrid search fusion", "reciprocal rank fusion"]),
+        sentences(("Hybrid search combines BM25 with dense retrieval.", [1]),
+                  ("Reciprocal rank fusion merges the lists.", [1, 2]),
+                  ("It was invented on the moon.", [42])),
+    )
+    answer = a.ask("How does hybrid search merge BM25 and dense rankings?")
+    assert answer.error is None
+    assert answer.sub_questions == ["How does hybrid search merge rankings?"]
+    assert "[42]" not in answer.answer
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations} == {1, 2}
+    kept = next(s for s in answer.steps if s.kind == "search").detail["kept"]
+    assert {c.chunk_id for c in answer.citations} <= set(kept)
+    assert answer.retrieved[0] == "hybrid"
+    assert answer.usage.llm_calls == 2
+    assert [s.kind for s in answer.steps] == ["plan", "search", "synthesise"]
+
+
+def test_record_has_the_batch_line_fields(agent) -> None:
+    a = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1])))
+    record = a.ask("What is BM25?", id="q1").record()
+    assert set(record) >= {"id", "question", "answer", "citations", "retrieved", "sub_questions", "steps",
+                           "usage", "seconds", "error"}
+    assert record["id"] == "q1" and isinstance(record["steps"], int)
+    assert set(record["citations"][0]) >= {"n", "doc_id", "chunk_id", "title", "text", "score"}
+
+
+def test_failing_lm_returns_evidence_with_error_instead_of_crashing(settings, embedder, corpus_file) -> None:
+    class Broken(DummyLM):
+        def forward(self, *args, **kwargs):
+            raise RuntimeError("provider down")
+
+    a = make_agent(settings, embedder, lm=Broken([]))
+    a.ingest([corpus_file])
+    answer = a.ask("What is ColBERT?")
+    assert answer.error and "provider down" in answer.error
+    assert answer.retrieved[0] == "colbert"
+    assert answer.citations == []
+
+
+def test_budget_of_one_call_skips_planning_and_still_answers(settings, embedder, corpus_file) -> None:
+    settings.agent.max_llm_calls = 1
+    a = make_agent(settings, embedder, lm=DummyLM([sentences(("ColBERT keeps token embeddings.", [1]))]))
+    a.ingest([corpus_file])
+    answer = a.ask("What is ColBERT?")
+    assert answer.usage.llm_calls == 1
+    assert answer.sub_questions == ["What is ColBERT?"]
+    assert answer.citations[0].doc_id == "colbert"
+
+
+def test_asking_an_empty_collection_says_how_to_ingest(settings, embedder) -> None:
+    a = make_agent(settings, embedder, lm=DummyLM([]))
+    with pytest.raises(NoCollectionError, match="sleuth ingest"):
+        a.ask("anything?")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 20_000])
+def test_unusable_questions_are_refused_clearly(agent, question: str) -> None:
+    with pytest.raises(InputError):
+        agent().ask(question)
+
+
+def test_runs_are_stored_in_memory(agent, sleuth_home: Path) -> None:
+    import sqlite_utils
+
+    answer = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1]))).ask("What is BM25?")
+    db = sqlite_utils.Database(sleuth_home / "memory.db")
+    row = db["runs"].get(answer.run_id)
+    assert row["question"] == "What is BM25?"
+    assert db["citations"].count == len(answer.citations) == 1
+
+
+def test_stream_yields_steps_then_the_answer(agent) -> None:
+    a = agent(plan(["q"], ["dense retrieval"]), sentences(("DPR uses two encoders.", [1])))
+
+    async def collect() -> list:
+        return [event async for event in a.stream("What is dense passage retrieval?")]
+
+    events = asyncio.run(collect())
+    assert all(isinstance(e, Step) for e in events[:-1]) and isinstance(events[-1], Answer)
+    assert [e.kind for e in events[:-1]] == ["plan", "search", "synthesise"]

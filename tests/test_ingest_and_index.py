@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import make_agent
+
+from sleuth.errors import NoCollectionError
+from sleuth.tools.readers import Failure, read_paths
+
+
+def test_bad_jsonl_lines_are_reported_with_line_numbers_and_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"_id": "a", "title": "A", "text": "alpha"}\n{not json\n\n{"_id": "b", "text": ""}\n'
+                    '{"_id": "c", "text": "gamma"}\n')
+    items = list(read_paths([path]))
+    docs = [i for i in items if not isinstance(i, Failure)]
+    failures = [i for i in items if isinstance(i, Failure)]
+    assert [d.doc_id for d in docs] == ["a", "c"]
+    assert [f.path for f in failures] == [f"{path}:2", f"{path}:4"]
+    assert "not valid JSON" in failures[0].reason
+
+
+def test_folders_of_markdown_and_text_keep_titles_and_report_junk(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text("# Fusion notes\n\nRRF merges rankings.")
+    (tmp_path / "notes" / "b.txt").write_text("plain text note")
+    (tmp_path / "notes" / "empty.txt").write_text("   ")
+    (tmp_path / "notes" / "bad.txt").write_bytes(b"\xff\xfe\x00binary")
+    items = list(read_paths([tmp_path / "notes"]))
+    titles = sorted(i.title for i in items if not isinstance(i, Failure))
+    reasons = sorted(i.reason for i in items if isinstance(i, Failure))
+    assert titles == ["Fusion notes", "b"]
+    assert len(reasons) == 2 and any("empty" in r for r in reasons)
+
+
+def test_ingest_then_search_finds_the_relevant_passage(settings, embedder, corpus_file: Path) -> None:
+    with make_agent(settings, embedder) as agent:
+        report = agent.ingest([corpus_file])
+        assert (report.documents, report.added, report.failures) == (6, 6, [])
+        hits = agent.search("late interaction token embeddings maximum similarity", k=3)
+        assert hits[0].doc_id == "colbert"
+        assert hits[0].chunk.title == "ColBERT"
+        filtered = agent.search("retrieval", k=5, filters={"doc_id": "bm25"})
+        assert {h.doc_id for h in filtered} == {"bm25"}
+
+
+def test_reingesting_unchanged_input_adds_nothing(settings, embedder, corpus_file: Path) -> None:
+    with make_agent(settings, embedder) as agent:
+        first = agent.ingest([corpus_file])
+        second = agent.ingest([corpus_file])
+        assert first.added == 6
+        assert (second.added, second.skipped) == (0, 6)
+        assert agent.index.count() == 6
+
+
+def test_searching_before_ingest_says_how_to_make_a_collection(settings, embedder) -> None:
+    with make_agent(settings, embedder) as agent, pytest.raises(NoCollectionError, match="sleuth ingest"):
+        agent.search("anything")
+
+
+def test_chunks_carry_offsets_into_the_source_text(settings, embedder, tmp_path: Path) -> None:
+    text = " ".join(f"Sentence number {i} talks about retrieval topic {i}." for i in range(120))
+    (tmp_path / "long.txt").write_text(text)
+    with make_agent(settings, embedder) as agent:
+        report = agent.ingest([tmp_path / "long.txt"])
+        assert report.added > 2
+        hits = agent.search("retrieval topic 77", k=report.added)
+        for hit in hits:
+            c = hit.chunk
+            assert text[c.start : c.end] == c.text

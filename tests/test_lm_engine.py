@@ -1,0 +1,94 @@
+"""The embedded LM's DSPy engine, driven through dspy.LM and the JSONAdapter with a stand-in llama.cpp."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import dspy
+import pytest
+
+from sleuth.agent.lm import AsyncLlamaCppEngine, LlamaCppEngine, build_lm
+from sleuth.agent.settings import Settings
+from sleuth.errors import ConfigError, ModelUnavailableError
+from sleuth.prompts.signatures import PlanResearch
+
+
+class FakeLlama:
+    """Records what llama.cpp would be asked and answers with fixed JSON."""
+
+    def __init__(self, reply: dict, **kwargs) -> None:
+        self.reply = json.dumps(reply)
+        self.calls: list[dict] = []
+
+    def create_chat_completion(self, messages, stream=False, **kwargs):
+        self.calls.append({"messages": messages, **kwargs})
+        if stream:
+            half = len(self.reply) // 2
+            return iter([
+                {"choices": [{"delta": {"content": self.reply[:half]}, "finish_reason": None}]},
+                {"choices": [{"delta": {"content": self.reply[half:]}, "finish_reason": "stop"}]},
+            ])
+        return {
+            "id": "x",
+            "choices": [{"message": {"content": self.reply}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 11, "completion_tokens": 7},
+        }
+
+
+@pytest.fixture
+def engine() -> LlamaCppEngine:
+    fake = FakeLlama({"sub_questions": ["What is BM25?"], "queries": ["bm25 ranking"]})
+    return LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: fake)
+
+
+def _lm(engine: LlamaCppEngine) -> dspy.LM:
+    return dspy.LM("local/test", engine=engine, async_engine=AsyncLlamaCppEngine(engine), cache=False,
+                   temperature=0.0, max_tokens=64)
+
+
+def test_json_adapter_sends_the_output_schema_as_a_grammar_and_parses_the_reply(engine) -> None:
+    with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
+        prediction = dspy.Predict(PlanResearch)(question="What is BM25?")
+    assert prediction.queries == ["bm25 ranking"]
+    call = engine.llama.calls[0]
+    assert call["response_format"]["type"] == "json_object"
+    assert set(call["response_format"]["schema"]["properties"]) == {"sub_questions", "queries"}
+    assert call["max_tokens"] == 64 and call["temperature"] == 0.0
+    assert None not in call.values()
+
+
+def test_async_calls_work(engine) -> None:
+    async def run():
+        with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
+            return await dspy.Predict(PlanResearch).acall(question="What is BM25?")
+
+    assert asyncio.run(run()).sub_questions == ["What is BM25?"]
+
+
+def test_streaming_yields_text_deltas_then_the_end(engine) -> None:
+    from dspy.lm15 import Message, Request
+
+    async def collect():
+        return [e async for e in AsyncLlamaCppEngine(engine).stream(Request(model="local/test", messages=(Message.user("hi"),)))]
+
+    events = asyncio.run(collect())
+    assert [e.type for e in events] == ["start", "delta", "delta", "end"]
+    assert "".join(e.delta.text for e in events[1:-1]) == engine.llama.reply
+
+
+def test_unknown_local_preset_lists_the_presets() -> None:
+    settings = Settings(models={"lm": "local/llama-9000"})
+    with pytest.raises(ModelUnavailableError, match="qwen2.5-coder-1.5b"):
+        build_lm(settings)
+
+
+def test_model_string_without_provider_is_refused() -> None:
+    with pytest.raises(ConfigError, match="provider/model"):
+        build_lm(Settings(models={"lm": "gpt-4o"}))
+
+
+def test_litellm_model_string_builds_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    lm = build_lm(Settings(models={"lm": "openai/gpt-4o-mini", "api_base": "http://127.0.0.1:9/v1"}))
+    assert lm.model == "openai/gpt-4o-mini"

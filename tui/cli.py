@@ -1,0 +1,193 @@
+"""The `sleuth` command line: a thin shell over ResearchAgent. `--help` imports nothing heavy."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sleuth.errors import SleuthError
+
+if TYPE_CHECKING:
+    from sleuth.agent.api import ResearchAgent
+    from sleuth.schema import Answer
+    from sleuth.tools.ingest import IngestReport
+
+app = typer.Typer(
+    name="sleuth",
+    help="Ask questions of your documents; every answer cites the passages it came from. Offline by default.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+Collection = Annotated[str | None, typer.Option("--collection", "-c", help="Collection to use.")]
+
+
+def demo_corpus() -> Path:
+    """The 260 retrieval/RAG paper abstracts that ship with sleuth."""
+    return Path(str(resources.files("sleuth.tools") / "data" / "papers.jsonl"))
+
+
+def _agent(collection: str | None = None) -> ResearchAgent:
+    from sleuth.agent.api import ResearchAgent
+    from sleuth.agent.settings import load_settings
+
+    settings = load_settings()
+    if collection:
+        settings.index.collection = collection
+    return ResearchAgent(settings)
+
+
+def _fail(exc: SleuthError) -> None:
+    err.print(f"[bold red]Error:[/] {exc.message}")
+    if exc.hint:
+        err.print(f"[yellow]What to do:[/] {exc.hint}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders: .jsonl (BEIR), .md, .txt.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Ingest the bundled demo corpus of paper abstracts.")] = False,
+    collection: Collection = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Read, chunk, embed and index documents. Re-running adds only what is new."""
+    targets = list(paths or []) + ([demo_corpus()] if demo else [])
+    if not targets:
+        _fail(SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers."))
+    try:
+        with _agent(collection) as agent:
+            report = _run_ingest(agent, targets, quiet)
+    except SleuthError as exc:
+        _fail(exc)
+    _print_report(report)
+    if report.failures:
+        raise typer.Exit(1)
+
+
+def _run_ingest(agent: ResearchAgent, targets: list[Path], quiet: bool) -> IngestReport:
+    if quiet:
+        return agent.ingest(targets)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def update(report: IngestReport) -> None:
+            bar.update(
+                task,
+                description=f"{report.documents:,} documents, {report.chunks:,} chunks "
+                f"({report.docs_per_second:.1f} docs/s)",
+            )
+
+        return agent.ingest(targets, on_progress=update)
+
+
+def _print_report(report: IngestReport) -> None:
+    out.print(
+        f"Ingested {report.documents:,} documents: {report.added:,} new chunks, "
+        f"{report.skipped:,} already indexed, in {report.seconds:.1f}s."
+    )
+    if report.failures:
+        err.print(f"[bold red]{len(report.failures)} input(s) could not be ingested:[/]")
+        for failure in report.failures:
+            err.print(f"  {failure.path}: {failure.reason}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON.")] = False,
+    collection: Collection = None,
+) -> None:
+    """Research a question in the collection and answer it with citations."""
+    try:
+        with _agent(collection) as agent:
+            answer = agent.ask(question)
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.record(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_answer(answer)
+    if answer.error and not answer.answer:
+        raise typer.Exit(1)
+
+
+def _print_answer(answer: Answer) -> None:
+    from rich.markup import escape
+
+    out.print(escape(answer.answer) or "[dim](no answer)[/]")
+    if answer.citations:
+        out.print("\n[bold]Sources[/]")
+        for c in answer.citations:
+            snippet = " ".join(c.text.split())[:160]
+            out.print(f"[cyan][{c.n}][/] {escape(c.title)} [dim]({c.doc_id})[/]\n    {escape(snippet)}...")
+    calls = answer.usage.llm_calls
+    out.print(f"\n[dim]{answer.seconds:.1f}s, {calls} LM call(s), model {answer.model}, run {answer.run_id}[/]")
+    if answer.error:
+        err.print(f"[yellow]Warning:[/] {answer.error}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to search for.")],
+    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help="field=value, repeatable.")] = None,
+    collection: Collection = None,
+) -> None:
+    """Hybrid search (dense + BM25) without the LM: ranked passages with scores and sources."""
+    try:
+        parsed = _parse_filters(filters or [])
+        with _agent(collection) as agent:
+            hits = agent.search(query, k=k, filters=parsed)
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        rows = [{"rank": i, "score": h.score, **h.chunk.model_dump()} for i, h in enumerate(hits, 1)]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    for i, hit in enumerate(hits, 1):
+        out.print(f"[cyan]{i:>2}[/] {hit.score:.4f} [bold]{hit.chunk.title}[/] [dim]({hit.doc_id})[/]")
+        out.print(f"    {' '.join(hit.chunk.text.split())[:200]}")
+
+
+def _parse_filters(filters: list[str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in filters:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise SleuthError(f"Filter '{item}' is not field=value.", "Write it like --filter doc_id=abc123.")
+        parsed[field.strip()] = value.strip()
+    return parsed
+
+
+@app.command()
+def config() -> None:
+    """Print the effective settings (secrets masked) and where they come from."""
+    from sleuth.agent.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except SleuthError as exc:
+        _fail(exc)
+    sys.stdout.write(json.dumps(settings.masked(), indent=2) + "\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
