@@ -99,6 +99,7 @@ class ResearchAgent:
         self._require_collection()
         started = time.perf_counter()
         lm = self.lm
+        self.warm_up()
         with self._lock, dspy.context(lm=lm, adapter=_adapter(lm)):
             result = self.program(question=question, emit=on_step)
         answer = Answer(
@@ -117,6 +118,18 @@ class ResearchAgent:
         )
         self._remember(answer)
         return answer
+
+    def warm_up(self) -> None:
+        """Load the embedder and the embedded LLM side by side (both are mostly reading files)."""
+        engine = getattr(self.lm, "engine", None)
+        loaders = [lambda: self.embedder.model]
+        if hasattr(engine, "llama"):
+            loaders.append(lambda: engine.llama)
+        workers = [threading.Thread(target=load, daemon=True) for load in loaders]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
 
     async def aask(self, question: str, *, id: str = "") -> Answer:
         return await asyncio.to_thread(self.ask, question, id=id)

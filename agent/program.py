@@ -14,6 +14,7 @@ import dspy
 
 from sleuth.agent.citations import format_passages, resolve_citations
 from sleuth.agent.settings import AgentSettings
+from sleuth.agent.verify import CitationVerifier
 from sleuth.prompts.signatures import AnswerWithCitations, PlanResearch, render_sentences
 from sleuth.schema import Hit, Step, Usage
 from sleuth.tools.search import HybridSearcher, fuse
@@ -47,6 +48,7 @@ class ResearchProgram(dspy.Module):
         self.settings = settings
         self.plan = dspy.Predict(PlanResearch)
         self.synthesise = dspy.Predict(AnswerWithCitations)
+        self.verifier = CitationVerifier(searcher.embedder)
 
     def forward(self, question: str, emit: StepSink | None = None) -> dspy.Prediction:
         budget = Budget(self.settings)
@@ -102,7 +104,7 @@ class ResearchProgram(dspy.Module):
             budget.usage.llm_calls += 1
             return [question], []
         subs = _clean_list(prediction.sub_questions)[: self.settings.max_sub_questions] or [question]
-        queries = _clean_list(prediction.queries)[:4]
+        queries = _clean_list(prediction.queries)[:3]
         record(
             Step(
                 kind="plan",
@@ -145,11 +147,17 @@ class ResearchProgram(dspy.Module):
             budget.usage.llm_calls += 1
             errors.append(f"writing the answer failed ({type(exc).__name__}: {exc})")
             return "", []
-        text, citations, dropped = resolve_citations(render_sentences(prediction.sentences or []), evidence)
+        verified, unsupported = self.verifier.verify(list(prediction.sentences or []), evidence)
+        text, citations, dropped = resolve_citations(render_sentences(verified), evidence)
         record(
             Step(
                 kind="synthesise",
-                detail={"cited": [c.chunk_id for c in citations], "dropped_markers": dropped, **usage.model_dump()},
+                detail={
+                    "cited": [c.chunk_id for c in citations],
+                    "dangling_removed": dropped,
+                    "unsupported_removed": unsupported,
+                    **usage.model_dump(),
+                },
                 seconds=time.perf_counter() - started,
                 llm_calls=1,
             )

@@ -19,6 +19,8 @@ def offline_environment() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    # torch's OpenMP workers otherwise spin after each embedding call and halve llama.cpp's speed.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     if "TIKTOKEN_CACHE_DIR" not in os.environ:
         import importlib.util

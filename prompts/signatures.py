@@ -11,14 +11,15 @@ from pydantic import BaseModel
 class PlanResearch(dspy.Signature):
     """Plan how to research a question in a collection of documents.
 
-    If the question asks about a single thing, return it unchanged as the only sub-question. If it combines
+    If the question asks about a single thing, return it unchanged as the only sub-question and write one
+    or two queries. If it combines
     several parts, compares things, or needs one fact to find another, split it into at most three
     self-contained sub-questions. Then write short keyword search queries that together would find passages
     answering every sub-question: use the key terms, synonyms and names, not full sentences."""
 
     question: str = dspy.InputField()
     sub_questions: list[str] = dspy.OutputField(desc="1 to 3 self-contained sub-questions")
-    queries: list[str] = dspy.OutputField(desc="2 to 4 keyword search queries")
+    queries: list[str] = dspy.OutputField(desc="1 to 3 keyword search queries")
 
 
 class CitedSentence(BaseModel):

@@ -25,9 +25,9 @@ def agent(settings, embedder, corpus_file: Path):
 def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> None:
     a = agent(
         plan(["How does hybrid search merge rankings?"], ["hybrid search fusion", "reciprocal rank fusion"]),
-        sentences(("Hybrid search combines BM25 with dense retrieval.", [1]),
-                  ("Reciprocal rank fusion merges the lists.", [1, 2]),
-                  ("It was invented on the moon.", [42])),
+        sentences(("Hybrid search combines a sparse retriever such as BM25 with a dense retriever.", [1]),
+                  ("BM25 scores documents by term frequency and inverse document frequency.", [1, 2]),
+                  ("Hybrid search was invented on the moon.", [42])),
     )
     answer = a.ask("How does hybrid search merge BM25 and dense rankings?")
     assert answer.error is None
@@ -35,6 +35,7 @@ def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> No
     assert "[42]" not in answer.answer
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.n for c in answer.citations} == {1, 2}
+    assert [c.doc_id for c in answer.citations] == ["hybrid", "bm25"]
     kept = next(s for s in answer.steps if s.kind == "search").detail["kept"]
     assert {c.chunk_id for c in answer.citations} <= set(kept)
     assert answer.retrieved[0] == "hybrid"

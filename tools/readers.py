@@ -5,6 +5,7 @@ Problems with one file or line never stop the rest: they come back as `Failure`s
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ def read_paths(paths: list[Path]) -> Iterator[Document | Failure]:
             yield Failure(str(path), "no such file or folder")
         elif path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if file.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+                if file.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES or file.name.endswith(".jsonl.gz"):
                     yield from read_file(file)
         else:
             yield from read_file(path)
@@ -38,7 +39,7 @@ def read_paths(paths: list[Path]) -> Iterator[Document | Failure]:
 
 def read_file(path: Path) -> Iterator[Document | Failure]:
     suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
+    if suffix in JSONL_SUFFIXES or path.name.lower().endswith((".jsonl.gz", ".ndjson.gz")):
         yield from read_jsonl(path)
     elif suffix in TEXT_SUFFIXES:
         yield read_text(path)
@@ -48,7 +49,8 @@ def read_file(path: Path) -> Iterator[Document | Failure]:
 
 def read_jsonl(path: Path) -> Iterator[Document | Failure]:
     """A BEIR corpus: one `{"_id", "title", "text", "metadata"}` object per line; `_id` becomes the doc id."""
-    with path.open("rb") as handle:
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue

@@ -185,6 +185,46 @@ def config() -> None:
     sys.stdout.write(json.dumps(settings.masked(), indent=2) + "\n")
 
 
+eval_app = typer.Typer(help="Benchmarks: retrieval quality on a BEIR-style corpus.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    corpus: Annotated[Path, typer.Option(help="BEIR corpus: corpus.jsonl or corpus.jsonl.gz.")],
+    queries: Annotated[Path, typer.Option(help="queries.jsonl ({_id, text}).")],
+    qrels: Annotated[Path, typer.Option(help="qrels TSV (query-id, corpus-id, score).")],
+    run_out: Annotated[Path, typer.Option("--run-out", help="Where to write the TREC run file.")],
+    pipeline: Annotated[str, typer.Option(help="bm25 | dense | hybrid | hybrid+rerank")] = "hybrid+rerank",
+    limit: Annotated[int | None, typer.Option(help="Only the first N judged queries.")] = None,
+) -> None:
+    """Search every judged query, write a TREC run, print nDCG@10, Recall@100 and MRR@10."""
+    from sleuth.evals.beir import load_qrels, load_queries
+    from sleuth.evals.retrieval import PIPELINES, corpus_collection, run_queries, score, write_trec
+
+    if pipeline not in PIPELINES:
+        _fail(SleuthError(f"Unknown pipeline '{pipeline}'.", f"Use one of: {', '.join(PIPELINES)}."))
+    try:
+        judged = load_qrels(qrels)
+        asked = {q: t for q, t in load_queries(queries).items() if q in judged}
+        if limit:
+            asked = dict(list(asked.items())[:limit])
+        with _agent(corpus_collection(corpus)) as agent:
+            if agent.index.count() == 0 or not agent.index.exists():
+                report = _run_ingest(agent, [corpus], quiet=False)
+                err.print(f"indexed {report.documents:,} documents in {report.seconds:.0f}s")
+            run = run_queries(agent, asked, pipeline)  # type: ignore[arg-type]
+    except SleuthError as exc:
+        _fail(exc)
+    write_trec(run, run_out)
+    metrics = score(run, {q: judged[q] for q in asked})
+    out.print(
+        f"{pipeline}: nDCG@10 {metrics['nDCG@10']:.4f}  Recall@100 {metrics['Recall@100']:.4f}  "
+        f"MRR@10 {metrics['MRR@10']:.4f}  ({metrics['queries']} queries; p50 {run.p50_ms:.0f} ms, "
+        f"p95 {run.p95_ms:.0f} ms)  run -> {run_out}"
+    )
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,36 @@
+"""Ranking metrics as trec_eval computes them: nDCG@k (graded gains), Recall@k, MRR@k."""
+
+from __future__ import annotations
+
+import math
+
+
+def ndcg(ranking: list[str], relevant: dict[str, int], k: int = 10) -> float:
+    dcg = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranking[:k]))
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall(ranking: list[str], relevant: dict[str, int], k: int = 100) -> float:
+    return len(set(ranking[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
+
+
+def mrr(ranking: list[str], relevant: dict[str, int], k: int = 10) -> float:
+    for i, d in enumerate(ranking[:k]):
+        if d in relevant:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def evaluate(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict[str, float]:
+    """Mean metrics over the judged queries; a judged query missing from the run counts as zero."""
+    judged = [q for q in qrels if qrels[q]]
+    if not judged:
+        return {"nDCG@10": 0.0, "Recall@100": 0.0, "MRR@10": 0.0, "queries": 0}
+    return {
+        "nDCG@10": sum(ndcg(run.get(q, []), qrels[q]) for q in judged) / len(judged),
+        "Recall@100": sum(recall(run.get(q, []), qrels[q]) for q in judged) / len(judged),
+        "MRR@10": sum(mrr(run.get(q, []), qrels[q]) for q in judged) / len(judged),
+        "queries": len(judged),
+    }

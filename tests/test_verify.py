@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from sleuth.agent.verify import CitationVerifier, split_sentences
+from sleuth.prompts.signatures import CitedSentence
+from sleuth.schema import Chunk, Hit
+
+
+def _evidence() -> list[Hit]:
+    texts = [
+        ("BM25", "BM25 scores documents by term frequency and inverse document frequency."),
+        ("Sourdough", "Sourdough bread is leavened by wild yeast and lactic acid bacteria."),
+        ("ColBERT", "ColBERT keeps one embedding per token and sums maximum similarities."),
+    ]
+    return [Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=t, text=x), score=1.0)
+            for i, (t, x) in enumerate(texts, 1)]
+
+
+def test_a_sentence_keeps_the_cited_passage_that_supports_it_and_loses_the_rest(embedder) -> None:
+    verified, removed = CitationVerifier(embedder).verify(
+        [CitedSentence(text="BM25 weighs terms by their frequency and inverse document frequency.",
+                       sources=[1, 2, 3])],
+        _evidence(),
+    )
+    assert [s.sources for s in verified] == [[1]]
+    assert removed == 2
+
+
+def test_packed_claims_are_split_and_each_gets_its_own_source(embedder) -> None:
+    verified, _ = CitationVerifier(embedder).verify(
+        [CitedSentence(text="BM25 uses term frequency and inverse document frequency. "
+                            "Sourdough is leavened by wild yeast.", sources=[1, 2])],
+        _evidence(),
+    )
+    assert [(s.text[:9], s.sources) for s in verified] == [("BM25 uses", [1]), ("Sourdough", [2])]
+
+
+def test_citations_are_never_invented(embedder) -> None:
+    verified, removed = CitationVerifier(embedder).verify(
+        [CitedSentence(text="ColBERT sums maximum similarities over token embeddings.", sources=[]),
+         CitedSentence(text="Out of range.", sources=[9])],
+        _evidence(),
+    )
+    assert [s.sources for s in verified] == [[], []]
+    assert removed == 0
+
+
+def test_sentence_splitting_keeps_abbreviations_of_numbers_together() -> None:
+    assert split_sentences("It scored 0.72 on SciFact. Then it improved.") == [
+        "It scored 0.72 on SciFact.",
+        "Then it improved.",
+    ]

@@ -1,0 +1,76 @@
+"""Second-stage rerankers behind one interface: `rank(query, hits) -> hits`, best first.
+
+No cross-encoder ships its weights on PyPI, so the default stage is built from what installs here; a
+cross-encoder the user supplies (a local sentence-transformers CrossEncoder folder) plugs in the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from sleuth.errors import ModelUnavailableError
+from sleuth.schema import Hit
+from sleuth.tools.chunking import passage_text
+
+if TYPE_CHECKING:
+    from sleuth.agent.api import ResearchAgent
+
+
+class Reranker(Protocol):
+    def rank(self, query: str, hits: list[Hit]) -> list[Hit]: ...
+
+
+class NoRerank:
+    """Keep the first-stage order."""
+
+    def rank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        return list(hits)
+
+
+class CrossEncoderReranker:
+    """A sentence-transformers CrossEncoder from a local folder; scores the top `candidates` within `max_seconds`."""
+
+    def __init__(self, path: Path, candidates: int = 30, max_seconds: float = 5.0, batch_size: int = 16) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise ModelUnavailableError(
+                f"No cross-encoder model folder at {self.path}.",
+                "Point the reranker at a local sentence-transformers CrossEncoder directory.",
+            )
+        self.candidates = candidates
+        self.max_seconds = max_seconds
+        self.batch_size = batch_size
+
+    @cached_property
+    def model(self) -> Any:
+        from sleuth.agent.runtime import offline_environment
+
+        offline_environment()
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(str(self.path), device="cpu", local_files_only=True)
+
+    def rank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        head, tail = hits[: self.candidates], hits[self.candidates :]
+        started = time.perf_counter()
+        scores: list[float] = []
+        for i in range(0, len(head), self.batch_size):
+            if time.perf_counter() - started > self.max_seconds:
+                break
+            batch = head[i : i + self.batch_size]
+            scores.extend(float(s) for s in self.model.predict([(query, passage_text(h.chunk)) for h in batch]))
+        scored = [Hit(chunk=h.chunk, score=s) for h, s in zip(head, scores, strict=False)]
+        scored.sort(key=lambda h: h.score, reverse=True)
+        return scored + head[len(scores) :] + tail
+
+
+def default_reranker(agent: ResearchAgent) -> Reranker:
+    return NoRerank()
+
+
+__all__ = ["CrossEncoderReranker", "NoRerank", "Reranker", "default_reranker", "np"]
