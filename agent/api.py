@@ -40,7 +40,6 @@ class ResearchAgent:
         self._lm = lm
         self._index = index
         self._embedder = embedder
-        self._lock = threading.Lock()
 
     @property
     def index(self) -> VectorIndex:
@@ -100,7 +99,7 @@ class ResearchAgent:
         started = time.perf_counter()
         lm = self.lm
         self.warm_up()
-        with self._lock, dspy.context(lm=lm, adapter=_adapter(lm)):
+        with dspy.context(lm=lm, adapter=_adapter(lm)):
             result = self.program(question=question, emit=on_step)
         answer = Answer(
             id=id,
@@ -118,6 +117,26 @@ class ResearchAgent:
         )
         self._remember(answer)
         return answer
+
+    def retrieve_only(self, question: str, *, id: str = "") -> Answer:
+        """Evidence search with no LM: LLM-free multi-hop retrieval; `retrieved` is the result."""
+        from sleuth.tools.multihop import multi_hop_search
+
+        question = _check_question(question)
+        self._require_collection()
+        started = time.perf_counter()
+        hits, queries = multi_hop_search(self.searcher, question, k=self.settings.agent.candidates)
+        elapsed = time.perf_counter() - started
+        step = Step(kind="search", detail={"queries": queries, "candidates": len(hits)}, seconds=elapsed)
+        return Answer(
+            id=id,
+            run_id=uuid.uuid4().hex,
+            question=question,
+            retrieved=list(dict.fromkeys(h.doc_id for h in hits)),
+            sub_questions=[question],
+            steps=[step],
+            seconds=elapsed,
+        )
 
     def warm_up(self) -> None:
         """Load the embedder and the embedded LLM side by side (both are mostly reading files)."""

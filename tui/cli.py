@@ -185,6 +185,43 @@ def config() -> None:
     sys.stdout.write(json.dumps(settings.masked(), indent=2) + "\n")
 
 
+@app.command()
+def batch(
+    questions: Annotated[Path, typer.Argument(help='JSONL, one {"id", "question"} per line.')],
+    out: Annotated[Path, typer.Option("--out", help="Answers JSONL; re-running skips ids already in it.")],
+    no_answer: Annotated[bool, typer.Option("--no-answer", help="Evidence search only, no LM.")] = False,
+    concurrency: Annotated[int, typer.Option(help="Questions in flight at once.")] = 1,
+    collection: Collection = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Answer a file of questions, one output line per question, resumable after an interruption."""
+    from sleuth.agent.batch import read_questions, run_batch
+
+    try:
+        total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
+        with _agent(collection) as agent:
+            if quiet:
+                report = run_batch(agent, questions, out, no_answer=no_answer, concurrency=concurrency)
+            else:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+                with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+                    task = bar.add_task("questions", total=total)
+                    report = run_batch(
+                        agent, questions, out, no_answer=no_answer, concurrency=concurrency,
+                        on_done=lambda r: bar.update(task, completed=r.skipped + r.answered + r.failed),
+                    )
+    except SleuthError as exc:
+        _fail(exc)
+    out_msg = f"{report.answered} answered, {report.failed} failed, {report.skipped} already in {out}"
+    console = err if report.failed or report.problems else out
+    console.print(out_msg)
+    for problem in report.problems:
+        err.print(f"  {problem}")
+    if report.failed or report.problems:
+        raise typer.Exit(1)
+
+
 eval_app = typer.Typer(help="Benchmarks: retrieval quality on a BEIR-style corpus.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import make_agent, plan, sentences
+from dspy.utils.dummies import DummyLM
+
+from sleuth.agent.batch import run_batch
+from sleuth.tools.multihop import mentioned_names
+
+
+def _questions(tmp_path: Path) -> Path:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"id": "a", "question": "What is BM25?", "answers": ["x"]}\n'
+        "not json\n"
+        '{"id": "b", "question": ""}\n'
+        '{"id": "c", "question": "What is ColBERT?"}\n'
+    )
+    return path
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_one_line_per_question_even_when_one_fails(settings, embedder, corpus_file, tmp_path) -> None:
+    lm = DummyLM([plan(["q"], ["bm25"]), sentences(("BM25 scores terms by frequency.", [1])),
+                  plan(["q"], ["colbert"]), sentences(("ColBERT keeps token embeddings.", [1]))])
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    out = tmp_path / "out.jsonl"
+    report = run_batch(agent, _questions(tmp_path), out)
+    rows = {r["id"]: r for r in _lines(out)}
+    assert set(rows) == {"a", "b", "c"}
+    assert rows["b"]["error"] and "empty" in rows["b"]["error"]
+    assert rows["a"]["error"] is None and rows["a"]["citations"][0]["doc_id"] == "bm25"
+    assert report.problems and "not valid JSON" in report.problems[0]
+    assert (report.answered, report.failed) == (2, 1)
+
+
+def test_rerun_skips_answered_ids_and_repairs_a_torn_last_line(settings, embedder, corpus_file, tmp_path) -> None:
+    agent = make_agent(settings, embedder, lm=DummyLM([plan(["q"], ["colbert"]),
+                                                       sentences(("ColBERT keeps token embeddings.", [1]))]))
+    agent.ingest([corpus_file])
+    out = tmp_path / "out.jsonl"
+    out.write_text(json.dumps({"id": "a", "answer": "kept"}) + "\n" + json.dumps({"id": "b"}) + "\n"
+                   + '{"id": "c", "answ')
+    report = run_batch(agent, _questions(tmp_path), out)
+    rows = _lines(out)
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert rows[0]["answer"] == "kept"
+    assert (report.skipped, report.answered) == (2, 1)
+
+
+def test_no_answer_mode_retrieves_without_any_lm_call(settings, embedder, corpus_file, tmp_path) -> None:
+    agent = make_agent(settings, embedder, lm=DummyLM([]))
+    agent.ingest([corpus_file])
+    out = tmp_path / "out.jsonl"
+    run_batch(agent, _questions(tmp_path), out, no_answer=True)
+    rows = {r["id"]: r for r in _lines(out)}
+    assert rows["c"]["retrieved"][0] == "colbert"
+    assert rows["c"]["answer"] == "" and rows["c"]["usage"]["llm_calls"] == 0
+
+
+def test_names_in_a_passage_become_follow_up_queries() -> None:
+    text = "Maximum Overdrive is a 1986 film written and directed by Stephen King in Wilmington, North Carolina."
+    names = mentioned_names(text, "Who directed the film shot in Wilmington in 1986?", limit=5)
+    assert "Stephen King" in names and "Maximum Overdrive" in names
+    assert all("Wilmington" not in n or "North Carolina" in n for n in names)
