@@ -48,6 +48,8 @@ def main() -> None:
     parser.add_argument("--qrels", type=Path, required=True)
     parser.add_argument("--tune", type=int, default=400)
     parser.add_argument("--depth", type=int, default=100)
+    parser.add_argument("--limit", type=int, help="Only the first N judged queries.")
+    parser.add_argument("--head", type=int, default=15, help="Candidates per list rescored by sentence max-sim.")
     args = parser.parse_args()
 
     from sleuth.agent.api import ResearchAgent
@@ -55,6 +57,8 @@ def main() -> None:
 
     qrels = load_qrels(args.qrels)
     queries = {q: t for q, t in load_queries(args.queries).items() if q in qrels}
+    if args.limit:
+        queries = dict(list(queries.items())[: args.limit])
     settings = Settings()
     settings.index.collection = corpus_collection(args.corpus)
     agent = ResearchAgent(settings)
@@ -68,8 +72,8 @@ def main() -> None:
         dense = searcher.search(text, k=args.depth, mode="dense")
         sparse = searcher.search(text, k=args.depth, mode="sparse")
         lists[qid] = {"dense": _ranks(dense), "bm25": _ranks(sparse)}
-        # sentence-level max-sim over the union of the top 30 of each list
-        head = {h.chunk_id: h for h in [*dense[:30], *sparse[:30]]}
+        # sentence-level max-sim over the union of the head of each list
+        head = {h.chunk_id: h for h in [*dense[: args.head], *sparse[: args.head]]}
         qv = embedder.embed_query(text)
         scores: dict[str, float] = {}
         missing = [h for cid, h in head.items() if cid not in sent_cache]

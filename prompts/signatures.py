@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import dspy
 from pydantic import BaseModel
@@ -59,3 +60,22 @@ def render_sentences(sentences: list[CitedSentence]) -> str:
         elif text:
             parts.append(text)
     return " ".join(parts)
+
+
+class RankPassages(dspy.Signature):
+    """Rank the numbered passages by how well each answers the search query, most relevant first.
+
+    Return every passage number exactly once."""
+
+    query: str = dspy.InputField()
+    passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
+    ranking: list[int] = dspy.OutputField(desc="passage numbers, most relevant first")
+
+
+class ComparePassages(dspy.Signature):
+    """Which of the two passages is more relevant to the search query?"""
+
+    query: str = dspy.InputField()
+    passage_a: str = dspy.InputField()
+    passage_b: str = dspy.InputField()
+    more_relevant: Literal["A", "B"] = dspy.OutputField()

@@ -247,9 +247,8 @@ def eval_retrieval(
         if limit:
             asked = dict(list(asked.items())[:limit])
         with _agent(corpus_collection(corpus)) as agent:
-            if agent.index.count() == 0 or not agent.index.exists():
-                report = _run_ingest(agent, [corpus], quiet=False)
-                err.print(f"indexed {report.documents:,} documents in {report.seconds:.0f}s")
+            report = _run_ingest(agent, [corpus], quiet=False)  # resumes; adds nothing once complete
+            err.print(f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s")
             run = run_queries(agent, asked, pipeline)  # type: ignore[arg-type]
     except SleuthError as exc:
         _fail(exc)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dspy.utils.dummies import DummyLM
+
+from sleuth.errors import ModelUnavailableError
+from sleuth.schema import Chunk, Hit
+from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker
+from sleuth.tools.rerank import CrossEncoderReranker
+
+
+def _hits(n: int) -> list[Hit]:
+    return [Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=f"T{i}", text=f"passage {i}"), score=1 / i)
+            for i in range(1, n + 1)]
+
+
+def test_listwise_applies_the_lm_permutation_and_keeps_what_it_omits() -> None:
+    lm = DummyLM([{"ranking": [3, 1]}])
+    ranked = ListwiseReranker(lm, candidates=4, window=4).rank("q", _hits(6))
+    assert [h.doc_id for h in ranked] == ["d3", "d1", "d2", "d4", "d5", "d6"]
+
+
+def test_listwise_slides_windows_from_the_bottom() -> None:
+    lm = DummyLM([{"ranking": [2, 1]}, {"ranking": [2, 1]}])
+    ranked = ListwiseReranker(lm, candidates=3, window=2, step=1).rank("q", _hits(3))
+    # window [2,3] -> [3,2]; then window [1,3] -> [3,1]
+    assert [h.doc_id for h in ranked] == ["d3", "d1", "d2"]
+
+
+def test_pairwise_bubbles_the_preferred_passage_up() -> None:
+    lm = DummyLM([{"more_relevant": "B"}, {"more_relevant": "B"}])
+    ranked = PairwiseReranker(lm, candidates=3).rank("q", _hits(4))
+    assert [h.doc_id for h in ranked] == ["d3", "d1", "d2", "d4"]
+
+
+def test_cross_encoder_from_a_user_folder_scores_and_reorders(tmp_path: Path) -> None:
+    from sentence_transformers import CrossEncoder
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "passage", "q", "t1", "t2", "t3", "1", "2", "3"]))
+    config = BertConfig(vocab_size=13, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=16, num_labels=1)
+    folder = tmp_path / "ce"
+    BertForSequenceClassification(config).save_pretrained(folder)
+    BertTokenizer(str(vocab)).save_pretrained(folder)
+    reranker = CrossEncoderReranker(folder, candidates=3)
+    hits = _hits(5)
+    ranked = reranker.rank("q", hits)
+    expected = CrossEncoder(str(folder), device="cpu").predict([("q", f"T{i}. passage {i}") for i in (1, 2, 3)])
+    order = sorted(range(3), key=lambda i: -expected[i])
+    assert [h.doc_id for h in ranked[:3]] == [f"d{i + 1}" for i in order]
+    assert [h.doc_id for h in ranked[3:]] == ["d4", "d5"]
+
+
+def test_missing_cross_encoder_folder_is_explained(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailableError, match="CrossEncoder"):
+        CrossEncoderReranker(tmp_path / "nope")
