@@ -81,3 +81,21 @@ def test_a_second_opener_of_the_embedded_index_is_told_what_holds_it(sleuth_home
         other = EdgeIndex(sleuth_home / "index", "default")
         with pytest.raises(IndexLockedError, match="SLEUTH_QDRANT_URL"):
             other.count()
+
+
+def test_filter_on_an_unknown_field_is_a_clear_error(settings, embedder, corpus_file: Path) -> None:
+    from sleuth.errors import InputError
+
+    with make_agent(settings, embedder) as agent:
+        agent.ingest([corpus_file])
+        with pytest.raises(InputError, match="colour"):
+            agent.search("retrieval", filters={"colour": "red"})
+        assert agent.search("retrieval", filters={"doc_id": "nope"}) == []
+
+
+@pytest.mark.parametrize("query", ["x" * 10_000, "¿Qué es la recuperación densa?", "检索增强生成"])
+def test_long_and_non_english_queries_still_return_ranked_passages(settings, embedder, corpus_file, query) -> None:
+    with make_agent(settings, embedder) as agent:
+        agent.ingest([corpus_file])
+        hits = agent.search(query, k=3)
+        assert len(hits) == 3 and hits[0].score >= hits[-1].score

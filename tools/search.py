@@ -32,7 +32,15 @@ class HybridSearcher:
             raise InputError("The search query is empty.", "Type some words to search for.")
         dense = self.embedder.embed_query(query) if mode in ("hybrid", "dense") else None
         sparse = self.sparse.embed_query(query) if mode in ("hybrid", "sparse") else None
-        return self.index.search(dense, sparse, k, filters=filters, fusion=fusion)
+        hits = self.index.search(dense, sparse, k, filters=filters, fusion=fusion)
+        if not hits and filters:
+            unknown = [f for f in filters if not self.index.has_field(f)]
+            if unknown:
+                raise InputError(
+                    f"No passage in the collection has the field(s) {', '.join(unknown)}.",
+                    "Filter on doc_id, source, title, or a metadata field your documents carry.",
+                )
+        return hits
 
 
 def fuse(rankings: list[list[Hit]], k: int = 60) -> list[Hit]:

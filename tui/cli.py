@@ -15,7 +15,7 @@ from sleuth.errors import SleuthError
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.schema import Answer
+    from sleuth.schema import Answer, Step
     from sleuth.tools.ingest import IngestReport
 
 app = typer.Typer(
@@ -112,8 +112,13 @@ def ask(
 ) -> None:
     """Research a question in the collection and answer it with citations."""
     try:
-        with _agent(collection) as agent:
-            answer = agent.ask(question)
+        with _agent(collection) as agent, err.status("loading models...") as status:
+
+            def show(step: Step) -> None:
+                done = {"plan": "planned", "search": "searched", "synthesise": "answered"}.get(step.kind, step.kind)
+                status.update(f"{done} in {step.seconds:.1f}s; working...")
+
+            answer = agent.ask(question, on_step=show)
     except SleuthError as exc:
         _fail(exc)
     if as_json:

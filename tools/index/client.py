@@ -134,6 +134,12 @@ class ClientIndex:
             return 0
         return int(self.client.count(self.collection, exact=True).count)
 
+    def has_field(self, field: str) -> bool:
+        from qdrant_client import models
+
+        flt = models.Filter(must_not=[models.IsEmptyCondition(is_empty=models.PayloadField(key=filter_key(field)))])
+        return int(self.client.count(self.collection, count_filter=flt, exact=True).count) > 0
+
     def close(self) -> None:
         self.client.close()
 

@@ -133,6 +133,12 @@ class EdgeIndex:
 
         return int(self.shard.count(q.CountRequest(exact=True))) if self.exists() else 0
 
+    def has_field(self, field: str) -> bool:
+        import qdrant_edge as q
+
+        flt = q.Filter(must_not=[q.IsEmptyCondition(filter_key(field))])
+        return int(self.shard.count(q.CountRequest(exact=True, filter=flt))) > 0
+
     def close(self) -> None:
         if self._shard is not None:
             self._shard.flush()
