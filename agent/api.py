@@ -69,7 +69,7 @@ class ResearchAgent:
     def searcher(self) -> Any:
         from sleuth.tools.search import HybridSearcher
 
-        return HybridSearcher(self.index, self.embedder)
+        return HybridSearcher(self.index, self.embedder, fusion=self.settings.search.fusion)
 
     @cached_property
     def program(self) -> Any:

@@ -67,6 +67,19 @@ class IndexSettings(_Group):
     replication: int | None = Field(None, description="Replication factor for a new server collection.")
 
 
+class SearchSettings(_Group):
+    fusion: Literal["dbsf", "rrf"] = Field(
+        "dbsf", description="How dense and BM25 results are fused: score-normalised (dbsf) or rank-based (rrf)."
+    )
+    rerank: str = Field(
+        "none",
+        description="Second stage: none, prf (pseudo-relevance feedback), listwise or pairwise (the LM), "
+        "or cross-encoder:PATH (a local CrossEncoder folder).",
+    )
+    rerank_candidates: int = Field(20, description="How many first-stage hits an LM or cross-encoder reranks.")
+    rerank_seconds: float = Field(30.0, description="Most seconds one query's reranking may take.")
+
+
 class AgentSettings(_Group):
     max_sub_questions: int = Field(3, description="Most sub-questions the planner may write.")
     candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
@@ -92,6 +105,7 @@ class Settings(BaseSettings):
     )
     models: ModelSettings = Field(default_factory=ModelSettings, description="Language and embedding models.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="The Qdrant index.")
+    search: SearchSettings = Field(default_factory=SearchSettings, description="Hybrid search and reranking.")
     agent: AgentSettings = Field(default_factory=AgentSettings, description="The agent loop and its budget.")
     memory: MemorySettings = Field(default_factory=MemorySettings, description="Experiential memory.")
 

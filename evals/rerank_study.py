@@ -95,8 +95,8 @@ def main() -> None:
     ids = list(queries)
     tune, held = ids[: args.tune], ids[args.tune :]
 
-    def run_of(qids: list[str], method) -> dict[str, list[str]]:
-        return {q: method(q) for q in qids}
+    def score(qids: list[str], method) -> dict[str, float]:
+        return evaluate({q: method(q) for q in qids}, {q: qrels[q] for q in qids})
 
     def ms_ranks(q: str) -> dict[str, int]:
         return {d: i for i, d in enumerate(sorted(maxsim[q], key=maxsim[q].get, reverse=True))}  # type: ignore[arg-type]
@@ -115,8 +115,8 @@ def main() -> None:
         "rrf + sentence maxsim": list(itertools.product((0.6, 0.8, 1.0, 1.2), (0.5, 1.0, 1.5, 2.0))),
     }
     for name, build in methods.items():
-        best = max(grid.get(name, [(1.0, 1.0)]), key=lambda w: evaluate(run_of(tune, build(w)), qrels)["nDCG@10"])
-        m = evaluate(run_of(held, build(best)), qrels)
+        best = max(grid.get(name, [(1.0, 1.0)]), key=lambda w: score(tune, build(w))["nDCG@10"])
+        m = score(held, build(best))
         print(f"{name:28s} weights {best}  held-out nDCG@10 {m['nDCG@10']:.4f}  R@100 {m['Recall@100']:.4f}"
               f"  MRR@10 {m['MRR@10']:.4f}  ({m['queries']} queries)")
 

@@ -49,7 +49,7 @@ def multi_hop_search(
     """Fused hits of all rounds, best first, and every query that was run."""
     queries = [question]
     current = first if first is not None else searcher.search(question, k=k)
-    rankings = [current, current]  # the question's own ranking counts double
+    rankings = [current]
     seen_docs: set[str] = set()
     for _ in range(rounds - 1):
         follow: list[str] = []
@@ -64,5 +64,5 @@ def multi_hop_search(
         round_rankings = [searcher.search(q, k=k) for q in follow]
         queries += follow
         rankings += round_rankings
-        current = fuse(rankings)
-    return fuse(rankings), queries
+        current = fuse(rankings, weights=[2.0] + [1.0] * (len(rankings) - 1))
+    return fuse(rankings, weights=[2.0] + [1.0] * (len(rankings) - 1)), queries

@@ -11,9 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
-from sleuth.errors import ModelUnavailableError
+from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
 
@@ -70,7 +68,27 @@ class CrossEncoderReranker:
 
 
 def default_reranker(agent: ResearchAgent) -> Reranker:
-    return NoRerank()
+    """The second stage the settings name (`search.rerank`)."""
+    opts = agent.settings.search
+    name = opts.rerank.strip()
+    if name == "none":
+        return NoRerank()
+    if name == "prf":
+        from sleuth.tools.prf import FeedbackReranker
+
+        return FeedbackReranker(agent.searcher)
+    if name in ("listwise", "pairwise"):
+        from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker
+
+        cls = ListwiseReranker if name == "listwise" else PairwiseReranker
+        return cls(agent.lm, candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds)
+    if name.startswith("cross-encoder:"):
+        return CrossEncoderReranker(
+            Path(name.split(":", 1)[1]).expanduser(), opts.rerank_candidates, opts.rerank_seconds
+        )
+    raise ConfigError(
+        f"Unknown reranker '{name}'.", "Set SLEUTH_SEARCH__RERANK to none, prf, listwise, pairwise or cross-encoder:PATH."
+    )
 
 
-__all__ = ["CrossEncoderReranker", "NoRerank", "Reranker", "default_reranker", "np"]
+__all__ = ["CrossEncoderReranker", "NoRerank", "Reranker", "default_reranker"]

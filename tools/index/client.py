@@ -134,6 +134,11 @@ class ClientIndex:
             return 0
         return int(self.client.count(self.collection, exact=True).count)
 
+    def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray:
+        records = self.client.retrieve(self.collection, ids=chunk_ids, with_payload=False, with_vectors=[DENSE])
+        by_id = {str(r.id): r.vector[DENSE] for r in records}
+        return np.asarray([by_id[c] for c in chunk_ids if c in by_id], dtype=np.float32)
+
     def has_field(self, field: str) -> bool:
         from qdrant_client import models
 

@@ -133,6 +133,10 @@ class EdgeIndex:
 
         return int(self.shard.count(q.CountRequest(exact=True))) if self.exists() else 0
 
+    def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray:
+        records = {str(r.id): r for r in self.shard.retrieve(chunk_ids, False, [DENSE])}
+        return np.asarray([records[c].vector[DENSE] for c in chunk_ids if c in records], dtype=np.float32)
+
     def has_field(self, field: str) -> bool:
         import qdrant_edge as q
 
