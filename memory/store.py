@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import sqlite_utils
@@ -42,7 +43,20 @@ def _m001_runs(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[tuple[str, Migration]] = [("m001_runs", _m001_runs)]
+def _m002_feedback_and_search(db: sqlite_utils.Database) -> None:
+    db["feedback"].create(
+        {"id": int, "run_id": str, "created": float, "rating": int, "comment": str},
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["runs"].enable_fts(["question", "answer"], fts_version="FTS5", create_triggers=True)
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("m001_runs", _m001_runs),
+    ("m002_feedback_and_search", _m002_feedback_and_search),
+]
+RUN_TABLES = ("citations", "feedback")
 
 
 def open_store(path: Path) -> sqlite_utils.Database:
@@ -75,6 +89,80 @@ def migrate(db: sqlite_utils.Database) -> None:
             with db.conn:
                 migration(db)
                 db["_migrations"].insert({"name": name, "applied": time.time()})
+
+
+def _missing(run_id: str) -> SleuthError:
+    return SleuthError(f"No run '{run_id}' in memory.", "List runs with: sleuth memory list")
+
+
+def resolve_run_id(db: sqlite_utils.Database, run_id: str) -> str:
+    """A full run id from a unique prefix (as printed by `sleuth memory list`)."""
+    rows = [r["id"] for r in db.query("select id from runs where id like ? limit 2", [run_id + "%"])]
+    if len(rows) != 1:
+        raise _missing(run_id) if not rows else SleuthError(
+            f"'{run_id}' matches several runs.", "Give more characters of the run id."
+        )
+    return rows[0]
+
+
+def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
+    sql = (
+        "select id, created, question, model, seconds, llm_calls, error, "
+        "(select sum(rating) from feedback f where f.run_id = runs.id) as rating "
+        "from runs order by created desc limit ?"
+    )
+    return list(db.query(sql, [limit]))
+
+
+def get_run(db: sqlite_utils.Database, run_id: str) -> dict[str, Any]:
+    run = dict(db["runs"].get(resolve_run_id(db, run_id)))
+    run["record"] = json.loads(run["record"])
+    run["feedback"] = list(db["feedback"].rows_where("run_id = ?", [run["id"]], order_by="created"))
+    return run
+
+
+def search_runs(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    terms = " OR ".join(f'"{t}"' for t in text.replace('"', " ").split())
+    if not terms:
+        return []
+    sql = (
+        "select runs.id, runs.created, runs.question, runs.model from runs_fts "
+        "join runs on runs.rowid = runs_fts.rowid where runs_fts match ? order by rank limit ?"
+    )
+    return list(db.query(sql, [terms, limit]))
+
+
+def forget_run(db: sqlite_utils.Database, run_id: str) -> str:
+    """Delete a run and every row that belongs to it."""
+    full = resolve_run_id(db, run_id)
+    with db.conn:
+        for table in RUN_TABLES:
+            db.execute(f"delete from {table} where run_id = ?", [full])
+        db.execute("delete from runs where id = ?", [full])
+    return full
+
+
+def add_feedback(db: sqlite_utils.Database, run_id: str, rating: int, comment: str = "") -> str:
+    full = resolve_run_id(db, run_id)
+    with db.conn:
+        db["feedback"].insert({"run_id": full, "created": time.time(), "rating": rating, "comment": comment})
+    return full
+
+
+def stats(db: sqlite_utils.Database) -> dict[str, Any]:
+    row = next(db.query(
+        "select count(*) as runs, coalesce(sum(llm_calls), 0) as llm_calls, "
+        "coalesce(sum(input_tokens + output_tokens), 0) as tokens, coalesce(avg(seconds), 0) as mean_seconds, "
+        "coalesce(sum(error is not null), 0) as runs_with_error from runs"
+    ))
+    row["citations"] = db["citations"].count
+    row["feedback_up"] = db["feedback"].count_where("rating > 0")
+    row["feedback_down"] = db["feedback"].count_where("rating < 0")
+    return row
+
+
+def export_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return [get_run(db, r["id"]) for r in db.query("select id from runs order by created")]
 
 
 def log_run(db: sqlite_utils.Database, answer: Answer) -> None:
