@@ -147,7 +147,7 @@ class ResearchProgram(dspy.Module):
             budget.usage.llm_calls += 1
             errors.append(f"writing the answer failed ({type(exc).__name__}: {exc})")
             return "", []
-        verified, unsupported = self.verifier.verify(list(prediction.sentences or []), evidence)
+        verified, unsupported = self.verifier.verify(_sentences(prediction.answer), evidence)
         text, citations, dropped = resolve_citations(render_sentences(verified), evidence)
         record(
             Step(
@@ -163,6 +163,10 @@ class ResearchProgram(dspy.Module):
             )
         )
         return text, citations
+
+
+def _sentences(answer: Any) -> list[Any]:
+    return list(getattr(answer, "sentences", None) or [])
 
 
 def _clean_list(values: Any) -> list[str]:

@@ -2,7 +2,7 @@
 
     python -m sleuth.evals.bench_demo [--models local/qwen2.5-coder-1.5b local/qwen2.5-coder-0.5b]
 
-Prints, per model: raw llama.cpp prompt and generation tokens/s, then p50/p95 seconds per question (models
+Prints, per model: raw llama.cpp prompt and generation tokens/s, then p50 and max seconds per question (models
 warm, as in a chat session), LM calls, tokens and citations per answer. The questions were written for this
 benchmark from the corpus' topics; nothing was tuned on them.
 """
@@ -70,12 +70,11 @@ def run(model: str, home: Path, questions: list[str]) -> None:
             words.append(len(answer.answer.split()))
             errors += answer.error is not None
             print(f"  {answer.seconds:5.1f}s {len(answer.citations)} cites | {question}\n    {answer.answer[:300]}")
-    q = statistics.quantiles(seconds, n=20) if len(seconds) > 1 else seconds * 19
     print(
         f"\n== {model}\n"
         f"ingest: {report.documents} docs, {report.added} new chunks, {report.seconds:.1f}s | LLM load {load:.1f}s\n"
         f"llama.cpp: prompt {prompt_tps:.0f} tok/s, generation {gen_tps:.1f} tok/s\n"
-        f"question->answer (warm): p50 {statistics.median(seconds):.1f}s, p95 {q[18]:.1f}s, "
+        f"question->answer (warm): p50 {statistics.median(seconds):.1f}s, "
         f"max {max(seconds):.1f}s over {len(seconds)} questions\n"
         f"per answer: {statistics.mean(calls):.1f} LM calls, {statistics.mean(tokens_in):.0f} tokens in, "
         f"{statistics.mean(tokens_out):.0f} out, {statistics.mean(cites):.1f} citations, "

@@ -6,7 +6,7 @@ import re
 from typing import Literal
 
 import dspy
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class PlanResearch(dspy.Signature):
@@ -30,17 +30,24 @@ class CitedSentence(BaseModel):
     sources: list[int]
 
 
+class CitedAnswer(BaseModel):
+    """An answer as a short list of sentences; the bounds keep a small LM from stopping early or rambling."""
+
+    sentences: list[CitedSentence] = Field(min_length=2, max_length=6)
+
+
 class AnswerWithCitations(dspy.Signature):
     """Answer the question using only the numbered passages.
 
-    Write three to six sentences that explain the answer, each with the numbers of the passages that
+    Write three to five sentences that explain the answer, each with the numbers of the passages that
     support it (`sources`); use at least two different passages when they are relevant. Use only numbers from
     the passage list and never state anything the passages do not say. If no passage answers the question,
-    return a single sentence saying that the collection does not cover it, with no sources."""
+    say so in two sentences with no sources: that the collection does not cover it, and what the passages
+    discuss instead."""
 
     question: str = dspy.InputField()
     passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
-    sentences: list[CitedSentence] = dspy.OutputField(desc="the answer, one sentence at a time")
+    answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
 
 
 _INLINE = re.compile(r"\[(\d+)\]")

@@ -80,4 +80,4 @@ def plan(subs: list[str], queries: list[str]) -> dict:
 
 
 def sentences(*items: tuple[str, list[int]]) -> dict:
-    return {"sentences": [{"text": text, "sources": sources} for text, sources in items]}
+    return {"answer": {"sentences": [{"text": text, "sources": sources} for text, sources in items]}}

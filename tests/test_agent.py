@@ -44,7 +44,7 @@ def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> No
 
 
 def test_record_has_the_batch_line_fields(agent) -> None:
-    a = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1])))
+    a = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1]), ("It uses inverse document frequency.", [1])))
     record = a.ask("What is BM25?", id="q1").record()
     assert set(record) >= {"id", "question", "answer", "citations", "retrieved", "sub_questions", "steps",
                            "usage", "seconds", "error"}
@@ -67,7 +67,7 @@ def test_failing_lm_returns_evidence_with_error_instead_of_crashing(settings, em
 
 def test_budget_of_one_call_skips_planning_and_still_answers(settings, embedder, corpus_file) -> None:
     settings.agent.max_llm_calls = 1
-    a = make_agent(settings, embedder, lm=DummyLM([sentences(("ColBERT keeps token embeddings.", [1]))]))
+    a = make_agent(settings, embedder, lm=DummyLM([sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]))
     a.ingest([corpus_file])
     answer = a.ask("What is ColBERT?")
     assert answer.usage.llm_calls == 1
@@ -90,7 +90,7 @@ def test_unusable_questions_are_refused_clearly(agent, question: str) -> None:
 def test_runs_are_stored_in_memory(agent, sleuth_home: Path) -> None:
     import sqlite_utils
 
-    answer = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1]))).ask("What is BM25?")
+    answer = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1]), ("It uses inverse document frequency.", [1]))).ask("What is BM25?")
     db = sqlite_utils.Database(sleuth_home / "memory.db")
     row = db["runs"].get(answer.run_id)
     assert row["question"] == "What is BM25?"
@@ -98,7 +98,7 @@ def test_runs_are_stored_in_memory(agent, sleuth_home: Path) -> None:
 
 
 def test_stream_yields_steps_then_the_answer(agent) -> None:
-    a = agent(plan(["q"], ["dense retrieval"]), sentences(("DPR uses two encoders.", [1])))
+    a = agent(plan(["q"], ["dense retrieval"]), sentences(("DPR uses two encoders.", [1]), ("Passages are retrieved by inner product.", [1])))
 
     async def collect() -> list:
         return [event async for event in a.stream("What is dense passage retrieval?")]

@@ -26,8 +26,8 @@ def _lines(path: Path) -> list[dict]:
 
 
 def test_one_line_per_question_even_when_one_fails(settings, embedder, corpus_file, tmp_path) -> None:
-    lm = DummyLM([plan(["q"], ["bm25"]), sentences(("BM25 scores terms by frequency.", [1])),
-                  plan(["q"], ["colbert"]), sentences(("ColBERT keeps token embeddings.", [1]))])
+    lm = DummyLM([plan(["q"], ["bm25"]), sentences(("BM25 scores terms by frequency.", [1]), ("It uses inverse document frequency.", [1])),
+                  plan(["q"], ["colbert"]), sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))])
     agent = make_agent(settings, embedder, lm=lm)
     agent.ingest([corpus_file])
     out = tmp_path / "out.jsonl"
@@ -42,7 +42,7 @@ def test_one_line_per_question_even_when_one_fails(settings, embedder, corpus_fi
 
 def test_rerun_skips_answered_ids_and_repairs_a_torn_last_line(settings, embedder, corpus_file, tmp_path) -> None:
     agent = make_agent(settings, embedder, lm=DummyLM([plan(["q"], ["colbert"]),
-                                                       sentences(("ColBERT keeps token embeddings.", [1]))]))
+                                                       sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]))
     agent.ingest([corpus_file])
     out = tmp_path / "out.jsonl"
     out.write_text(json.dumps({"id": "a", "answer": "kept"}) + "\n" + json.dumps({"id": "b"}) + "\n"

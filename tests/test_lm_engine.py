@@ -92,3 +92,16 @@ def test_model_string_without_provider_is_refused() -> None:
 def test_litellm_model_string_builds_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
     lm = build_lm(Settings(models={"lm": "openai/gpt-4o-mini", "api_base": "http://127.0.0.1:9/v1"}))
     assert lm.model == "openai/gpt-4o-mini"
+
+
+def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
+    from sleuth.prompts.signatures import AnswerWithCitations
+
+    reply = {"answer": {"sentences": [{"text": "BM25 ranks [1].", "sources": [1]},
+                                      {"text": "It uses IDF.", "sources": [1]}]}}
+    engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
+    with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
+        prediction = dspy.Predict(AnswerWithCitations)(question="q", passages="[1] BM25: ranks")
+    assert len(prediction.answer.sentences) == 2
+    schema = json.dumps(engine.llama.calls[0]["response_format"]["schema"])
+    assert '"minItems": 2' in schema and '"maxItems": 6' in schema
