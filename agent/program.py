@@ -15,12 +15,14 @@ import dspy
 from sleuth.agent.citations import format_passages, resolve_citations
 from sleuth.agent.settings import AgentSettings
 from sleuth.agent.verify import CitationVerifier
-from sleuth.prompts.signatures import AnswerWithCitations, PlanResearch, render_sentences
+from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence, PlanResearch, render_sentences
 from sleuth.schema import Hit, Step, Usage
 from sleuth.tools.search import HybridSearcher, fuse
 
 StepSink = Callable[[Step], None]
-NOT_FOUND = "The collection does not contain passages that answer this question."
+NOT_FOUND = (
+    "Not found in the collection: none of the passages retrieved for this question supports an answer to it."
+)
 
 
 class Budget:
@@ -143,12 +145,20 @@ class ResearchProgram(dspy.Module):
         passages = format_passages(evidence, self.settings.passage_chars)
         try:
             prediction, usage = self._call(self.synthesise, budget, question=question, passages=passages)
+            drafted = _sentences(prediction.answer)
         except Exception as exc:
+            usage = Usage(llm_calls=1)
             budget.usage.llm_calls += 1
-            errors.append(f"writing the answer failed ({type(exc).__name__}: {exc})")
-            return "", []
-        verified, unsupported = self.verifier.verify(_sentences(prediction.answer), evidence)
-        text, citations, dropped = resolve_citations(render_sentences(verified), evidence)
+            drafted = salvage_sentences(exc)
+            if not drafted:
+                errors.append(f"writing the answer failed ({type(exc).__name__}: {_first_line(exc)})")
+                return "", []
+        verified, unsupported = self.verifier.verify(drafted, evidence)
+        cited = [s for s in verified if s.sources]
+        uncited = len(verified) - len(cited)
+        text, citations, dropped = resolve_citations(render_sentences(cited), evidence)
+        if not citations:
+            text = NOT_FOUND
         record(
             Step(
                 kind="synthesise",
@@ -156,6 +166,7 @@ class ResearchProgram(dspy.Module):
                     "cited": [c.chunk_id for c in citations],
                     "dangling_removed": dropped,
                     "unsupported_removed": unsupported,
+                    "uncited_sentences_removed": uncited,
                     **usage.model_dump(),
                 },
                 seconds=time.perf_counter() - started,
@@ -163,6 +174,28 @@ class ResearchProgram(dspy.Module):
             )
         )
         return text, citations
+
+
+def salvage_sentences(exc: Exception) -> list[CitedSentence]:
+    """The complete sentences of an answer whose JSON was cut off or malformed (a small LM's usual failure)."""
+    import json_repair
+
+    raw = getattr(exc, "lm_response", None)
+    if not raw:
+        return []
+    data = json_repair.loads(raw)
+    data = data.get("answer", data) if isinstance(data, dict) else {}
+    items = data.get("sentences", []) if isinstance(data, dict) else []
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("text"), str) and isinstance(item.get("sources"), list):
+            sources = [n for n in item["sources"] if isinstance(n, int)]
+            out.append(CitedSentence(text=item["text"][:400], sources=sources[:4]))
+    return out
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _sentences(answer: Any) -> list[Any]:

@@ -26,8 +26,8 @@ class PlanResearch(dspy.Signature):
 class CitedSentence(BaseModel):
     """One sentence of an answer and the numbers of the passages that support it."""
 
-    text: str
-    sources: list[int]
+    text: str = Field(max_length=400)
+    sources: list[int] = Field(max_length=4)
 
 
 class CitedAnswer(BaseModel):

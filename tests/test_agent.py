@@ -106,3 +106,31 @@ def test_stream_yields_steps_then_the_answer(agent) -> None:
     events = asyncio.run(collect())
     assert all(isinstance(e, Step) for e in events[:-1]) and isinstance(events[-1], Answer)
     assert [e.kind for e in events[:-1]] == ["plan", "search", "synthesise"]
+
+
+def test_an_answer_with_no_supported_citation_says_not_found(agent) -> None:
+    from sleuth.agent.program import NOT_FOUND
+
+    a = agent(plan(["q"], ["peru"]), sentences(("The capital of Peru is Lima.", []), ("Lima is large.", [])))
+    answer = a.ask("What is the capital of Peru?")
+    assert answer.answer == NOT_FOUND and answer.citations == []
+    assert answer.retrieved  # the evidence that was searched is still reported
+
+
+def test_uncited_sentences_are_dropped_from_a_cited_answer(agent) -> None:
+    a = agent(plan(["q"], ["colbert"]),
+              sentences(("ColBERT keeps one embedding per token.", [1]), ("It was built in 1850.", [])))
+    answer = a.ask("What is ColBERT?")
+    assert "1850" not in answer.answer and answer.citations
+
+
+def test_a_truncated_json_answer_is_salvaged_sentence_by_sentence() -> None:
+    from sleuth.agent.program import salvage_sentences
+
+    class Cut(Exception):
+        lm_response = ('{"answer": {"sentences": [{"text": "BM25 ranks by term weights.", "sources": [1]}, '
+                       '{"text": "Dense retrievers embed que')
+
+    salvaged = salvage_sentences(Cut())
+    assert [(s.text, s.sources) for s in salvaged][0] == ("BM25 ranks by term weights.", [1])
+    assert all(s.sources is not None for s in salvaged)
