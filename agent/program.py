@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import dspy
-
 from sleuth.agent.citations import format_passages, resolve_citations
 from sleuth.agent.settings import AgentSettings
 from sleuth.agent.verify import CitationVerifier
@@ -188,9 +187,13 @@ def salvage_sentences(exc: Exception) -> list[CitedSentence]:
     items = data.get("sentences", []) if isinstance(data, dict) else []
     out = []
     for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("text"), str) and isinstance(item.get("sources"), list):
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("text"), str)
+            and isinstance(item.get("sources"), list)
+        ):
             sources = [n for n in item["sources"] if isinstance(n, int)]
-            out.append(CitedSentence(text=item["text"][:400], sources=sources[:4]))
+            out.append(CitedSentence(text=item["text"][:500], sources=sources[:4]))
     return out
 
 

@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-
 from sleuth.errors import ConfigError
 
 DEFAULT_LM = "local/qwen2.5-coder-1.5b"
@@ -41,7 +40,9 @@ class ModelSettings(_Group):
         description="The LLM: `local/<preset>` for a bundled GGUF run by llama.cpp, a path to a .gguf file, "
         "or any LiteLLM model string (openai/gpt-4o-mini, anthropic/..., ollama_chat/...).",
     )
-    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp).")
+    api_base: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp)."
+    )
     api_key: SecretStr | None = Field(None, description="API key for a remote LM; never printed.")
     embedder: str = Field(
         "minilm",
@@ -69,14 +70,17 @@ class IndexSettings(_Group):
 
 class SearchSettings(_Group):
     fusion: Literal["dbsf", "rrf"] = Field(
-        "dbsf", description="How dense and BM25 results are fused: score-normalised (dbsf) or rank-based (rrf)."
+        "dbsf",
+        description="How dense and BM25 results are fused: score-normalised (dbsf) or rank-based (rrf).",
     )
     rerank: str = Field(
         "none",
         description="Second stage: none, prf (pseudo-relevance feedback), listwise or pairwise (the LM), "
         "or cross-encoder:PATH (a local CrossEncoder folder).",
     )
-    rerank_candidates: int = Field(20, description="How many first-stage hits an LM or cross-encoder reranks.")
+    rerank_candidates: int = Field(
+        20, description="How many first-stage hits an LM or cross-encoder reranks."
+    )
     rerank_seconds: float = Field(30.0, description="Most seconds one query's reranking may take.")
 
 
@@ -162,7 +166,9 @@ class _TomlSource(PydanticBaseSettingsSource):
         path = Path(explicit).expanduser() if explicit else home / "config.toml"
         if not path.is_file():
             if explicit:
-                raise ConfigError(f"SLEUTH_CONFIG names {path}, which does not exist.", "Fix the path or unset it.")
+                raise ConfigError(
+                    f"SLEUTH_CONFIG names {path}, which does not exist.", "Fix the path or unset it."
+                )
             return {}
         try:
             return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -177,9 +183,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(
             f"Invalid settings: {problems}.", "Check SLEUTH_* variables and config.toml (`sleuth config`)."
         ) from exc

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-
 from sleuth.prompts.signatures import CitedSentence
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
@@ -27,8 +26,9 @@ def split_sentences(text: str) -> list[str]:
 
 
 class CitationVerifier:
-    def __init__(self, embedder: Embedder, min_similarity: float = 0.3, margin: float = 0.12,
-                 max_per_sentence: int = 2) -> None:
+    def __init__(
+        self, embedder: Embedder, min_similarity: float = 0.3, margin: float = 0.12, max_per_sentence: int = 2
+    ) -> None:
         self.embedder = embedder
         self.min_similarity = min_similarity
         self.margin = margin

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
 from sleuth.evals.beir import load_qrels, load_queries
 from sleuth.evals.metrics import evaluate
 from sleuth.evals.retrieval import corpus_collection
@@ -58,7 +57,9 @@ def _agg(values: list[float], how: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--qrels", type=Path, required=True)
@@ -84,18 +85,28 @@ def main() -> None:
     def score(qids: list[str], method: Callable[[list[Scored]], list[str]]) -> dict[str, float]:
         return evaluate({q: method(lists[q])[:100] for q in qids}, {q: qrels[q] for q in qids})
 
-    candidates: dict[str, Callable[[list[Scored]], list[str]]] = {"rrf k=60 (current)": lambda ls: rrf(ls, [1, 1], 60, "max")}
+    candidates: dict[str, Callable[[list[Scored]], list[str]]] = {
+        "rrf k=60 (current)": lambda ls: rrf(ls, [1, 1], 60, "max")
+    }
     for k, w, agg in itertools.product((10, 20, 40, 60), (0.7, 0.85, 1.0, 1.2), ("max", "max+half2nd")):
         candidates[f"rrf k={k} dense_w={w} {agg}"] = lambda ls, k=k, w=w, agg=agg: rrf(ls, [w, 1.0], k, agg)
-    for a, norm, agg in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7), ("minmax", "dbsf"), ("max", "max+half2nd")):
-        candidates[f"convex a={a} {norm} {agg}"] = lambda ls, a=a, norm=norm, agg=agg: convex(ls, a, norm, agg)
+    for a, norm, agg in itertools.product(
+        (0.3, 0.4, 0.5, 0.6, 0.7), ("minmax", "dbsf"), ("max", "max+half2nd")
+    ):
+        candidates[f"convex a={a} {norm} {agg}"] = lambda ls, a=a, norm=norm, agg=agg: convex(
+            ls, a, norm, agg
+        )
     tuned = sorted(((score(tune, m)["nDCG@10"], name) for name, m in candidates.items()), reverse=True)
     base = score(held, candidates["rrf k=60 (current)"])
-    print(f"held-out {len(held)} queries; current rrf k=60: nDCG@10 {base['nDCG@10']:.4f} R@100 {base['Recall@100']:.4f}")
+    print(
+        f"held-out {len(held)} queries; current rrf k=60: nDCG@10 {base['nDCG@10']:.4f} R@100 {base['Recall@100']:.4f}"
+    )
     for tuned_score, name in tuned[:8]:
         m = score(held, candidates[name])
-        print(f"{name:40s} tune {tuned_score:.4f}  held-out nDCG@10 {m['nDCG@10']:.4f}  R@100 {m['Recall@100']:.4f}"
-              f"  MRR@10 {m['MRR@10']:.4f}")
+        print(
+            f"{name:40s} tune {tuned_score:.4f}  held-out nDCG@10 {m['nDCG@10']:.4f}  R@100 {m['Recall@100']:.4f}"
+            f"  MRR@10 {m['MRR@10']:.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -16,12 +16,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from sleuth.evals.beir import load_qrels, load_queries
 from sleuth.evals.metrics import evaluate
 from sleuth.evals.retrieval import corpus_collection
 from sleuth.schema import Hit
-from sleuth.tools.chunking import passage_text
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
@@ -42,14 +40,18 @@ def _rrf(rank_lists: list[dict[str, int]], weights: list[float], k: int = 60) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--qrels", type=Path, required=True)
     parser.add_argument("--tune", type=int, default=400)
     parser.add_argument("--depth", type=int, default=100)
     parser.add_argument("--limit", type=int, help="Only the first N judged queries.")
-    parser.add_argument("--head", type=int, default=15, help="Candidates per list rescored by sentence max-sim.")
+    parser.add_argument(
+        "--head", type=int, default=15, help="Candidates per list rescored by sentence max-sim."
+    )
     args = parser.parse_args()
 
     from sleuth.agent.api import ResearchAgent
@@ -106,8 +108,8 @@ def main() -> None:
         "dense": lambda w: lambda q: list(lists[q]["dense"]),
         "hybrid rrf": lambda w: lambda q: _rrf([lists[q]["dense"], lists[q]["bm25"]], [1.0, 1.0]),
         "hybrid rrf weighted": lambda w: lambda q: _rrf([lists[q]["dense"], lists[q]["bm25"]], [w[0], 1.0]),
-        "rrf + sentence maxsim": lambda w: lambda q: _rrf(
-            [lists[q]["dense"], lists[q]["bm25"], ms_ranks(q)], [w[0], 1.0, w[1]]
+        "rrf + sentence maxsim": lambda w: (
+            lambda q: _rrf([lists[q]["dense"], lists[q]["bm25"], ms_ranks(q)], [w[0], 1.0, w[1]])
         ),
     }
     grid = {
@@ -117,8 +119,10 @@ def main() -> None:
     for name, build in methods.items():
         best = max(grid.get(name, [(1.0, 1.0)]), key=lambda w: score(tune, build(w))["nDCG@10"])
         m = score(held, build(best))
-        print(f"{name:28s} weights {best}  held-out nDCG@10 {m['nDCG@10']:.4f}  R@100 {m['Recall@100']:.4f}"
-              f"  MRR@10 {m['MRR@10']:.4f}  ({m['queries']} queries)")
+        print(
+            f"{name:28s} weights {best}  held-out nDCG@10 {m['nDCG@10']:.4f}  R@100 {m['Recall@100']:.4f}"
+            f"  MRR@10 {m['MRR@10']:.4f}  ({m['queries']} queries)"
+        )
 
 
 if __name__ == "__main__":

@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
-
 from sleuth.errors import SleuthError
 from sleuth.schema import Answer
 
@@ -99,8 +98,10 @@ def resolve_run_id(db: sqlite_utils.Database, run_id: str) -> str:
     """A full run id from a unique prefix (as printed by `sleuth memory list`)."""
     rows = [r["id"] for r in db.query("select id from runs where id like ? limit 2", [run_id + "%"])]
     if len(rows) != 1:
-        raise _missing(run_id) if not rows else SleuthError(
-            f"'{run_id}' matches several runs.", "Give more characters of the run id."
+        raise (
+            _missing(run_id)
+            if not rows
+            else SleuthError(f"'{run_id}' matches several runs.", "Give more characters of the run id.")
         )
     return rows[0]
 
@@ -150,11 +151,13 @@ def add_feedback(db: sqlite_utils.Database, run_id: str, rating: int, comment: s
 
 
 def stats(db: sqlite_utils.Database) -> dict[str, Any]:
-    row = next(db.query(
-        "select count(*) as runs, coalesce(sum(llm_calls), 0) as llm_calls, "
-        "coalesce(sum(input_tokens + output_tokens), 0) as tokens, coalesce(avg(seconds), 0) as mean_seconds, "
-        "coalesce(sum(error is not null), 0) as runs_with_error from runs"
-    ))
+    row = next(
+        db.query(
+            "select count(*) as runs, coalesce(sum(llm_calls), 0) as llm_calls, "
+            "coalesce(sum(input_tokens + output_tokens), 0) as tokens, coalesce(avg(seconds), 0) as mean_seconds, "
+            "coalesce(sum(error is not null), 0) as runs_with_error from runs"
+        )
+    )
     row["citations"] = db["citations"].count
     row["feedback_up"] = db["feedback"].count_where("rating > 0")
     row["feedback_down"] = db["feedback"].count_where("rating < 0")

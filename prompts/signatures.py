@@ -26,7 +26,7 @@ class PlanResearch(dspy.Signature):
 class CitedSentence(BaseModel):
     """One sentence of an answer and the numbers of the passages that support it."""
 
-    text: str = Field(max_length=400)
+    text: str = Field(max_length=500)
     sources: list[int] = Field(max_length=4)
 
 

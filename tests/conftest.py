@@ -12,18 +12,42 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 CORPUS = [
-    ("bm25", "BM25 ranking", "BM25 is a lexical ranking function that scores documents by term frequency "
-     "and inverse document frequency, with saturation controlled by k1 and length normalisation by b."),
-    ("dpr", "Dense passage retrieval", "Dense passage retrieval encodes questions and passages with two BERT "
-     "encoders and retrieves passages by the inner product of their embeddings."),
-    ("hybrid", "Hybrid search", "Hybrid search combines a sparse lexical retriever such as BM25 with a dense "
-     "embedding retriever; reciprocal rank fusion merges the two ranked lists into one."),
-    ("colbert", "ColBERT", "ColBERT is a late-interaction retriever: it keeps one embedding per token and "
-     "scores a passage by summing the maximum similarity of each query token."),
-    ("rag", "Retrieval-augmented generation", "Retrieval-augmented generation conditions a language model on "
-     "retrieved passages so that its answers can cite evidence instead of relying on parametric memory."),
-    ("bread", "Sourdough bread", "Sourdough bread is leavened by a culture of wild yeast and lactic acid "
-     "bacteria; the dough ferments for many hours before baking."),
+    (
+        "bm25",
+        "BM25 ranking",
+        "BM25 is a lexical ranking function that scores documents by term frequency "
+        "and inverse document frequency, with saturation controlled by k1 and length normalisation by b.",
+    ),
+    (
+        "dpr",
+        "Dense passage retrieval",
+        "Dense passage retrieval encodes questions and passages with two BERT "
+        "encoders and retrieves passages by the inner product of their embeddings.",
+    ),
+    (
+        "hybrid",
+        "Hybrid search",
+        "Hybrid search combines a sparse lexical retriever such as BM25 with a dense "
+        "embedding retriever; reciprocal rank fusion merges the two ranked lists into one.",
+    ),
+    (
+        "colbert",
+        "ColBERT",
+        "ColBERT is a late-interaction retriever: it keeps one embedding per token and "
+        "scores a passage by summing the maximum similarity of each query token.",
+    ),
+    (
+        "rag",
+        "Retrieval-augmented generation",
+        "Retrieval-augmented generation conditions a language model on "
+        "retrieved passages so that its answers can cite evidence instead of relying on parametric memory.",
+    ),
+    (
+        "bread",
+        "Sourdough bread",
+        "Sourdough bread is leavened by a culture of wild yeast and lactic acid "
+        "bacteria; the dough ferments for many hours before baking.",
+    ),
 ]
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from conftest import make_agent, plan, sentences
 from dspy.utils.dummies import DummyLM
-
 from sleuth.errors import InputError, NoCollectionError
 from sleuth.schema import Answer, Step
 
@@ -25,9 +24,11 @@ def agent(settings, embedder, corpus_file: Path):
 def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> None:
     a = agent(
         plan(["How does hybrid search merge rankings?"], ["hybrid search fusion", "reciprocal rank fusion"]),
-        sentences(("Hybrid search combines a sparse retriever such as BM25 with a dense retriever.", [1]),
-                  ("BM25 scores documents by term frequency and inverse document frequency.", [1, 2]),
-                  ("Hybrid search was invented on the moon.", [42])),
+        sentences(
+            ("Hybrid search combines a sparse retriever such as BM25 with a dense retriever.", [1]),
+            ("BM25 scores documents by term frequency and inverse document frequency.", [1, 2]),
+            ("Hybrid search was invented on the moon.", [42]),
+        ),
     )
     answer = a.ask("How does hybrid search merge BM25 and dense rankings?")
     assert answer.error is None
@@ -44,10 +45,23 @@ def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> No
 
 
 def test_record_has_the_batch_line_fields(agent) -> None:
-    a = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1]), ("It uses inverse document frequency.", [1])))
+    a = agent(
+        plan(["q"], ["bm25"]),
+        sentences(("BM25 scores terms.", [1]), ("It uses inverse document frequency.", [1])),
+    )
     record = a.ask("What is BM25?", id="q1").record()
-    assert set(record) >= {"id", "question", "answer", "citations", "retrieved", "sub_questions", "steps",
-                           "usage", "seconds", "error"}
+    assert set(record) >= {
+        "id",
+        "question",
+        "answer",
+        "citations",
+        "retrieved",
+        "sub_questions",
+        "steps",
+        "usage",
+        "seconds",
+        "error",
+    }
     assert record["id"] == "q1" and isinstance(record["steps"], int)
     assert set(record["citations"][0]) >= {"n", "doc_id", "chunk_id", "title", "text", "score"}
 
@@ -67,7 +81,17 @@ def test_failing_lm_returns_evidence_with_error_instead_of_crashing(settings, em
 
 def test_budget_of_one_call_skips_planning_and_still_answers(settings, embedder, corpus_file) -> None:
     settings.agent.max_llm_calls = 1
-    a = make_agent(settings, embedder, lm=DummyLM([sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]))
+    a = make_agent(
+        settings,
+        embedder,
+        lm=DummyLM(
+            [
+                sentences(
+                    ("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])
+                )
+            ]
+        ),
+    )
     a.ingest([corpus_file])
     answer = a.ask("What is ColBERT?")
     assert answer.usage.llm_calls == 1
@@ -90,7 +114,10 @@ def test_unusable_questions_are_refused_clearly(agent, question: str) -> None:
 def test_runs_are_stored_in_memory(agent, sleuth_home: Path) -> None:
     import sqlite_utils
 
-    answer = agent(plan(["q"], ["bm25"]), sentences(("BM25 scores terms.", [1]), ("It uses inverse document frequency.", [1]))).ask("What is BM25?")
+    answer = agent(
+        plan(["q"], ["bm25"]),
+        sentences(("BM25 scores terms.", [1]), ("It uses inverse document frequency.", [1])),
+    ).ask("What is BM25?")
     db = sqlite_utils.Database(sleuth_home / "memory.db")
     row = db["runs"].get(answer.run_id)
     assert row["question"] == "What is BM25?"
@@ -98,7 +125,10 @@ def test_runs_are_stored_in_memory(agent, sleuth_home: Path) -> None:
 
 
 def test_stream_yields_steps_then_the_answer(agent) -> None:
-    a = agent(plan(["q"], ["dense retrieval"]), sentences(("DPR uses two encoders.", [1]), ("Passages are retrieved by inner product.", [1])))
+    a = agent(
+        plan(["q"], ["dense retrieval"]),
+        sentences(("DPR uses two encoders.", [1]), ("Passages are retrieved by inner product.", [1])),
+    )
 
     async def collect() -> list:
         return [event async for event in a.stream("What is dense passage retrieval?")]
@@ -118,8 +148,10 @@ def test_an_answer_with_no_supported_citation_says_not_found(agent) -> None:
 
 
 def test_uncited_sentences_are_dropped_from_a_cited_answer(agent) -> None:
-    a = agent(plan(["q"], ["colbert"]),
-              sentences(("ColBERT keeps one embedding per token.", [1]), ("It was built in 1850.", [])))
+    a = agent(
+        plan(["q"], ["colbert"]),
+        sentences(("ColBERT keeps one embedding per token.", [1]), ("It was built in 1850.", [])),
+    )
     answer = a.ask("What is ColBERT?")
     assert "1850" not in answer.answer and answer.citations
 
@@ -128,8 +160,10 @@ def test_a_truncated_json_answer_is_salvaged_sentence_by_sentence() -> None:
     from sleuth.agent.program import salvage_sentences
 
     class Cut(Exception):
-        lm_response = ('{"answer": {"sentences": [{"text": "BM25 ranks by term weights.", "sources": [1]}, '
-                       '{"text": "Dense retrievers embed que')
+        lm_response = (
+            '{"answer": {"sentences": [{"text": "BM25 ranks by term weights.", "sources": [1]}, '
+            '{"text": "Dense retrievers embed que'
+        )
 
     salvaged = salvage_sentences(Cut())
     assert [(s.text, s.sources) for s in salvaged][0] == ("BM25 ranks by term weights.", [1])

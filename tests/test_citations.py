@@ -30,8 +30,10 @@ def test_every_marker_in_the_answer_resolves_to_exactly_one_citation() -> None:
 
 def test_sentences_render_with_markers_before_the_full_stop() -> None:
     rendered = render_sentences(
-        [CitedSentence(text="Dense retrieval uses two encoders [2].", sources=[1, 2]),
-         CitedSentence(text="Nothing else is known.", sources=[])]
+        [
+            CitedSentence(text="Dense retrieval uses two encoders [2].", sources=[1, 2]),
+            CitedSentence(text="Nothing else is known.", sources=[]),
+        ]
     )
     assert rendered == "Dense retrieval uses two encoders [1][2]. Nothing else is known."
 

@@ -4,9 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from sleuth.tui.cli import app, demo_corpus
+from typer.testing import CliRunner
 
 runner = CliRunner()
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import dspy
 import pytest
-
 from sleuth.agent.lm import AsyncLlamaCppEngine, LlamaCppEngine, build_lm
 from sleuth.agent.settings import Settings
 from sleuth.errors import ConfigError, ModelUnavailableError
@@ -26,10 +25,12 @@ class FakeLlama:
         self.calls.append({"messages": messages, **kwargs})
         if stream:
             half = len(self.reply) // 2
-            return iter([
-                {"choices": [{"delta": {"content": self.reply[:half]}, "finish_reason": None}]},
-                {"choices": [{"delta": {"content": self.reply[half:]}, "finish_reason": "stop"}]},
-            ])
+            return iter(
+                [
+                    {"choices": [{"delta": {"content": self.reply[:half]}, "finish_reason": None}]},
+                    {"choices": [{"delta": {"content": self.reply[half:]}, "finish_reason": "stop"}]},
+                ]
+            )
         return {
             "id": "x",
             "choices": [{"message": {"content": self.reply}, "finish_reason": "stop"}],
@@ -44,8 +45,14 @@ def engine() -> LlamaCppEngine:
 
 
 def _lm(engine: LlamaCppEngine) -> dspy.LM:
-    return dspy.LM("local/test", engine=engine, async_engine=AsyncLlamaCppEngine(engine), cache=False,
-                   temperature=0.0, max_tokens=64)
+    return dspy.LM(
+        "local/test",
+        engine=engine,
+        async_engine=AsyncLlamaCppEngine(engine),
+        cache=False,
+        temperature=0.0,
+        max_tokens=64,
+    )
 
 
 def test_json_adapter_sends_the_output_schema_as_a_grammar_and_parses_the_reply(engine) -> None:
@@ -71,7 +78,12 @@ def test_streaming_yields_text_deltas_then_the_end(engine) -> None:
     from dspy.lm15 import Message, Request
 
     async def collect():
-        return [e async for e in AsyncLlamaCppEngine(engine).stream(Request(model="local/test", messages=(Message.user("hi"),)))]
+        return [
+            e
+            async for e in AsyncLlamaCppEngine(engine).stream(
+                Request(model="local/test", messages=(Message.user("hi"),))
+            )
+        ]
 
     events = asyncio.run(collect())
     assert [e.type for e in events] == ["start", "delta", "delta", "end"]
@@ -97,8 +109,14 @@ def test_litellm_model_string_builds_without_network(monkeypatch: pytest.MonkeyP
 def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
     from sleuth.prompts.signatures import AnswerWithCitations
 
-    reply = {"answer": {"sentences": [{"text": "BM25 ranks [1].", "sources": [1]},
-                                      {"text": "It uses IDF.", "sources": [1]}]}}
+    reply = {
+        "answer": {
+            "sentences": [
+                {"text": "BM25 ranks [1].", "sources": [1]},
+                {"text": "It uses IDF.", "sources": [1]},
+            ]
+        }
+    }
     engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
     with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
         prediction = dspy.Predict(AnswerWithCitations)(question="q", passages="[1] BM25: ranks")

@@ -5,21 +5,24 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from sleuth.errors import SleuthError
 from sleuth.memory.store import log_run, open_store
 from sleuth.schema import Answer, Citation, Usage
 from sleuth.tui.cli import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
 
 def _answer(run_id: str, question: str) -> Answer:
     return Answer(
-        run_id=run_id, question=question, answer="BM25 weighs terms [1].", model="dummy",
+        run_id=run_id,
+        question=question,
+        answer="BM25 weighs terms [1].",
+        model="dummy",
         citations=[Citation(n=1, doc_id="bm25", chunk_id="c1", title="BM25", text="BM25 is...", score=0.9)],
-        usage=Usage(llm_calls=2, input_tokens=100, output_tokens=20), seconds=1.5,
+        usage=Usage(llm_calls=2, input_tokens=100, output_tokens=20),
+        seconds=1.5,
     )
 
 
@@ -48,7 +51,12 @@ def test_feedback_is_stored_and_forget_purges_every_row(db) -> None:
     result = runner.invoke(app, ["memory", "forget", "aaaa1111", "--json"])
     assert json.loads(result.output) == {"forgotten": "aaaa1111"}
     for table in ("runs", "citations", "feedback"):
-        assert db.execute(f"select count(*) from {table} where {'id' if table == 'runs' else 'run_id'} = 'aaaa1111'").fetchone()[0] == 0
+        assert (
+            db.execute(
+                f"select count(*) from {table} where {'id' if table == 'runs' else 'run_id'} = 'aaaa1111'"
+            ).fetchone()[0]
+            == 0
+        )
     assert db["runs"].count == 1
 
 

@@ -12,7 +12,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_wheel_puts_every_module_under_sleuth(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -20,8 +31,15 @@ def test_wheel_puts_every_module_under_sleuth(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
     assert all(t == "sleuth" or t.endswith(".dist-info") for t in top), top
-    for module in ("agent/api.py", "tools/index/edge.py", "memory/store.py", "prompts/signatures.py",
-                   "tui/cli.py", "tools/data/papers.jsonl", "__init__.py"):
+    for module in (
+        "agent/api.py",
+        "tools/index/edge.py",
+        "memory/store.py",
+        "prompts/signatures.py",
+        "tui/cli.py",
+        "tools/data/papers.jsonl",
+        "__init__.py",
+    ):
         assert f"sleuth/{module}" in names
     assert not any(n.startswith("sleuth/tests/") for n in names)
 

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from dspy.utils.dummies import DummyLM
-
 from sleuth.errors import ModelUnavailableError
 from sleuth.schema import Chunk, Hit
 from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker
@@ -12,8 +11,10 @@ from sleuth.tools.rerank import CrossEncoderReranker
 
 
 def _hits(n: int) -> list[Hit]:
-    return [Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=f"T{i}", text=f"passage {i}"), score=1 / i)
-            for i in range(1, n + 1)]
+    return [
+        Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=f"T{i}", text=f"passage {i}"), score=1 / i)
+        for i in range(1, n + 1)
+    ]
 
 
 def test_listwise_applies_the_lm_permutation_and_keeps_what_it_omits() -> None:
@@ -40,16 +41,28 @@ def test_cross_encoder_from_a_user_folder_scores_and_reorders(tmp_path: Path) ->
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
     vocab = tmp_path / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "passage", "q", "t1", "t2", "t3", "1", "2", "3"]))
-    config = BertConfig(vocab_size=13, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=16, num_labels=1)
+    vocab.write_text(
+        "\n".join(
+            ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "passage", "q", "t1", "t2", "t3", "1", "2", "3"]
+        )
+    )
+    config = BertConfig(
+        vocab_size=13,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        num_labels=1,
+    )
     folder = tmp_path / "ce"
     BertForSequenceClassification(config).save_pretrained(folder)
     BertTokenizer(str(vocab)).save_pretrained(folder)
     reranker = CrossEncoderReranker(folder, candidates=3)
     hits = _hits(5)
     ranked = reranker.rank("q", hits)
-    expected = CrossEncoder(str(folder), device="cpu").predict([("q", f"T{i}. passage {i}") for i in (1, 2, 3)])
+    expected = CrossEncoder(str(folder), device="cpu").predict(
+        [("q", f"T{i}. passage {i}") for i in (1, 2, 3)]
+    )
     order = sorted(range(3), key=lambda i: -expected[i])
     assert [h.doc_id for h in ranked[:3]] == [f"d{i + 1}" for i in order]
     assert [h.doc_id for h in ranked[3:]] == ["d4", "d5"]

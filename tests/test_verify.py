@@ -11,14 +11,19 @@ def _evidence() -> list[Hit]:
         ("Sourdough", "Sourdough bread is leavened by wild yeast and lactic acid bacteria."),
         ("ColBERT", "ColBERT keeps one embedding per token and sums maximum similarities."),
     ]
-    return [Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=t, text=x), score=1.0)
-            for i, (t, x) in enumerate(texts, 1)]
+    return [
+        Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=t, text=x), score=1.0)
+        for i, (t, x) in enumerate(texts, 1)
+    ]
 
 
 def test_a_sentence_keeps_the_cited_passage_that_supports_it_and_loses_the_rest(embedder) -> None:
     verified, removed = CitationVerifier(embedder).verify(
-        [CitedSentence(text="BM25 weighs terms by their frequency and inverse document frequency.",
-                       sources=[1, 2, 3])],
+        [
+            CitedSentence(
+                text="BM25 weighs terms by their frequency and inverse document frequency.", sources=[1, 2, 3]
+            )
+        ],
         _evidence(),
     )
     assert [s.sources for s in verified] == [[1]]
@@ -27,8 +32,13 @@ def test_a_sentence_keeps_the_cited_passage_that_supports_it_and_loses_the_rest(
 
 def test_packed_claims_are_split_and_each_gets_its_own_source(embedder) -> None:
     verified, _ = CitationVerifier(embedder).verify(
-        [CitedSentence(text="BM25 uses term frequency and inverse document frequency. "
-                            "Sourdough is leavened by wild yeast.", sources=[1, 2])],
+        [
+            CitedSentence(
+                text="BM25 uses term frequency and inverse document frequency. "
+                "Sourdough is leavened by wild yeast.",
+                sources=[1, 2],
+            )
+        ],
         _evidence(),
     )
     assert [(s.text[:9], s.sources) for s in verified] == [("BM25 uses", [1]), ("Sourdough", [2])]
@@ -36,8 +46,10 @@ def test_packed_claims_are_split_and_each_gets_its_own_source(embedder) -> None:
 
 def test_citations_are_never_invented(embedder) -> None:
     verified, removed = CitationVerifier(embedder).verify(
-        [CitedSentence(text="ColBERT sums maximum similarities over token embeddings.", sources=[]),
-         CitedSentence(text="Out of range.", sources=[9])],
+        [
+            CitedSentence(text="ColBERT sums maximum similarities over token embeddings.", sources=[]),
+            CitedSentence(text="Out of range.", sources=[9]),
+        ],
         _evidence(),
     )
     assert [s.sources for s in verified] == [[], []]

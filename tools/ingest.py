@@ -49,7 +49,9 @@ class Ingestor:
     def ingest_paths(self, paths: list[Path], on_progress: Progress | None = None) -> IngestReport:
         return self.ingest(read_paths(paths), on_progress)
 
-    def ingest(self, items: Iterable[Document | Failure], on_progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self, items: Iterable[Document | Failure], on_progress: Progress | None = None
+    ) -> IngestReport:
         report = IngestReport()
         started = time.perf_counter()
         self.index.ensure(self.embedder.dim)

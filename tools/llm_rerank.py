@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 import dspy
-
 from sleuth.agent.citations import format_passages
 from sleuth.prompts.signatures import ComparePassages, RankPassages
 from sleuth.schema import Hit
@@ -26,8 +25,15 @@ def _permute(window: list[Hit], ranking: list[int]) -> list[Hit]:
 class ListwiseReranker:
     """RankGPT: rank a window of passages at a time, sliding from the bottom of the candidates to the top."""
 
-    def __init__(self, lm: Any, candidates: int = 20, window: int = 10, step: int = 5,
-                 max_seconds: float = 60.0, passage_chars: int = 300) -> None:
+    def __init__(
+        self,
+        lm: Any,
+        candidates: int = 20,
+        window: int = 10,
+        step: int = 5,
+        max_seconds: float = 60.0,
+        passage_chars: int = 300,
+    ) -> None:
         self.lm = lm
         self.candidates, self.window, self.step = candidates, window, step
         self.max_seconds = max_seconds
@@ -58,8 +64,14 @@ class ListwiseReranker:
 class PairwiseReranker:
     """PRP-sliding: one bubble pass from the bottom of the top `candidates`, so the best rises to the top."""
 
-    def __init__(self, lm: Any, candidates: int = 10, passes: int = 1, max_seconds: float = 60.0,
-                 passage_chars: int = 400) -> None:
+    def __init__(
+        self,
+        lm: Any,
+        candidates: int = 10,
+        passes: int = 1,
+        max_seconds: float = 60.0,
+        passage_chars: int = 400,
+    ) -> None:
         self.lm = lm
         self.candidates, self.passes = candidates, passes
         self.max_seconds = max_seconds

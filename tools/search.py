@@ -20,7 +20,11 @@ MAX_QUERY_CHARS = 2000
 
 class HybridSearcher:
     def __init__(
-        self, index: VectorIndex, embedder: Embedder, sparse: SparseEncoder | None = None, fusion: Fusion = "dbsf"
+        self,
+        index: VectorIndex,
+        embedder: Embedder,
+        sparse: SparseEncoder | None = None,
+        fusion: Fusion = "dbsf",
     ) -> None:
         self.index = index
         self.embedder = embedder

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-
 from sleuth.errors import SleuthError
 
 if TYPE_CHECKING:
@@ -55,15 +54,21 @@ def _fail(exc: SleuthError) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders: .jsonl (BEIR), .md, .txt.")] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Ingest the bundled demo corpus of paper abstracts.")] = False,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders: .jsonl (BEIR), .md, .txt.")
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Ingest the bundled demo corpus of paper abstracts.")
+    ] = False,
     collection: Collection = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Read, chunk, embed and index documents. Re-running adds only what is new."""
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
     if not targets:
-        _fail(SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers."))
+        _fail(
+            SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers.")
+        )
     try:
         with _agent(collection) as agent:
             report = _run_ingest(agent, targets, quiet)
@@ -115,7 +120,9 @@ def ask(
         with _agent(collection) as agent, err.status("loading models...") as status:
 
             def show(step: Step) -> None:
-                done = {"plan": "planned", "search": "searched", "synthesise": "answered"}.get(step.kind, step.kind)
+                done = {"plan": "planned", "search": "searched", "synthesise": "answered"}.get(
+                    step.kind, step.kind
+                )
                 status.update(f"{done} in {step.seconds:.1f}s; working...")
 
             answer = agent.ask(question, on_step=show)
@@ -139,7 +146,9 @@ def _print_answer(answer: Answer) -> None:
             snippet = " ".join(c.text.split())[:160]
             out.print(f"[cyan][{c.n}][/] {escape(c.title)} [dim]({c.doc_id})[/]\n    {escape(snippet)}...")
     calls = answer.usage.llm_calls
-    out.print(f"\n[dim]{answer.seconds:.1f}s, {calls} LM call(s), model {answer.model}, run {answer.run_id}[/]")
+    out.print(
+        f"\n[dim]{answer.seconds:.1f}s, {calls} LM call(s), model {answer.model}, run {answer.run_id}[/]"
+    )
     if answer.error:
         err.print(f"[yellow]Warning:[/] {answer.error}")
 
@@ -213,7 +222,11 @@ def batch(
                 with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
                     task = bar.add_task("questions", total=total)
                     report = run_batch(
-                        agent, questions, out, no_answer=no_answer, concurrency=concurrency,
+                        agent,
+                        questions,
+                        out,
+                        no_answer=no_answer,
+                        concurrency=concurrency,
                         on_done=lambda r: bar.update(task, completed=r.skipped + r.answered + r.failed),
                     )
     except SleuthError as exc:
@@ -227,7 +240,9 @@ def batch(
         raise typer.Exit(1)
 
 
-memory_app = typer.Typer(help="What sleuth remembers: past runs, their citations and your feedback.", no_args_is_help=True)
+memory_app = typer.Typer(
+    help="What sleuth remembers: past runs, their citations and your feedback.", no_args_is_help=True
+)
 app.add_typer(memory_app, name="memory")
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -261,7 +276,9 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
 
 
 @memory_app.command("list")
-def memory_list(limit: Annotated[int, typer.Option(help="How many runs.")] = 20, as_json: AsJson = False) -> None:
+def memory_list(
+    limit: Annotated[int, typer.Option(help="How many runs.")] = 20, as_json: AsJson = False
+) -> None:
     """The most recent runs, newest first."""
     from sleuth.memory.store import list_runs
 
@@ -272,7 +289,9 @@ def memory_list(limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
 
 
 @memory_app.command("show")
-def memory_show(run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], as_json: AsJson = False) -> None:
+def memory_show(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], as_json: AsJson = False
+) -> None:
     """One run: question, answer, citations, steps and feedback."""
     from sleuth.memory.store import get_run
     from sleuth.schema import Answer
@@ -285,8 +304,10 @@ def memory_show(run_id: Annotated[str, typer.Argument(help="Run id or a unique p
 
 
 @memory_app.command("search")
-def memory_search(text: Annotated[str, typer.Argument(help="Words to find in past questions and answers.")],
-                  as_json: AsJson = False) -> None:
+def memory_search(
+    text: Annotated[str, typer.Argument(help="Words to find in past questions and answers.")],
+    as_json: AsJson = False,
+) -> None:
     """Full-text search over past questions and answers."""
     from sleuth.memory.store import search_runs
 
@@ -297,7 +318,9 @@ def memory_search(text: Annotated[str, typer.Argument(help="Words to find in pas
 
 
 @memory_app.command("forget")
-def memory_forget(run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], as_json: AsJson = False) -> None:
+def memory_forget(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], as_json: AsJson = False
+) -> None:
     """Delete a run and everything stored with it."""
     from sleuth.memory.store import forget_run
 
@@ -309,8 +332,10 @@ def memory_forget(run_id: Annotated[str, typer.Argument(help="Run id or a unique
 
 
 @memory_app.command("export")
-def memory_export(file: Annotated[Path, typer.Argument(help="JSONL file to write, one run per line.")],
-                  as_json: AsJson = False) -> None:
+def memory_export(
+    file: Annotated[Path, typer.Argument(help="JSONL file to write, one run per line.")],
+    as_json: AsJson = False,
+) -> None:
     """Write every run (with citations and feedback) to a JSONL file."""
     from sleuth.memory.store import export_runs
 
@@ -322,7 +347,11 @@ def memory_export(file: Annotated[Path, typer.Argument(help="JSONL file to write
     with file.open("w", encoding="utf-8") as handle:
         for run in runs:
             handle.write(json.dumps(run, ensure_ascii=False, default=str) + "\n")
-    _emit({"runs": len(runs), "file": str(file)}, as_json, lambda d: out.print(f"Exported {d['runs']} runs to {d['file']}."))
+    _emit(
+        {"runs": len(runs), "file": str(file)},
+        as_json,
+        lambda d: out.print(f"Exported {d['runs']} runs to {d['file']}."),
+    )
 
 
 @memory_app.command("stats")
@@ -348,12 +377,20 @@ def feedback(
     from sleuth.memory.store import add_feedback
 
     if rating not in ("up", "down"):
-        _fail(SleuthError(f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]"))
+        _fail(
+            SleuthError(
+                f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]"
+            )
+        )
     try:
         full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment)
     except SleuthError as exc:
         _fail(exc)
-    _emit({"run_id": full, "rating": rating}, as_json, lambda d: out.print(f"Recorded {rating} for run {full[:12]}."))
+    _emit(
+        {"run_id": full, "rating": rating},
+        as_json,
+        lambda d: out.print(f"Recorded {rating} for run {full[:12]}."),
+    )
 
 
 eval_app = typer.Typer(help="Benchmarks: retrieval quality on a BEIR-style corpus.", no_args_is_help=True)
@@ -382,7 +419,9 @@ def eval_retrieval(
             asked = dict(list(asked.items())[:limit])
         with _agent(corpus_collection(corpus)) as agent:
             report = _run_ingest(agent, [corpus], quiet=False)  # resumes; adds nothing once complete
-            err.print(f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s")
+            err.print(
+                f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s"
+            )
             run = run_queries(agent, asked, pipeline)  # type: ignore[arg-type]
     except SleuthError as exc:
         _fail(exc)
