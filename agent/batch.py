@@ -35,9 +35,7 @@ class BatchReport:
 def read_questions(path: Path) -> Iterator[tuple[str, str] | str]:
     """`(id, question)` for each usable line; a string describing each unusable one."""
     if not path.is_file():
-        raise InputError(
-            f"No questions file at {path}.", 'Give a JSONL file with one {"id", "question"} per line.'
-        )
+        raise InputError(f"No questions file at {path}.", 'Give a JSONL file with one {"id", "question"} per line.')
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():

@@ -88,9 +88,7 @@ def _check_litellm_model(spec: str) -> None:
 def _messages(request: Any) -> list[dict[str, str]]:
     messages = []
     if request.system is not None:
-        system = (
-            request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
-        )
+        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
         messages.append({"role": "system", "content": system})
     messages.extend({"role": m.role, "content": m.text or ""} for m in request.messages)
     return messages
@@ -156,9 +154,7 @@ class LlamaCppEngine:
         from dspy.lm15 import Message, Response, TextPart, Usage
 
         with self._lock:
-            out = self.llama.create_chat_completion(
-                messages=_messages(request), **_generation_kwargs(request)
-            )
+            out = self.llama.create_chat_completion(messages=_messages(request), **_generation_kwargs(request))
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         return Response(
@@ -166,9 +162,7 @@ class LlamaCppEngine:
             model=self.model_path.stem,
             message=Message.assistant([TextPart(choice["message"].get("content") or "")]),
             finish_reason=_finish(choice.get("finish_reason")),
-            usage=Usage(
-                input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens")
-            ),
+            usage=Usage(input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens")),
         )
 
     def stream(self, request: Any) -> Iterator[Any]:

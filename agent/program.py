@@ -19,9 +19,7 @@ from sleuth.schema import Hit, Step, Usage
 from sleuth.tools.search import HybridSearcher, fuse
 
 StepSink = Callable[[Step], None]
-NOT_FOUND = (
-    "Not found in the collection: none of the passages retrieved for this question supports an answer to it."
-)
+NOT_FOUND = "Not found in the collection: none of the passages retrieved for this question supports an answer to it."
 
 
 class Budget:
@@ -92,9 +90,7 @@ class ResearchProgram(dspy.Module):
         budget.usage.add(usage)
         return prediction, usage
 
-    def _plan(
-        self, question: str, budget: Budget, record: StepSink, errors: list[str]
-    ) -> tuple[list[str], list[str]]:
+    def _plan(self, question: str, budget: Budget, record: StepSink, errors: list[str]) -> tuple[list[str], list[str]]:
         started = time.perf_counter()
         if not budget.allows_llm_call(reserve=1):
             return [question], []
@@ -187,11 +183,7 @@ def salvage_sentences(exc: Exception) -> list[CitedSentence]:
     items = data.get("sentences", []) if isinstance(data, dict) else []
     out = []
     for item in items if isinstance(items, list) else []:
-        if (
-            isinstance(item, dict)
-            and isinstance(item.get("text"), str)
-            and isinstance(item.get("sources"), list)
-        ):
+        if isinstance(item, dict) and isinstance(item.get("text"), str) and isinstance(item.get("sources"), list):
             sources = [n for n in item["sources"] if isinstance(n, int)]
             out.append(CitedSentence(text=item["text"][:500], sources=sources[:4]))
     return out

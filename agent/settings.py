@@ -40,9 +40,7 @@ class ModelSettings(_Group):
         description="The LLM: `local/<preset>` for a bundled GGUF run by llama.cpp, a path to a .gguf file, "
         "or any LiteLLM model string (openai/gpt-4o-mini, anthropic/..., ollama_chat/...).",
     )
-    api_base: str | None = Field(
-        None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp)."
-    )
+    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp).")
     api_key: SecretStr | None = Field(None, description="API key for a remote LM; never printed.")
     embedder: str = Field(
         "minilm",
@@ -56,9 +54,7 @@ class ModelSettings(_Group):
 
 
 class IndexSettings(_Group):
-    url: str | None = Field(
-        None, description="Qdrant server URL; unset means the embedded engine under SLEUTH_HOME."
-    )
+    url: str | None = Field(None, description="Qdrant server URL; unset means the embedded engine under SLEUTH_HOME.")
     api_key: SecretStr | None = Field(None, description="Qdrant server API key; never printed.")
     collection: str = Field("default", description="Collection to ingest into and search.")
     chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
@@ -78,9 +74,7 @@ class SearchSettings(_Group):
         description="Second stage: none, prf (pseudo-relevance feedback), listwise or pairwise (the LM), "
         "or cross-encoder:PATH (a local CrossEncoder folder).",
     )
-    rerank_candidates: int = Field(
-        20, description="How many first-stage hits an LM or cross-encoder reranks."
-    )
+    rerank_candidates: int = Field(20, description="How many first-stage hits an LM or cross-encoder reranks.")
     rerank_seconds: float = Field(30.0, description="Most seconds one query's reranking may take.")
 
 
@@ -166,9 +160,7 @@ class _TomlSource(PydanticBaseSettingsSource):
         path = Path(explicit).expanduser() if explicit else home / "config.toml"
         if not path.is_file():
             if explicit:
-                raise ConfigError(
-                    f"SLEUTH_CONFIG names {path}, which does not exist.", "Fix the path or unset it."
-                )
+                raise ConfigError(f"SLEUTH_CONFIG names {path}, which does not exist.", "Fix the path or unset it.")
             return {}
         try:
             return tomllib.loads(path.read_text(encoding="utf-8"))

@@ -25,9 +25,7 @@ def iter_jsonl(path: Path) -> Iterator[dict]:
                 try:
                     yield json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InputError(
-                        f"{path}:{number} is not valid JSON ({exc}).", "Fix or remove the line."
-                    ) from exc
+                    raise InputError(f"{path}:{number} is not valid JSON ({exc}).", "Fix or remove the line.") from exc
 
 
 def load_queries(path: Path) -> dict[str, str]:

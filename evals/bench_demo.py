@@ -69,9 +69,7 @@ def run(model: str, home: Path, questions: list[str]) -> None:
             cites.append(len(answer.citations))
             words.append(len(answer.answer.split()))
             errors += answer.error is not None
-            print(
-                f"  {answer.seconds:5.1f}s {len(answer.citations)} cites | {question}\n    {answer.answer[:300]}"
-            )
+            print(f"  {answer.seconds:5.1f}s {len(answer.citations)} cites | {question}\n    {answer.answer[:300]}")
     print(
         f"\n== {model}\n"
         f"ingest: {report.documents} docs, {report.added} new chunks, {report.seconds:.1f}s | LLM load {load:.1f}s\n"
@@ -85,12 +83,8 @@ def run(model: str, home: Path, questions: list[str]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--models", nargs="+", default=["local/qwen2.5-coder-1.5b", "local/qwen2.5-coder-0.5b"]
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["local/qwen2.5-coder-1.5b", "local/qwen2.5-coder-0.5b"])
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

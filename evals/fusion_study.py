@@ -57,9 +57,7 @@ def _agg(values: list[float], how: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--qrels", type=Path, required=True)
@@ -90,12 +88,8 @@ def main() -> None:
     }
     for k, w, agg in itertools.product((10, 20, 40, 60), (0.7, 0.85, 1.0, 1.2), ("max", "max+half2nd")):
         candidates[f"rrf k={k} dense_w={w} {agg}"] = lambda ls, k=k, w=w, agg=agg: rrf(ls, [w, 1.0], k, agg)
-    for a, norm, agg in itertools.product(
-        (0.3, 0.4, 0.5, 0.6, 0.7), ("minmax", "dbsf"), ("max", "max+half2nd")
-    ):
-        candidates[f"convex a={a} {norm} {agg}"] = lambda ls, a=a, norm=norm, agg=agg: convex(
-            ls, a, norm, agg
-        )
+    for a, norm, agg in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7), ("minmax", "dbsf"), ("max", "max+half2nd")):
+        candidates[f"convex a={a} {norm} {agg}"] = lambda ls, a=a, norm=norm, agg=agg: convex(ls, a, norm, agg)
     tuned = sorted(((score(tune, m)["nDCG@10"], name) for name, m in candidates.items()), reverse=True)
     base = score(held, candidates["rrf k=60 (current)"])
     print(

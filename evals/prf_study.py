@@ -16,9 +16,7 @@ from sleuth.evals.retrieval import corpus_collection, doc_ranking
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--qrels", type=Path, required=True)
@@ -45,9 +43,7 @@ def main() -> None:
     baseline = lambda q: agent.searcher.search(q, k=200)  # noqa: E731
     for name, qids in (("tune", tune), ("held-out", held)):
         m, t = run(qids, baseline)
-        print(
-            f"hybrid baseline [{name}] nDCG@10 {m['nDCG@10']:.4f} R@100 {m['Recall@100']:.4f} {1000 * t:.0f} ms/q"
-        )
+        print(f"hybrid baseline [{name}] nDCG@10 {m['nDCG@10']:.4f} R@100 {m['Recall@100']:.4f} {1000 * t:.0f} ms/q")
     grid = list(itertools.product((3, 5), (0.5, 1.0), (0, 10), (0.5,), (0.5, 1.0)))
     results = []
     for docs, beta, terms, weight, first in grid:

@@ -40,18 +40,14 @@ def _rrf(rank_lists: list[dict[str, int]], weights: list[float], k: int = 60) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--qrels", type=Path, required=True)
     parser.add_argument("--tune", type=int, default=400)
     parser.add_argument("--depth", type=int, default=100)
     parser.add_argument("--limit", type=int, help="Only the first N judged queries.")
-    parser.add_argument(
-        "--head", type=int, default=15, help="Candidates per list rescored by sentence max-sim."
-    )
+    parser.add_argument("--head", type=int, default=15, help="Candidates per list rescored by sentence max-sim.")
     args = parser.parse_args()
 
     from sleuth.agent.api import ResearchAgent

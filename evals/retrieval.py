@@ -62,9 +62,7 @@ def doc_ranking(hits: list[Hit], k: int) -> list[tuple[str, float]]:
     return list(seen.items())
 
 
-def run_queries(
-    agent: ResearchAgent, queries: dict[str, str], pipeline: Pipeline, k: int = 100
-) -> RetrievalRun:
+def run_queries(agent: ResearchAgent, queries: dict[str, str], pipeline: Pipeline, k: int = 100) -> RetrievalRun:
     from sleuth.tools.rerank import default_reranker
 
     reranker = default_reranker(agent) if pipeline == "hybrid+rerank" else None

@@ -84,13 +84,7 @@ def test_budget_of_one_call_skips_planning_and_still_answers(settings, embedder,
     a = make_agent(
         settings,
         embedder,
-        lm=DummyLM(
-            [
-                sentences(
-                    ("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])
-                )
-            ]
-        ),
+        lm=DummyLM([sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]),
     )
     a.ingest([corpus_file])
     answer = a.ask("What is ColBERT?")

@@ -45,29 +45,21 @@ def test_one_line_per_question_even_when_one_fails(settings, embedder, corpus_fi
     assert (report.answered, report.failed) == (2, 1)
 
 
-def test_rerun_skips_answered_ids_and_repairs_a_torn_last_line(
-    settings, embedder, corpus_file, tmp_path
-) -> None:
+def test_rerun_skips_answered_ids_and_repairs_a_torn_last_line(settings, embedder, corpus_file, tmp_path) -> None:
     agent = make_agent(
         settings,
         embedder,
         lm=DummyLM(
             [
                 plan(["q"], ["colbert"]),
-                sentences(
-                    ("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])
-                ),
+                sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])),
             ]
         ),
     )
     agent.ingest([corpus_file])
     out = tmp_path / "out.jsonl"
     out.write_text(
-        json.dumps({"id": "a", "answer": "kept"})
-        + "\n"
-        + json.dumps({"id": "b"})
-        + "\n"
-        + '{"id": "c", "answ'
+        json.dumps({"id": "a", "answer": "kept"}) + "\n" + json.dumps({"id": "b"}) + "\n" + '{"id": "c", "answ'
     )
     report = run_batch(agent, _questions(tmp_path), out)
     rows = _lines(out)
@@ -87,9 +79,7 @@ def test_no_answer_mode_retrieves_without_any_lm_call(settings, embedder, corpus
 
 
 def test_names_in_a_passage_become_follow_up_queries() -> None:
-    text = (
-        "Maximum Overdrive is a 1986 film written and directed by Stephen King in Wilmington, North Carolina."
-    )
+    text = "Maximum Overdrive is a 1986 film written and directed by Stephen King in Wilmington, North Carolina."
     names = mentioned_names(text, "Who directed the film shot in Wilmington in 1986?", limit=5)
     assert "Stephen King" in names and "Maximum Overdrive" in names
     assert all("Wilmington" not in n or "North Carolina" in n for n in names)

@@ -72,9 +72,7 @@ def test_chunks_carry_offsets_into_the_source_text(settings, embedder, tmp_path:
             assert text[c.start : c.end] == c.text
 
 
-def test_a_second_opener_of_the_embedded_index_is_told_what_holds_it(
-    sleuth_home, embedder, corpus_file
-) -> None:
+def test_a_second_opener_of_the_embedded_index_is_told_what_holds_it(sleuth_home, embedder, corpus_file) -> None:
     from sleuth.agent.settings import Settings
     from sleuth.errors import IndexLockedError
     from sleuth.tools.index.edge import EdgeIndex
@@ -97,9 +95,7 @@ def test_filter_on_an_unknown_field_is_a_clear_error(settings, embedder, corpus_
 
 
 @pytest.mark.parametrize("query", ["x" * 10_000, "¿Qué es la recuperación densa?", "检索增强生成"])
-def test_long_and_non_english_queries_still_return_ranked_passages(
-    settings, embedder, corpus_file, query
-) -> None:
+def test_long_and_non_english_queries_still_return_ranked_passages(settings, embedder, corpus_file, query) -> None:
     with make_agent(settings, embedder) as agent:
         agent.ingest([corpus_file])
         hits = agent.search(query, k=3)

@@ -39,18 +39,14 @@ def test_parts_are_joined_once_and_verified(tmp_path: Path, monkeypatch: pytest.
     assert model_file(model, tmp_path / "models") == path
 
 
-def test_a_damaged_model_file_is_rebuilt_from_the_parts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_damaged_model_file_is_rebuilt_from_the_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = _fake_parts(tmp_path, monkeypatch, [b"GGUF1234", b"5678"])
     path = model_file(model, tmp_path / "models")
     path.write_bytes(b"GGUF0000" + b"5678")
     assert model_file(model, tmp_path / "models").read_bytes() == b"GGUF12345678"
 
 
-def test_damaged_parts_name_the_packages_to_reinstall(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_damaged_parts_name_the_packages_to_reinstall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = _fake_parts(tmp_path, monkeypatch, [b"GGUF", b"x"])
     object.__setattr__(model, "sha256", "0" * 64)
     with pytest.raises(ModelUnavailableError, match="pip install --force-reinstall fake-part1"):

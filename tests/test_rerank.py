@@ -42,9 +42,7 @@ def test_cross_encoder_from_a_user_folder_scores_and_reorders(tmp_path: Path) ->
 
     vocab = tmp_path / "vocab.txt"
     vocab.write_text(
-        "\n".join(
-            ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "passage", "q", "t1", "t2", "t3", "1", "2", "3"]
-        )
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "passage", "q", "t1", "t2", "t3", "1", "2", "3"])
     )
     config = BertConfig(
         vocab_size=13,
@@ -60,9 +58,7 @@ def test_cross_encoder_from_a_user_folder_scores_and_reorders(tmp_path: Path) ->
     reranker = CrossEncoderReranker(folder, candidates=3)
     hits = _hits(5)
     ranked = reranker.rank("q", hits)
-    expected = CrossEncoder(str(folder), device="cpu").predict(
-        [("q", f"T{i}. passage {i}") for i in (1, 2, 3)]
-    )
+    expected = CrossEncoder(str(folder), device="cpu").predict([("q", f"T{i}. passage {i}") for i in (1, 2, 3)])
     order = sorted(range(3), key=lambda i: -expected[i])
     assert [h.doc_id for h in ranked[:3]] == [f"d{i + 1}" for i in order]
     assert [h.doc_id for h in ranked[3:]] == ["d4", "d5"]

@@ -29,9 +29,7 @@ def test_environment_prefix_nested_groups_and_short_names(monkeypatch: pytest.Mo
 
 def test_toml_file_is_read_and_environment_wins(sleuth_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sleuth_home.mkdir(parents=True)
-    (sleuth_home / "config.toml").write_text(
-        '[agent]\ntop_k = 4\nmax_llm_calls = 3\n[index]\ncollection = "notes"\n'
-    )
+    (sleuth_home / "config.toml").write_text('[agent]\ntop_k = 4\nmax_llm_calls = 3\n[index]\ncollection = "notes"\n')
     monkeypatch.setenv("SLEUTH_AGENT__MAX_LLM_CALLS", "5")
     s = Settings()
     assert (s.agent.top_k, s.agent.max_llm_calls, s.index.collection) == (4, 5, "notes")

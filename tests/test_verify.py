@@ -19,11 +19,7 @@ def _evidence() -> list[Hit]:
 
 def test_a_sentence_keeps_the_cited_passage_that_supports_it_and_loses_the_rest(embedder) -> None:
     verified, removed = CitationVerifier(embedder).verify(
-        [
-            CitedSentence(
-                text="BM25 weighs terms by their frequency and inverse document frequency.", sources=[1, 2, 3]
-            )
-        ],
+        [CitedSentence(text="BM25 weighs terms by their frequency and inverse document frequency.", sources=[1, 2, 3])],
         _evidence(),
     )
     assert [s.sources for s in verified] == [[1]]
@@ -34,8 +30,7 @@ def test_packed_claims_are_split_and_each_gets_its_own_source(embedder) -> None:
     verified, _ = CitationVerifier(embedder).verify(
         [
             CitedSentence(
-                text="BM25 uses term frequency and inverse document frequency. "
-                "Sourdough is leavened by wild yeast.",
+                text="BM25 uses term frequency and inverse document frequency. Sourdough is leavened by wild yeast.",
                 sources=[1, 2],
             )
         ],

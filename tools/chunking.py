@@ -25,9 +25,7 @@ class Chunker:
         offline_environment()
         from llama_index.core.node_parser import SentenceSplitter
 
-        return SentenceSplitter(
-            chunk_size=self.chunk_tokens, chunk_overlap=self.overlap, tokenizer=self.tokenizer
-        )
+        return SentenceSplitter(chunk_size=self.chunk_tokens, chunk_overlap=self.overlap, tokenizer=self.tokenizer)
 
     def split(self, doc: Document) -> list[Chunk]:
         pieces = self._splitter.split_text(doc.text)

@@ -37,9 +37,7 @@ Progress = Callable[[IngestReport], None]
 
 
 class Ingestor:
-    def __init__(
-        self, index: VectorIndex, embedder: Embedder, chunker: Chunker, batch_size: int = 64
-    ) -> None:
+    def __init__(self, index: VectorIndex, embedder: Embedder, chunker: Chunker, batch_size: int = 64) -> None:
         self.index = index
         self.embedder = embedder
         self.chunker = chunker
@@ -49,9 +47,7 @@ class Ingestor:
     def ingest_paths(self, paths: list[Path], on_progress: Progress | None = None) -> IngestReport:
         return self.ingest(read_paths(paths), on_progress)
 
-    def ingest(
-        self, items: Iterable[Document | Failure], on_progress: Progress | None = None
-    ) -> IngestReport:
+    def ingest(self, items: Iterable[Document | Failure], on_progress: Progress | None = None) -> IngestReport:
         report = IngestReport()
         started = time.perf_counter()
         self.index.ensure(self.embedder.dim)

@@ -49,9 +49,7 @@ class ListwiseReranker:
             window = head[start:end]
             try:
                 with dspy.context(lm=self.lm):
-                    ranking = self.predict(
-                        query=query, passages=format_passages(window, self.passage_chars)
-                    ).ranking
+                    ranking = self.predict(query=query, passages=format_passages(window, self.passage_chars)).ranking
                 head[start:end] = _permute(window, list(ranking or []))
             except Exception:  # a failed window keeps its order
                 pass

@@ -44,9 +44,7 @@ def read_file(path: Path) -> Iterator[Document | Failure]:
     elif suffix in TEXT_SUFFIXES:
         yield read_text(path)
     else:
-        yield Failure(
-            str(path), f"unsupported file type '{suffix or path.name}' (supported: .jsonl, .md, .txt)"
-        )
+        yield Failure(str(path), f"unsupported file type '{suffix or path.name}' (supported: .jsonl, .md, .txt)")
 
 
 def read_jsonl(path: Path) -> Iterator[Document | Failure]:
@@ -88,9 +86,7 @@ def read_text(path: Path) -> Document | Failure:
     if "\x00" in text:
         return Failure(str(path), "binary data in a text file")
     resolved = str(path.resolve())
-    return Document(
-        doc_id=content_id("file", resolved)[:16], title=_title(text, path), text=text, source=resolved
-    )
+    return Document(doc_id=content_id("file", resolved)[:16], title=_title(text, path), text=text, source=resolved)
 
 
 def _title(text: str, path: Path) -> str:

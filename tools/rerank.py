@@ -33,9 +33,7 @@ class NoRerank:
 class CrossEncoderReranker:
     """A sentence-transformers CrossEncoder from a local folder; scores the top `candidates` within `max_seconds`."""
 
-    def __init__(
-        self, path: Path, candidates: int = 30, max_seconds: float = 5.0, batch_size: int = 16
-    ) -> None:
+    def __init__(self, path: Path, candidates: int = 30, max_seconds: float = 5.0, batch_size: int = 16) -> None:
         self.path = Path(path)
         if not self.path.is_dir():
             raise ModelUnavailableError(
@@ -63,9 +61,7 @@ class CrossEncoderReranker:
             if time.perf_counter() - started > self.max_seconds:
                 break
             batch = head[i : i + self.batch_size]
-            scores.extend(
-                float(s) for s in self.model.predict([(query, passage_text(h.chunk)) for h in batch])
-            )
+            scores.extend(float(s) for s in self.model.predict([(query, passage_text(h.chunk)) for h in batch]))
         scored = [Hit(chunk=h.chunk, score=s) for h, s in zip(head, scores, strict=False)]
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored + head[len(scores) :] + tail

@@ -54,21 +54,15 @@ def _fail(exc: SleuthError) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders: .jsonl (BEIR), .md, .txt.")
-    ] = None,
-    demo: Annotated[
-        bool, typer.Option("--demo", help="Ingest the bundled demo corpus of paper abstracts.")
-    ] = False,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders: .jsonl (BEIR), .md, .txt.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Ingest the bundled demo corpus of paper abstracts.")] = False,
     collection: Collection = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Read, chunk, embed and index documents. Re-running adds only what is new."""
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
     if not targets:
-        _fail(
-            SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers.")
-        )
+        _fail(SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers."))
     try:
         with _agent(collection) as agent:
             report = _run_ingest(agent, targets, quiet)
@@ -120,9 +114,7 @@ def ask(
         with _agent(collection) as agent, err.status("loading models...") as status:
 
             def show(step: Step) -> None:
-                done = {"plan": "planned", "search": "searched", "synthesise": "answered"}.get(
-                    step.kind, step.kind
-                )
+                done = {"plan": "planned", "search": "searched", "synthesise": "answered"}.get(step.kind, step.kind)
                 status.update(f"{done} in {step.seconds:.1f}s; working...")
 
             answer = agent.ask(question, on_step=show)
@@ -146,9 +138,7 @@ def _print_answer(answer: Answer) -> None:
             snippet = " ".join(c.text.split())[:160]
             out.print(f"[cyan][{c.n}][/] {escape(c.title)} [dim]({c.doc_id})[/]\n    {escape(snippet)}...")
     calls = answer.usage.llm_calls
-    out.print(
-        f"\n[dim]{answer.seconds:.1f}s, {calls} LM call(s), model {answer.model}, run {answer.run_id}[/]"
-    )
+    out.print(f"\n[dim]{answer.seconds:.1f}s, {calls} LM call(s), model {answer.model}, run {answer.run_id}[/]")
     if answer.error:
         err.print(f"[yellow]Warning:[/] {answer.error}")
 
@@ -276,9 +266,7 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
 
 
 @memory_app.command("list")
-def memory_list(
-    limit: Annotated[int, typer.Option(help="How many runs.")] = 20, as_json: AsJson = False
-) -> None:
+def memory_list(limit: Annotated[int, typer.Option(help="How many runs.")] = 20, as_json: AsJson = False) -> None:
     """The most recent runs, newest first."""
     from sleuth.memory.store import list_runs
 
@@ -378,9 +366,7 @@ def feedback(
 
     if rating not in ("up", "down"):
         _fail(
-            SleuthError(
-                f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]"
-            )
+            SleuthError(f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]")
         )
     try:
         full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment)
@@ -419,9 +405,7 @@ def eval_retrieval(
             asked = dict(list(asked.items())[:limit])
         with _agent(corpus_collection(corpus)) as agent:
             report = _run_ingest(agent, [corpus], quiet=False)  # resumes; adds nothing once complete
-            err.print(
-                f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s"
-            )
+            err.print(f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s")
             run = run_queries(agent, asked, pipeline)  # type: ignore[arg-type]
     except SleuthError as exc:
         _fail(exc)

@@ -66,9 +66,7 @@ class ClientIndex:
             shard_number=self.shards,
             replication_factor=self.replication,
         )
-        with (
-            warnings.catch_warnings()
-        ):  # local mode (the test stand-in) says payload indexes do nothing there
+        with warnings.catch_warnings():  # local mode (the test stand-in) says payload indexes do nothing there
             warnings.simplefilter("ignore", UserWarning)
             for name in TOP_LEVEL_FIELDS:
                 self.client.create_payload_index(self.collection, name, models.PayloadSchemaType.KEYWORD)
@@ -136,18 +134,14 @@ class ClientIndex:
         return int(self.client.count(self.collection, exact=True).count)
 
     def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray:
-        records = self.client.retrieve(
-            self.collection, ids=chunk_ids, with_payload=False, with_vectors=[DENSE]
-        )
+        records = self.client.retrieve(self.collection, ids=chunk_ids, with_payload=False, with_vectors=[DENSE])
         by_id = {str(r.id): r.vector[DENSE] for r in records}
         return np.asarray([by_id[c] for c in chunk_ids if c in by_id], dtype=np.float32)
 
     def has_field(self, field: str) -> bool:
         from qdrant_client import models
 
-        flt = models.Filter(
-            must_not=[models.IsEmptyCondition(is_empty=models.PayloadField(key=filter_key(field)))]
-        )
+        flt = models.Filter(must_not=[models.IsEmptyCondition(is_empty=models.PayloadField(key=filter_key(field)))])
         return int(self.client.count(self.collection, count_filter=flt, exact=True).count) > 0
 
     def close(self) -> None:
@@ -160,8 +154,5 @@ def _filter(filters: dict[str, Any] | None) -> Any:
     if not filters:
         return None
     return models.Filter(
-        must=[
-            models.FieldCondition(key=filter_key(k), match=models.MatchValue(value=v))
-            for k, v in filters.items()
-        ]
+        must=[models.FieldCondition(key=filter_key(k), match=models.MatchValue(value=v)) for k, v in filters.items()]
     )

@@ -154,6 +154,4 @@ def _filter(filters: dict[str, Any] | None) -> Any:
 
     if not filters:
         return None
-    return q.Filter(
-        must=[q.FieldCondition(key=filter_key(k), match=q.MatchValue(v)) for k, v in filters.items()]
-    )
+    return q.Filter(must=[q.FieldCondition(key=filter_key(k), match=q.MatchValue(v)) for k, v in filters.items()])
