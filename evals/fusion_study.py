@@ -8,15 +8,12 @@ on the first `--tune` judged queries and reported on the rest (all from the trai
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
-from sleuth.evals.beir import load_qrels, load_queries
 from sleuth.evals.metrics import evaluate
-from sleuth.evals.retrieval import corpus_collection
+from sleuth.evals.splits import load_split, study_parser
 
 Scored = list[tuple[str, float]]  # (doc_id, score) per chunk, best first
 
@@ -57,21 +54,9 @@ def _agg(values: list[float], how: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--queries", type=Path, required=True)
-    parser.add_argument("--qrels", type=Path, required=True)
-    parser.add_argument("--tune", type=int, default=400)
-    args = parser.parse_args()
-
-    from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
-
-    qrels = load_qrels(args.qrels)
-    queries = {q: t for q, t in load_queries(args.queries).items() if q in qrels}
-    settings = Settings()
-    settings.index.collection = corpus_collection(args.corpus)
-    searcher = ResearchAgent(settings).searcher
+    args = study_parser(__doc__).parse_args()
+    agent, queries, qrels = load_split(args)
+    searcher = agent.searcher
     lists: dict[str, list[Scored]] = {}
     for qid, text in queries.items():
         dense = searcher.search(text, k=200, mode="dense")

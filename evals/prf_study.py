@@ -5,33 +5,19 @@ python -m sleuth.evals.prf_study --corpus C --queries Q --qrels R
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
-from pathlib import Path
 
-from sleuth.evals.beir import load_qrels, load_queries
 from sleuth.evals.metrics import evaluate
-from sleuth.evals.retrieval import corpus_collection, doc_ranking
+from sleuth.evals.retrieval import doc_ranking
+from sleuth.evals.splits import load_split, study_parser
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--queries", type=Path, required=True)
-    parser.add_argument("--qrels", type=Path, required=True)
-    parser.add_argument("--tune", type=int, default=400)
-    args = parser.parse_args()
-
-    from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
     from sleuth.tools.prf import FeedbackReranker
 
-    qrels = load_qrels(args.qrels)
-    queries = {q: t for q, t in load_queries(args.queries).items() if q in qrels}
-    settings = Settings()
-    settings.index.collection = corpus_collection(args.corpus)
-    agent = ResearchAgent(settings)
+    args = study_parser(__doc__).parse_args()
+    agent, queries, qrels = load_split(args)
     ids = list(queries)
     tune, held = ids[: args.tune], ids[args.tune :]
 

@@ -9,16 +9,13 @@ All of it is training data; the sealed test split is never read.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import re
 import time
-from pathlib import Path
 
 import numpy as np
-from sleuth.evals.beir import load_qrels, load_queries
 from sleuth.evals.metrics import evaluate
-from sleuth.evals.retrieval import corpus_collection
+from sleuth.evals.splits import load_split, study_parser
 from sleuth.schema import Hit
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
@@ -40,26 +37,15 @@ def _rrf(rank_lists: list[dict[str, int]], weights: list[float], k: int = 60) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--queries", type=Path, required=True)
-    parser.add_argument("--qrels", type=Path, required=True)
-    parser.add_argument("--tune", type=int, default=400)
+    parser = study_parser(__doc__)
     parser.add_argument("--depth", type=int, default=100)
     parser.add_argument("--limit", type=int, help="Only the first N judged queries.")
     parser.add_argument("--head", type=int, default=15, help="Candidates per list rescored by sentence max-sim.")
     args = parser.parse_args()
 
-    from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
-
-    qrels = load_qrels(args.qrels)
-    queries = {q: t for q, t in load_queries(args.queries).items() if q in qrels}
+    agent, queries, qrels = load_split(args)
     if args.limit:
         queries = dict(list(queries.items())[: args.limit])
-    settings = Settings()
-    settings.index.collection = corpus_collection(args.corpus)
-    agent = ResearchAgent(settings)
     searcher, embedder = agent.searcher, agent.embedder
 
     lists: dict[str, dict[str, dict[str, int]]] = {}
