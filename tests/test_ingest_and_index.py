@@ -100,3 +100,50 @@ def test_long_and_non_english_queries_still_return_ranked_passages(settings, emb
         agent.ingest([corpus_file])
         hits = agent.search(query, k=3)
         assert len(hits) == 3 and hits[0].score >= hits[-1].score
+
+
+def _pdf(path: Path, pages: list[str], title: str = "Fusion Paper") -> None:
+    """A small real PDF with one text line per page, written by pypdf."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    for text in pages:
+        page = writer.add_blank_page(612, 792)
+        font = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+        )
+        stream = DecodedStreamObject()
+        stream.set_data(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    writer.add_metadata({"/Title": title, "/Author": "A. Author"})
+    with path.open("wb") as handle:
+        writer.write(handle)
+
+
+def test_pdf_html_and_junk_files_in_one_folder(settings, embedder, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    _pdf(folder / "paper.pdf", ["Reciprocal rank fusion merges rankings. " * 8, "Page two discusses BM25 saturation."])
+    settings.index.chunk_tokens, settings.index.chunk_overlap = 40, 0
+    (folder / "page.html").write_text(
+        "<html><head><title>Late interaction</title><script>x=1</script></head>"
+        "<body><p>ColBERT scores tokens with MaxSim.</p></body></html>"
+    )
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    with make_agent(settings, embedder) as agent:
+        report = agent.ingest([folder])
+        assert report.documents == 2
+        assert [f.path.endswith("broken.pdf") for f in report.failures] == [True]
+        hit = agent.search("BM25 saturation", k=1)[0]
+        assert hit.chunk.title == "Fusion Paper" and hit.chunk.metadata["authors"] == "A. Author"
+        assert hit.chunk.metadata["page_end"] == 2 and hit.chunk.text.endswith("BM25 saturation.")
+        html = agent.search("MaxSim token scoring", k=1)[0]
+        assert html.chunk.title == "Late interaction" and "x=1" not in html.chunk.text

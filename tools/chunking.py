@@ -5,6 +5,7 @@ Each chunk keeps character offsets into its document's text, so a citation can s
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -29,13 +30,20 @@ class Chunker:
 
     def split(self, doc: Document) -> list[Chunk]:
         pieces = self._splitter.split_text(doc.text)
+        page_offsets = doc.metadata.get("page_offsets")
+        shared = {k: v for k, v in doc.metadata.items() if k != "page_offsets"}
         chunks: list[Chunk] = []
-        cursor = 0
+        previous = -1
         for position, piece in enumerate(p for p in pieces if p.strip()):
-            start = doc.text.find(piece[:64], max(0, cursor - len(piece)))
-            start = cursor if start < 0 else start
+            start = doc.text.find(piece, previous + 1)
+            if start < 0:  # the splitter normalised whitespace: fall back to the piece's opening words
+                start = doc.text.find(piece[:48], previous + 1)
+            start = max(start, previous + 1, 0)
             end = min(len(doc.text), start + len(piece))
-            cursor = end
+            previous = start
+            pages = {}
+            if page_offsets:
+                pages = {"page": bisect_right(page_offsets, start), "page_end": bisect_right(page_offsets, end - 1)}
             chunks.append(
                 Chunk(
                     chunk_id=content_id(doc.doc_id, str(position), piece),
@@ -46,7 +54,7 @@ class Chunker:
                     position=position,
                     start=start,
                     end=end,
-                    metadata=doc.metadata,
+                    metadata={**shared, **pages},
                 )
             )
         return chunks
