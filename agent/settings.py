@@ -47,7 +47,7 @@ class ModelSettings(_Group):
         description="Embedding model: `minilm` (bundled all-MiniLM-L6-v2) or a sentence-transformers directory.",
     )
     temperature: float = Field(0.0, description="Sampling temperature; 0 keeps answers reproducible.")
-    max_tokens: int = Field(320, description="Most tokens one LM call may generate.")
+    max_tokens: int = Field(256, description="Most tokens one LM call may generate.")
     n_ctx: int = Field(4096, description="Context window of the embedded LLM in tokens.")
     threads: int | None = Field(None, description="CPU threads for the embedded LLM; default: all cores.")
     timeout: float = Field(120.0, description="Seconds before a remote LM call is abandoned and retried.")

@@ -144,6 +144,18 @@ def _print_answer(answer: Answer) -> None:
 
 
 @app.command()
+def chat(collection: Collection = None) -> None:
+    """Open the terminal chat: ask, read the cited answer, ask again."""
+    from sleuth.tui.app import SleuthApp
+
+    try:
+        with _agent(collection) as agent:
+            SleuthApp(agent).run()
+    except SleuthError as exc:
+        _fail(exc)
+
+
+@app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to search for.")],
     k: Annotated[int, typer.Option("-k", help="How many passages.")] = 10,

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+from conftest import make_agent, plan, sentences
+from dspy.utils.dummies import DummyLM
+
+from sleuth.tui.answer_view import AnswerView, QuestionView
+from sleuth.tui.app import SleuthApp
+
+
+@pytest.mark.asyncio
+async def test_a_question_typed_in_the_chat_gets_a_cited_answer(settings, embedder, corpus_file) -> None:
+    lm = DummyLM([plan(["q"], ["colbert"]), sentences(("ColBERT keeps one embedding per token.", [1]),
+                                                      ("It scores passages with MaxSim.", [1]))])
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    app = SleuthApp(agent)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.click("#question")
+        await pilot.press(*"What is ColBERT?", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.query(QuestionView)) == 1
+        [view] = app.query(AnswerView)
+        assert view.answer.citations[0].doc_id == "colbert"
+        assert "[1]" in view.answer.answer
+        assert not app.query_one("#question").disabled
+
+
+@pytest.mark.asyncio
+async def test_asking_an_empty_collection_shows_an_error_and_keeps_the_app_usable(settings, embedder) -> None:
+    app = SleuthApp(make_agent(settings, embedder, lm=DummyLM([])))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.click("#question")
+        await pilot.press(*"anything?", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.query(AnswerView)
+        assert any("sleuth ingest" in n.message for n in app._notifications)
+        assert not app.query_one("#question").disabled

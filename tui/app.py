@@ -1,0 +1,101 @@
+"""`sleuth chat`: ask questions in the terminal; the agent works in a thread and reports through messages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Input, Static
+
+from sleuth.errors import SleuthError
+from sleuth.schema import Answer, Step
+from sleuth.tui.answer_view import AnswerView, QuestionView
+
+if TYPE_CHECKING:
+    from sleuth.agent.api import ResearchAgent
+
+_STEP_WORDS = {"plan": "planned", "search": "searched", "synthesise": "wrote the answer"}
+
+
+class SleuthApp(App[None]):
+    TITLE = "sleuth"
+    SUB_TITLE = "answers from your documents, with citations"
+    CSS = """
+    #log { height: 1fr; padding: 0 1; }
+    #status { height: 1; color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS = [("ctrl+q", "quit", "Quit"), ("ctrl+l", "clear", "Clear")]
+
+    class StepDone(Message):
+        def __init__(self, step: Step) -> None:
+            super().__init__()
+            self.step = step
+
+    class Answered(Message):
+        def __init__(self, answer: Answer) -> None:
+            super().__init__()
+            self.answer = answer
+
+    class Failed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, agent: ResearchAgent) -> None:
+        super().__init__()
+        self.agent = agent
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="log")
+        yield Static("Ask a question about your collection.", id="status")
+        yield Input(placeholder="Your question, then Enter", id="question")
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        event.input.value = ""
+        event.input.disabled = True
+        self.query_one("#log", VerticalScroll).mount(QuestionView(question))
+        self.query_one("#status", Static).update("researching...")
+        self.research(question)
+
+    @work(exclusive=True, thread=True)
+    def research(self, question: str) -> None:
+        try:
+            answer = self.agent.ask(question, on_step=lambda s: self.post_message(self.StepDone(s)))
+        except SleuthError as exc:
+            self.post_message(self.Failed(str(exc)))
+        except Exception as exc:  # the app stays up; the user sees what broke
+            self.post_message(self.Failed(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(self.Answered(answer))
+
+    def on_sleuth_app_step_done(self, message: StepDone) -> None:
+        word = _STEP_WORDS.get(message.step.kind, message.step.kind)
+        self.query_one("#status", Static).update(f"{word} in {message.step.seconds:.1f}s...")
+
+    def on_sleuth_app_answered(self, message: Answered) -> None:
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(AnswerView(message.answer))
+        log.scroll_end(animate=False)
+        self.query_one("#status", Static).update(f"answered in {message.answer.seconds:.1f}s")
+        self._ready()
+
+    def on_sleuth_app_failed(self, message: Failed) -> None:
+        self.notify(message.error, severity="error", timeout=10)
+        self.query_one("#status", Static).update("failed; see the message")
+        self._ready()
+
+    def _ready(self) -> None:
+        box = self.query_one("#question", Input)
+        box.disabled = False
+        box.focus()
+
+    def action_clear(self) -> None:
+        self.query_one("#log", VerticalScroll).remove_children()
