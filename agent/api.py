@@ -17,6 +17,7 @@ from sleuth.schema import Answer, Hit, Step
 
 if TYPE_CHECKING:
     import dspy
+
     from sleuth.tools.embedder import Embedder
     from sleuth.tools.index.base import VectorIndex
     from sleuth.tools.ingest import IngestReport, Progress

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dspy
+
 from sleuth.agent.citations import format_passages, resolve_citations
 from sleuth.agent.settings import AgentSettings
 from sleuth.agent.verify import CitationVerifier

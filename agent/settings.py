@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
 from sleuth.errors import ConfigError
 
 DEFAULT_LM = "local/qwen2.5-coder-1.5b"
@@ -81,10 +82,10 @@ class SearchSettings(_Group):
 class AgentSettings(_Group):
     max_sub_questions: int = Field(3, description="Most sub-questions the planner may write.")
     candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
-    top_k: int = Field(5, description="Passages given to the synthesiser as evidence.")
+    top_k: int = Field(4, description="Passages given to the synthesiser as evidence.")
     max_llm_calls: int = Field(6, description="Budget: most LM calls one question may make.")
     max_seconds: float = Field(300.0, description="Budget: wall-clock seconds one question may take.")
-    passage_chars: int = Field(600, description="Characters of each passage shown to the LM.")
+    passage_chars: int = Field(550, description="Characters of each passage shown to the LM.")
 
 
 class MemorySettings(_Group):

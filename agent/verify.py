@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+
 from sleuth.prompts.signatures import CitedSentence
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Callable
 
 import numpy as np
+
 from sleuth.evals.metrics import evaluate
 from sleuth.evals.splits import load_split, study_parser
 

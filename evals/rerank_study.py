@@ -14,6 +14,7 @@ import re
 import time
 
 import numpy as np
+
 from sleuth.evals.metrics import evaluate
 from sleuth.evals.splits import load_split, study_parser
 from sleuth.schema import Hit

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
 from sleuth.errors import SleuthError
 from sleuth.schema import Answer
 

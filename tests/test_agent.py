@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import make_agent, plan, sentences
 from dspy.utils.dummies import DummyLM
+
 from sleuth.errors import InputError, NoCollectionError
 from sleuth.schema import Answer, Step
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from conftest import make_agent, plan, sentences
 from dspy.utils.dummies import DummyLM
+
 from sleuth.agent.batch import run_batch
 from sleuth.tools.multihop import mentioned_names
 

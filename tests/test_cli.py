@@ -4,8 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sleuth.tui.cli import app, demo_corpus
 from typer.testing import CliRunner
+
+from sleuth.tui.cli import app, demo_corpus
 
 runner = CliRunner()
 

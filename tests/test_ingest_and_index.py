@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_agent
+
 from sleuth.errors import NoCollectionError
 from sleuth.tools.readers import Failure, read_paths
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dspy
 import pytest
+
 from sleuth.agent.lm import AsyncLlamaCppEngine, LlamaCppEngine, build_lm
 from sleuth.agent.settings import Settings
 from sleuth.errors import ConfigError, ModelUnavailableError

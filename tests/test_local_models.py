@@ -6,6 +6,7 @@ import types
 from pathlib import Path
 
 import pytest
+
 from sleuth.agent import local_models
 from sleuth.agent.local_models import LocalModel, model_file
 from sleuth.errors import ModelUnavailableError

@@ -5,11 +5,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from sleuth.errors import SleuthError
 from sleuth.memory.store import log_run, open_store
 from sleuth.schema import Answer, Citation, Usage
 from sleuth.tui.cli import app
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

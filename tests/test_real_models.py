@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from sleuth.agent.api import ResearchAgent
 from sleuth.agent.settings import Settings
 from sleuth.tui.cli import demo_corpus

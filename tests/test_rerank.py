@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from dspy.utils.dummies import DummyLM
+
 from sleuth.errors import ModelUnavailableError
 from sleuth.schema import Chunk, Hit
 from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from sleuth.agent.settings import Settings, load_settings
 from sleuth.errors import ConfigError
 

@@ -10,8 +10,12 @@ from sleuth.tui.app import SleuthApp
 
 @pytest.mark.asyncio
 async def test_a_question_typed_in_the_chat_gets_a_cited_answer(settings, embedder, corpus_file) -> None:
-    lm = DummyLM([plan(["q"], ["colbert"]), sentences(("ColBERT keeps one embedding per token.", [1]),
-                                                      ("It scores passages with MaxSim.", [1]))])
+    lm = DummyLM(
+        [
+            plan(["q"], ["colbert"]),
+            sentences(("ColBERT keeps one embedding per token.", [1]), ("It scores passages with MaxSim.", [1])),
+        ]
+    )
     agent = make_agent(settings, embedder, lm=lm)
     agent.ingest([corpus_file])
     app = SleuthApp(agent)

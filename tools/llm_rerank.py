@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import dspy
+
 from sleuth.agent.citations import format_passages
 from sleuth.prompts.signatures import ComparePassages, RankPassages
 from sleuth.schema import Hit

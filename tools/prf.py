@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
 from sleuth.tools.search import HybridSearcher, fuse

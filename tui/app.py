@@ -85,14 +85,14 @@ class SleuthApp(App[None]):
         log.mount(AnswerView(message.answer))
         log.scroll_end(animate=False)
         self.query_one("#status", Static).update(f"answered in {message.answer.seconds:.1f}s")
-        self._ready()
+        self._enable_input()
 
     def on_sleuth_app_failed(self, message: Failed) -> None:
         self.notify(message.error, severity="error", timeout=10)
         self.query_one("#status", Static).update("failed; see the message")
-        self._ready()
+        self._enable_input()
 
-    def _ready(self) -> None:
+    def _enable_input(self) -> None:
         box = self.query_one("#question", Input)
         box.disabled = False
         box.focus()

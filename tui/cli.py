@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+
 from sleuth.errors import SleuthError
 
 if TYPE_CHECKING:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal, Protocol
 
 import numpy as np
+
 from sleuth.schema import Chunk, Hit
 from sleuth.tools.sparse import Sparse
 

@@ -9,6 +9,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+
 from sleuth.errors import NoCollectionError
 from sleuth.schema import Hit
 from sleuth.tools.index.base import (

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from sleuth.errors import IndexLockedError, NoCollectionError
 from sleuth.schema import Hit
 from sleuth.tools.index.base import (
