@@ -57,3 +57,13 @@ def test_the_demo_corpus_ships_inside_the_package() -> None:
     lines = demo_corpus().read_text().splitlines()
     assert len(lines) == 260
     assert {"_id", "title", "text"} <= set(json.loads(lines[0]))
+
+
+def test_collections_lists_each_with_document_and_chunk_counts(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"_id": "a", "text": "alpha"}\n{"_id": "b", "text": "beta"}\n')
+    empty = runner.invoke(app, ["collections"])
+    assert empty.exit_code == 0 and "sleuth ingest" in empty.output
+    assert runner.invoke(app, ["ingest", str(corpus), "-q", "-c", "notes"]).exit_code == 0
+    rows = json.loads(runner.invoke(app, ["collections", "--json"]).output)
+    assert rows == [{"collection": "notes", "documents": 2, "chunks": 2}]

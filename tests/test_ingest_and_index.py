@@ -54,6 +54,7 @@ def test_reingesting_unchanged_input_adds_nothing(settings, embedder, corpus_fil
         assert first.added == 6
         assert (second.added, second.skipped) == (0, 6)
         assert agent.index.count() == 6
+        assert agent.index.document_count() == 6
 
 
 def test_searching_before_ingest_says_how_to_make_a_collection(settings, embedder) -> None:

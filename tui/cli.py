@@ -191,6 +191,31 @@ def _parse_filters(filters: list[str]) -> dict[str, Any]:
 
 
 @app.command()
+def collections(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The collections in this SLEUTH_HOME (or on the Qdrant server), with document and chunk counts."""
+    from sleuth.agent.settings import load_settings
+    from sleuth.tools.index import collection_names, open_index
+
+    try:
+        settings = load_settings()
+        rows = []
+        for name in collection_names(settings):
+            index = open_index(settings, name)
+            try:
+                rows.append({"collection": name, "documents": index.document_count(), "chunks": index.count()})
+            finally:
+                index.close()
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    elif not rows:
+        out.print("No collections yet. Make one: sleuth ingest PATH (or sleuth ingest --demo).")
+    for row in [] if as_json else rows:
+        out.print(f"{row['collection']:24s} {row['documents']:>8,} documents {row['chunks']:>9,} chunks")
+
+
+@app.command()
 def config() -> None:
     """Print the effective settings (secrets masked) and where they come from."""
     from sleuth.agent.settings import load_settings

@@ -26,4 +26,15 @@ def open_index(settings: Settings, collection: str | None = None) -> VectorIndex
     return EdgeIndex(settings.home_dir / "index", name)
 
 
-__all__ = ["VectorIndex", "open_index"]
+def collection_names(settings: Settings) -> list[str]:
+    """Collections that exist in the configured backend."""
+    if settings.index.url:
+        index = open_index(settings)
+        names = sorted(c.name for c in index.client.get_collections().collections)  # type: ignore[attr-defined]
+        index.close()
+        return names
+    root = settings.home / "index"
+    return sorted(p.name for p in root.iterdir() if (p / "edge_config.json").exists()) if root.is_dir() else []
+
+
+__all__ = ["VectorIndex", "collection_names", "open_index"]

@@ -134,6 +134,11 @@ class ClientIndex:
             return 0
         return int(self.client.count(self.collection, exact=True).count)
 
+    def document_count(self) -> int:
+        if not self.exists():
+            return 0
+        return len(self.client.facet(self.collection, key="doc_id", limit=10_000_000, exact=True).hits)
+
     def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray:
         records = self.client.retrieve(self.collection, ids=chunk_ids, with_payload=False, with_vectors=[DENSE])
         by_id = {str(r.id): r.vector[DENSE] for r in records}

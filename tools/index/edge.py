@@ -133,6 +133,13 @@ class EdgeIndex:
 
         return int(self.shard.count(q.CountRequest(exact=True))) if self.exists() else 0
 
+    def document_count(self) -> int:
+        import qdrant_edge as q
+
+        if not self.exists():
+            return 0
+        return len(self.shard.facet(q.FacetRequest(key="doc_id", limit=10_000_000, exact=True)).hits)
+
     def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray:
         records = {str(r.id): r for r in self.shard.retrieve(chunk_ids, False, [DENSE])}
         return np.asarray([records[c].vector[DENSE] for c in chunk_ids if c in records], dtype=np.float32)
