@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from sleuth.prompts.signatures import SPACE_BEFORE_PUNCT
 from sleuth.schema import Citation, Hit
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
 
 
 def resolve_citations(text: str, evidence: list[Hit]) -> tuple[str, list[Citation], list[int]]:
@@ -32,7 +32,7 @@ def resolve_citations(text: str, evidence: list[Hit]) -> tuple[str, list[Citatio
         return "".join(f"[{n}]" for n in kept)
 
     cleaned = _MARKER.sub(replace, text)
-    cleaned = _SPACE_BEFORE_PUNCT.sub(r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    cleaned = SPACE_BEFORE_PUNCT.sub(r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
     citations = [
         Citation(
             n=new,

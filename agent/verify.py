@@ -13,13 +13,12 @@ import re
 
 import numpy as np
 
-from sleuth.prompts.signatures import CitedSentence
+from sleuth.prompts.signatures import CitedSentence, split_markers
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
 from sleuth.tools.embedder import Embedder
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-_INLINE = re.compile(r"\[(\d+)\]")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -39,10 +38,9 @@ class CitationVerifier:
         """The sentences with supported citations only, and how many citations were removed."""
         pieces: list[tuple[str, list[int]]] = []
         for sentence in sentences:
-            sources = [*sentence.sources, *(int(n) for n in _INLINE.findall(sentence.text))]
-            valid = [n for n in dict.fromkeys(sources) if 1 <= n <= len(evidence)]
-            for text in split_sentences(_INLINE.sub("", sentence.text)):
-                pieces.append((text, valid))
+            body, sources = split_markers(sentence)
+            valid = [n for n in sources if 1 <= n <= len(evidence)]
+            pieces.extend((text, valid) for text in split_sentences(body))
         if not pieces:
             return [], 0
         claims = self.embedder.embed([text for text, _ in pieces])

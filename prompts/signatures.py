@@ -50,17 +50,23 @@ class AnswerWithCitations(dspy.Signature):
     answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
 
 
-_INLINE = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"\[(\d+)\]")
+SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+
+
+def split_markers(sentence: CitedSentence) -> tuple[str, list[int]]:
+    """The sentence's text without inline `[n]` markers, and its sources with those markers added, in order."""
+    inline = [int(n) for n in MARKER.findall(sentence.text)]
+    text = SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(MARKER.sub("", sentence.text).split()))
+    return text, list(dict.fromkeys([*sentence.sources, *inline]))
 
 
 def render_sentences(sentences: list[CitedSentence]) -> str:
     """The answer text with inline `[n]` markers after each sentence."""
     parts = []
     for sentence in sentences:
-        inline = [int(n) for n in _INLINE.findall(sentence.text)]
-        text = " ".join(_INLINE.sub("", sentence.text).split())
-        text = re.sub(r"\s+([.,;:!?])", r"\1", text)
-        markers = "".join(f"[{n}]" for n in dict.fromkeys([*sentence.sources, *inline]))
+        text, sources = split_markers(sentence)
+        markers = "".join(f"[{n}]" for n in sources)
         if text and markers:
             body, end = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, "")
             parts.append(f"{body} {markers}{end}")
