@@ -90,6 +90,18 @@ class Usage(BaseModel):
         self.output_tokens += other.output_tokens
 
 
+class MemoryUse(BaseModel):
+    """How past runs shaped this one: an answer reused outright, or the evidence and plans they lent."""
+
+    used: bool = False
+    reused_run: str | None = None
+    similar_runs: list[dict[str, Any]] = Field(default_factory=list)
+    plan_from: str | None = None
+    queries: list[str] = Field(default_factory=list)
+    pinned: list[str] = Field(default_factory=list)
+    avoided: list[str] = Field(default_factory=list)
+
+
 class Answer(BaseModel):
     """What a question gets back: the cited answer and the trace of how it was made."""
 
@@ -105,6 +117,7 @@ class Answer(BaseModel):
     seconds: float = 0.0
     model: str = ""
     error: str | None = None
+    memory: MemoryUse | None = None
 
     def record(self) -> dict[str, Any]:
         """The batch-line form of DESIGN.md: `steps` is a count, everything else as is."""

@@ -84,7 +84,18 @@ class ResearchAgent:
         opts = self.settings.index
         chunker = Chunker(opts.chunk_tokens, opts.chunk_overlap, self.embedder.tokenize)
         ingestor = Ingestor(self.index, self.embedder, chunker, opts.batch_size)
-        return ingestor.ingest_paths(list(paths), on_progress)
+        report = ingestor.ingest_paths(list(paths), on_progress)
+        if report.added:
+            self.collection_changed()
+        return report
+
+    def collection_changed(self) -> None:
+        """Record that the collection's content changed, so no answer from before is reused."""
+        store = self._store()
+        if store is not None:
+            from sleuth.memory.store import bump_collection
+
+            bump_collection(store, self.index.collection)
 
     def search(self, query: str, k: int = 10, filters: dict[str, Any] | None = None) -> list[Hit]:
         self._require_collection()
@@ -99,8 +110,15 @@ class ResearchAgent:
         started = time.perf_counter()
         lm = self.lm
         self.warm_up()
+        vector = self.embedder.embed_query(question)
+        problem = None
+        try:
+            state = self._collection_state()
+            memory = self._recall(question, vector, state)
+        except SleuthError as exc:  # a damaged memory costs its help, not the answer
+            state, memory, problem = "", None, f"memory not used: {exc}"
         with dspy.context(lm=lm, adapter=_adapter(lm)):
-            result = self.program(question=question, emit=on_step)
+            result = self.program(question=question, emit=on_step, memory=memory)
         answer = Answer(
             id=id,
             run_id=uuid.uuid4().hex,
@@ -113,9 +131,10 @@ class ResearchAgent:
             usage=result.usage,
             seconds=time.perf_counter() - started,
             model=str(getattr(lm, "model", "")),
-            error=result.error,
+            error="; ".join(filter(None, [result.error, problem])) or None,
+            memory=result.memory,
         )
-        self._remember(answer)
+        self._remember(answer, vector, state)
         return answer
 
     def retrieve_only(self, question: str, *, id: str = "") -> Answer:
@@ -194,13 +213,50 @@ class ResearchAgent:
                 "Ingest documents first: sleuth ingest PATH (or sleuth ingest --demo for the bundled papers).",
             )
 
-    def _remember(self, answer: Answer) -> None:
+    def _store(self) -> Any:
+        """The memory database, or None when memory is off."""
+        if not self.settings.memory.enabled:
+            return None
+        from sleuth.memory.store import open_store
+
+        return open_store(self.settings.home_dir / "memory.db")
+
+    def _collection_state(self) -> str:
+        """Changes whenever the collection's content does: its chunk count and its ingest generation."""
+        from sleuth.memory.store import collection_generation
+
+        store = self._store()
+        generation = collection_generation(store, self.index.collection) if store is not None else 0
+        return f"{self.index.count()}:{generation}"
+
+    def _recall(self, question: str, vector: Any, state: str) -> Any:
+        opts = self.settings.memory
+        if not (opts.enabled and opts.recall):
+            return None
+        from sleuth.memory.recall import recall
+
+        memory = recall(
+            self._store(), question, vector, collection=self.index.collection, state=state, settings=opts
+        )
+        if memory.pinned:  # passages since removed from the collection are not offered
+            present = self.index.existing([h.chunk_id for h in memory.pinned])
+            memory.pinned = [h for h in memory.pinned if h.chunk_id in present]
+        return memory
+
+    def _remember(self, answer: Answer, vector: Any = None, state: str = "") -> None:
         if not self.settings.memory.enabled:
             return
-        from sleuth.memory.store import log_run, open_store
+        from sleuth.memory.store import log_run
 
         try:
-            log_run(open_store(self.settings.home_dir / "memory.db"), answer)
+            log_run(
+                self._store(),
+                answer,
+                vector=vector,
+                collection=self.index.collection,
+                collection_state=state,
+                settings_hash=_settings_hash(self.settings),
+            )
         except SleuthError as exc:
             answer.error = "; ".join(filter(None, [answer.error, f"not stored in memory: {exc}"]))
 
@@ -215,6 +271,16 @@ def _check_question(question: str) -> str:
             "Shorten it to the question itself; put background material into the collection instead.",
         )
     return text
+
+
+def _settings_hash(settings: Settings) -> str:
+    """A short hash of the settings that shape an answer (secrets and paths left out)."""
+    import hashlib
+    import json
+
+    data = settings.masked()
+    data.pop("home", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _adapter(lm: Any) -> Any:

@@ -2,24 +2,39 @@
 
 Two LM calls in the common case (plan, answer); each is optional under the budget. If the LM fails, the loop
 falls back to LLM-free retrieval and returns the evidence with `error` set rather than crashing.
+
+Memory (a `Recollection`) may shorten the loop: a matching past answer is returned once the LM agrees the two
+questions are the same (one short call instead of a run), a very similar run's plan replaces the planning
+call, and similar runs lend queries and cited passages while sources rated down are left out.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dspy
 
 from sleuth.agent.citations import format_passages, resolve_citations
 from sleuth.agent.settings import AgentSettings
 from sleuth.agent.verify import CitationVerifier
-from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence, PlanResearch, render_sentences
-from sleuth.schema import Hit, Step, Usage
+from sleuth.prompts.signatures import (
+    AnswerWithCitations,
+    CitedSentence,
+    PlanResearch,
+    SameQuestion,
+    render_sentences,
+)
+from sleuth.schema import Hit, MemoryUse, Step, Usage
 from sleuth.tools.search import HybridSearcher, fuse
 
+if TYPE_CHECKING:
+    from sleuth.memory.recall import Recollection
+
 StepSink = Callable[[Step], None]
+MEMORY_WEIGHT = 0.5  # a remembered query or passage counts half as much as a search for this question
+RANKED_LOGGED = 20  # candidates recorded per run as evidence seen
 NOT_FOUND = "Not found in the collection: none of the passages retrieved for this question supports an answer to it."
 
 
@@ -48,9 +63,12 @@ class ResearchProgram(dspy.Module):
         self.settings = settings
         self.plan = dspy.Predict(PlanResearch)
         self.synthesise = dspy.Predict(AnswerWithCitations)
+        self.same_question = dspy.Predict(SameQuestion)
         self.verifier = CitationVerifier(searcher.embedder)
 
-    def forward(self, question: str, emit: StepSink | None = None) -> dspy.Prediction:
+    def forward(
+        self, question: str, emit: StepSink | None = None, memory: Recollection | None = None
+    ) -> dspy.Prediction:
         budget = Budget(self.settings)
         steps: list[Step] = []
 
@@ -60,8 +78,16 @@ class ResearchProgram(dspy.Module):
                 emit(step)
 
         errors: list[str] = []
-        sub_questions, queries = self._plan(question, budget, record, errors)
-        evidence, pooled = self._retrieve(question, sub_questions, queries, record)
+        if memory and memory.reuse and self._confirm_reuse(question, memory, budget, record):
+            return self._reused(memory, steps, budget)
+        if memory and memory.similar:
+            use = memory.report(reused=False, plan_used=bool(memory.plan))
+            record(Step(kind="recall", detail=use.model_dump(exclude={"used", "reused_run"})))
+        if memory and memory.plan:
+            sub_questions, queries = self._remembered_plan(memory, record)
+        else:
+            sub_questions, queries = self._plan(question, budget, record, errors)
+        evidence, pooled = self._retrieve(question, sub_questions, queries, record, memory)
         answer, citations = "", []
         if not evidence:
             answer = NOT_FOUND
@@ -79,7 +105,64 @@ class ResearchProgram(dspy.Module):
             steps=steps,
             usage=budget.usage,
             error="; ".join(errors) or None,
+            memory=memory.report(reused=False, plan_used=bool(memory.plan)) if memory else None,
         )
+
+    def _confirm_reuse(
+        self, question: str, memory: Recollection, budget: Budget, record: StepSink
+    ) -> bool:
+        """Identical questions reuse at once; similar ones only if the LM judges them the same question."""
+        from sleuth.memory.recall import is_identical
+
+        past = memory.reuse
+        assert past is not None
+        started = time.perf_counter()
+        detail: dict[str, Any] = {"run_id": past.run_id, "question": past.question, "similarity": past.similarity}
+        same, calls = is_identical(question, past.question, past.similarity), 0
+        if not same and budget.allows_llm_call(reserve=1):
+            calls = 1
+            try:
+                prediction, usage = self._call(self.same_question, budget, earlier=past.question, new=question)
+                same = prediction.same is True
+                detail.update(usage.model_dump())
+            except Exception as exc:  # an unsure judge means: do the research
+                budget.usage.llm_calls += 1
+                detail["judge_error"] = f"{type(exc).__name__}: {_first_line(exc)}"
+        record(
+            Step(
+                kind="recall",
+                detail={**detail, "reused": same},
+                seconds=time.perf_counter() - started,
+                llm_calls=calls,
+            )
+        )
+        if not same:
+            memory.reuse = memory.reused_answer = None
+        return same
+
+    def _reused(self, memory: Recollection, steps: list[Step], budget: Budget) -> dspy.Prediction:
+        past = memory.reused_answer
+        assert past is not None
+        use = memory.report(reused=True, plan_used=False)
+        return dspy.Prediction(
+            answer=past.answer,
+            citations=past.citations,
+            sub_questions=past.sub_questions,
+            queries=[],
+            evidence=[],
+            retrieved=past.retrieved,
+            steps=steps,
+            usage=budget.usage,
+            error=None,
+            memory=MemoryUse(**{**use.model_dump(), "queries": [], "pinned": [], "avoided": []}),
+        )
+
+    def _remembered_plan(self, memory: Recollection, record: StepSink) -> tuple[list[str], list[str]]:
+        assert memory.plan is not None
+        run_id, subs, queries = memory.plan
+        subs = subs[: self.settings.max_sub_questions]
+        record(Step(kind="plan", detail={"sub_questions": subs, "queries": queries, "from_memory": run_id}))
+        return subs, queries
 
     def _call(self, predictor: dspy.Predict, budget: Budget, **inputs: Any) -> tuple[dspy.Prediction, Usage]:
         with dspy.context(track_usage=True):
@@ -114,20 +197,42 @@ class ResearchProgram(dspy.Module):
         return subs, queries
 
     def _retrieve(
-        self, question: str, subs: list[str], queries: list[str], record: StepSink
+        self,
+        question: str,
+        subs: list[str],
+        queries: list[str],
+        record: StepSink,
+        memory: Recollection | None = None,
     ) -> tuple[list[Hit], list[Hit]]:
         started = time.perf_counter()
         searches = list(dict.fromkeys([question, *subs, *queries]))
-        rankings = [self.searcher.search(q, k=self.settings.candidates) for q in searches]
-        pooled = fuse(rankings)
+        remembered = [q for q in (memory.queries if memory else []) if q not in searches]
+        rankings = [self.searcher.search(q, k=self.settings.candidates) for q in [*searches, *remembered]]
+        weights = [1.0] * len(searches) + [MEMORY_WEIGHT] * len(remembered)
+        if memory and memory.pinned:
+            rankings.append(memory.pinned)
+            weights.append(MEMORY_WEIGHT)
+        pooled = fuse(rankings, weights=weights)
+        avoid = memory.avoid_docs if memory else set()
+        avoided = sorted({h.doc_id for h in pooled if h.doc_id in avoid})
+        pooled = [h for h in pooled if h.doc_id not in avoid]
         evidence = _diverse(pooled, self.settings.top_k, per_doc=2)
         record(
             Step(
                 kind="search",
                 detail={
                     "queries": searches,
+                    "memory_queries": remembered,
                     "candidates": len(pooled),
                     "kept": [h.chunk_id for h in evidence],
+                    "avoided": avoided,
+                    "ranked": [
+                        {"chunk_id": h.chunk_id, "doc_id": h.doc_id, "title": h.chunk.title, "score": h.score}
+                        for h in pooled[:RANKED_LOGGED]
+                    ],
+                    "per_query": {
+                        q: _unique_docs(r)[:10] for q, r in zip([*searches, *remembered], rankings, strict=False)
+                    },
                 },
                 seconds=time.perf_counter() - started,
             )

@@ -90,6 +90,17 @@ class AgentSettings(_Group):
 
 class MemorySettings(_Group):
     enabled: bool = Field(True, description="Store every run in memory.db under SLEUTH_HOME.")
+    recall: bool = Field(True, description="Let similar past runs guide a new question (queries, passages, plan).")
+    reuse_answers: bool = Field(
+        True, description="Answer from a matching recent run when the collection has not changed since."
+    )
+    reuse_similarity: float = Field(
+        0.85, description="Question similarity (cosine, MiniLM) from which a past answer may be reused; "
+        "below 0.99 the LM must also judge the two questions the same."
+    )
+    hint_similarity: float = Field(0.6, description="Question similarity from which a past run lends its evidence.")
+    plan_similarity: float = Field(0.8, description="Question similarity from which a past run's plan is reused.")
+    max_age_days: float = Field(30.0, description="Oldest answer that may be reused, in days.")
 
 
 class Settings(BaseSettings):

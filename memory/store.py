@@ -1,16 +1,23 @@
 """The SQLite store of experience, through sqlite-utils with ordered, named migrations.
 
-`log_run(db, answer)` is the one way a run is written, used alike by the API, the CLI and the batch runner.
+`log_run(db, answer)` is the one way a run is written, used alike by the API, the CLI and the batch runner. A run
+and every row derived from it (steps, evidence, citations, lessons, the profile, its question vector) are written
+in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none, and concurrent writers (the TUI
+and a batch) queue on SQLite's lock instead of failing. WAL mode lets readers go on meanwhile.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from sleuth.errors import SleuthError
@@ -52,11 +59,60 @@ def _m002_feedback_and_search(db: sqlite_utils.Database) -> None:
     db["runs"].enable_fts(["question", "answer"], fts_version="FTS5", create_triggers=True)
 
 
+def _m003_experience(db: sqlite_utils.Database) -> None:
+    runs = db["runs"]
+    for column in ("collection", "collection_state", "settings_hash", "reused_from", "memory"):
+        runs.add_column(column, str)
+    db["feedback"].add_column("n", int)  # the citation rated, or NULL for the whole answer
+    db["steps"].create(
+        {"run_id": str, "n": int, "kind": str, "detail": str, "seconds": float, "llm_calls": int},
+        pk=("run_id", "n"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["evidence"].create(
+        {
+            "run_id": str,
+            "chunk_id": str,
+            "doc_id": str,
+            "title": str,
+            "rank": int,
+            "score": float,
+            "kept": int,
+            "cited": int,
+        },
+        pk=("run_id", "chunk_id"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["lessons"].create(
+        {"id": int, "run_id": str, "kind": str, "text": str, "doc_id": str, "weight": float},
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["lessons"].create_index(["run_id"])
+    db["question_vectors"].create({"run_id": str, "vector": bytes}, pk="run_id")
+    db["profile"].create({"topic": str, "weight": float, "updated": float}, pk="topic")
+    db["collections"].create({"name": str, "generation": int, "updated": float}, pk="name")
+    db.execute(
+        "create view answers as select id as run_id, question, answer, error, "
+        "(select count(*) from citations c where c.run_id = runs.id) as citations, reused_from from runs"
+    )
+    for table in ("citations", "feedback", "steps", "evidence"):
+        db[table].create_index(["run_id"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs", _m001_runs),
     ("m002_feedback_and_search", _m002_feedback_and_search),
+    ("m003_experience", _m003_experience),
 ]
-RUN_TABLES = ("citations", "feedback")
+RUN_TABLES = ("citations", "feedback", "steps", "evidence", "lessons", "question_vectors")
+STOPWORDS = frozenset(
+    """about above after again against also among and are because been before being between both but can
+    could did does doing done during each else from further had has have having here how into its itself
+    just many more most much must not now off once only other over same should some such than that the their
+    them then there these they this those through under until very was were what when where which while who
+    whom whose why will with within would your""".split()
+)
 
 
 def open_store(path: Path) -> sqlite_utils.Database:
@@ -76,19 +132,52 @@ def open_store(path: Path) -> sqlite_utils.Database:
 
 
 def migrate(db: sqlite_utils.Database) -> None:
+    """Apply the migrations this database lacks, in order; one process at a time (a lock file beside it)."""
+    if _pending(db):
+        lock_path = Path(db.conn.execute("pragma database_list").fetchone()[2] + ".lock")
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for name, migration in _pending(db):
+                with db.conn:
+                    migration(db)
+                    db["_migrations"].insert({"name": name, "applied": time.time()})
+
+
+def _pending(db: sqlite_utils.Database) -> list[tuple[str, Migration]]:
     known = {name for name, _ in MIGRATIONS}
-    db["_migrations"].create({"name": str, "applied": float}, pk="name", if_not_exists=True)
+    if not db["_migrations"].exists():
+        with db.conn:
+            db["_migrations"].create({"name": str, "applied": float}, pk="name", if_not_exists=True)
     applied = {row["name"] for row in db["_migrations"].rows}
     if applied - known:
         raise SleuthError(
             f"The memory database was written by a newer sleuth (migrations {sorted(applied - known)}).",
             "Upgrade sleuth, or point SLEUTH_HOME elsewhere.",
         )
-    for name, migration in MIGRATIONS:
-        if name not in applied:
-            with db.conn:
-                migration(db)
-                db["_migrations"].insert({"name": name, "applied": time.time()})
+    return [(name, migration) for name, migration in MIGRATIONS if name not in applied]
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """One write transaction that takes the lock up front, so concurrent writers wait rather than fail."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert-or-replace with plain SQL: sqlite-utils' own inserts commit, which would split a transaction."""
+    rows = list(rows)
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = ", ".join(f"[{c}]" for c in columns)
+    sql = f"insert or replace into [{table}] ({names}) values ({', '.join('?' * len(columns))})"
+    db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
 def _missing(run_id: str) -> SleuthError:
@@ -119,7 +208,11 @@ def list_runs(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]
 def get_run(db: sqlite_utils.Database, run_id: str) -> dict[str, Any]:
     run = dict(db["runs"].get(resolve_run_id(db, run_id)))
     run["record"] = json.loads(run["record"])
-    run["feedback"] = list(db["feedback"].rows_where("run_id = ?", [run["id"]], order_by="created"))
+    run["memory"] = json.loads(run["memory"]) if run.get("memory") else None
+    where = "run_id = ?", [run["id"]]
+    run["feedback"] = list(db["feedback"].rows_where(*where, order_by="created"))
+    run["evidence"] = list(db["evidence"].rows_where(*where, order_by="rank"))
+    run["lessons"] = list(db["lessons"].rows_where(*where, order_by="id"))
     return run
 
 
@@ -137,17 +230,33 @@ def search_runs(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[d
 def forget_run(db: sqlite_utils.Database, run_id: str) -> str:
     """Delete a run and every row that belongs to it."""
     full = resolve_run_id(db, run_id)
-    with db.conn:
+    question = db["runs"].get(full)["question"]
+    with transaction(db):
         for table in RUN_TABLES:
-            db.execute(f"delete from {table} where run_id = ?", [full])
-        db.execute("delete from runs where id = ?", [full])
+            db.conn.execute(f"delete from {table} where run_id = ?", [full])
+        db.conn.execute("delete from runs where id = ?", [full])
+        db.conn.executemany(
+            "update profile set weight = weight - 1 where topic = ?", [[t] for t in topics(question)]
+        )
+        db.conn.execute("delete from profile where weight <= 0")
     return full
 
 
-def add_feedback(db: sqlite_utils.Database, run_id: str, rating: int, comment: str = "") -> str:
+def add_feedback(
+    db: sqlite_utils.Database, run_id: str, rating: int, comment: str = "", citation: int | None = None
+) -> str:
+    """Rate a run, or one of its citations (`citation` = its [n]); a rated citation's source is judged everywhere."""
     full = resolve_run_id(db, run_id)
-    with db.conn:
-        db["feedback"].insert({"run_id": full, "created": time.time(), "rating": rating, "comment": comment})
+    if citation is not None and not db["citations"].count_where("run_id = ? and n = ?", [full, citation]):
+        raise SleuthError(
+            f"Run {full[:12]} has no citation [{citation}].", f"See its citations with: sleuth memory show {full[:12]}"
+        )
+    with transaction(db):
+        _insert(
+            db,
+            "feedback",
+            [{"run_id": full, "created": time.time(), "rating": rating, "comment": comment, "n": citation}],
+        )
     return full
 
 
@@ -162,31 +271,142 @@ def stats(db: sqlite_utils.Database) -> dict[str, Any]:
     row["citations"] = db["citations"].count
     row["feedback_up"] = db["feedback"].count_where("rating > 0")
     row["feedback_down"] = db["feedback"].count_where("rating < 0")
+    row["answers_reused"] = db["runs"].count_where("reused_from is not null")
+    row["lessons"] = db["lessons"].count
+    row["top_topics"] = [
+        r["topic"] for r in db.query("select topic from profile order by weight desc, updated desc limit 10")
+    ]
     return row
+
+
+def profile(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
+    """The user's topics of interest, learned from their questions: most asked first."""
+    return list(db.query("select topic, weight from profile order by weight desc, updated desc limit ?", [limit]))
 
 
 def export_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [get_run(db, r["id"]) for r in db.query("select id from runs order by created")]
 
 
-def log_run(db: sqlite_utils.Database, answer: Answer) -> None:
-    with db.conn:
-        db["runs"].insert(
-            {
-                "id": answer.run_id,
-                "created": time.time(),
-                "question": answer.question,
-                "answer": answer.answer,
-                "model": answer.model,
-                "seconds": answer.seconds,
-                "llm_calls": answer.usage.llm_calls,
-                "input_tokens": answer.usage.input_tokens,
-                "output_tokens": answer.usage.output_tokens,
-                "error": answer.error,
-                "record": json.dumps(answer.model_dump(mode="json")),
-            },
-            replace=True,
+def log_run(
+    db: sqlite_utils.Database,
+    answer: Answer,
+    *,
+    vector: np.ndarray | None = None,
+    collection: str = "",
+    collection_state: str = "",
+    settings_hash: str = "",
+) -> None:
+    """Store a run with its steps, evidence, citations and the lessons drawn from it, all or nothing."""
+    now = time.time()
+    run = answer.run_id
+    with transaction(db):
+        _insert(
+            db,
+            "runs",
+            [
+                {
+                    "id": run,
+                    "created": now,
+                    "question": answer.question,
+                    "answer": answer.answer,
+                    "model": answer.model,
+                    "seconds": answer.seconds,
+                    "llm_calls": answer.usage.llm_calls,
+                    "input_tokens": answer.usage.input_tokens,
+                    "output_tokens": answer.usage.output_tokens,
+                    "error": answer.error,
+                    "record": json.dumps(answer.model_dump(mode="json")),
+                    "collection": collection,
+                    "collection_state": collection_state,
+                    "settings_hash": settings_hash,
+                    "reused_from": answer.memory.reused_run if answer.memory else None,
+                    "memory": json.dumps(answer.memory.model_dump()) if answer.memory else None,
+                }
+            ],
         )
-        db["citations"].insert_all(
-            ({"run_id": answer.run_id, **c.model_dump()} for c in answer.citations), replace=True
+        _insert(db, "citations", ({"run_id": run, **c.model_dump()} for c in answer.citations))
+        _insert(
+            db,
+            "steps",
+            (
+                {
+                    "run_id": run,
+                    "n": n,
+                    "kind": step.kind,
+                    "detail": json.dumps(step.detail, default=str),
+                    "seconds": step.seconds,
+                    "llm_calls": step.llm_calls,
+                }
+                for n, step in enumerate(answer.steps)
+            ),
         )
+        _insert(db, "evidence", _evidence_rows(answer))
+        _insert(db, "lessons", _lessons(answer))
+        if vector is not None:
+            _insert(db, "question_vectors", [{"run_id": run, "vector": np.asarray(vector, np.float32).tobytes()}])
+        db.conn.executemany(
+            "insert into profile (topic, weight, updated) values (?, 1, ?) "
+            "on conflict(topic) do update set weight = weight + 1, updated = excluded.updated",
+            [[t, now] for t in topics(answer.question)],
+        )
+
+
+def bump_collection(db: sqlite_utils.Database, name: str) -> int:
+    """Mark a collection as changed (documents added or removed): answers from before are no longer reused."""
+    with transaction(db):
+        db.conn.execute(
+            "insert into collections (name, generation, updated) values (?, 1, ?) "
+            "on conflict(name) do update set generation = generation + 1, updated = excluded.updated",
+            [name, time.time()],
+        )
+    return collection_generation(db, name)
+
+
+def collection_generation(db: sqlite_utils.Database, name: str) -> int:
+    row = db.conn.execute("select generation from collections where name = ?", [name]).fetchone()
+    return row[0] if row else 0
+
+
+def topics(question: str) -> list[str]:
+    """The content words of a question, the unit of the user profile."""
+    words = re.findall(r"[a-z][a-z0-9\-]{3,}", question.lower())
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS))
+
+
+def _evidence_rows(answer: Answer) -> Iterator[dict[str, Any]]:
+    cited = {c.chunk_id for c in answer.citations}
+    seen: set[str] = set()
+    for step in answer.steps:
+        if step.kind != "search":
+            continue
+        kept = set(step.detail.get("kept", []))
+        for rank, hit in enumerate(step.detail.get("ranked", [])):
+            if hit["chunk_id"] in seen:
+                continue
+            seen.add(hit["chunk_id"])
+            yield {
+                "run_id": answer.run_id,
+                "chunk_id": hit["chunk_id"],
+                "doc_id": hit["doc_id"],
+                "title": hit.get("title", ""),
+                "rank": rank,
+                "score": hit.get("score", 0.0),
+                "kept": int(hit["chunk_id"] in kept),
+                "cited": int(hit["chunk_id"] in cited),
+            }
+
+
+def _lessons(answer: Answer) -> Iterator[dict[str, Any]]:
+    """What a run teaches: queries that found cited sources, queries that found none, and the useful sources."""
+    cited_docs = {c.doc_id for c in answer.citations}
+    if not cited_docs:
+        return
+    for step in answer.steps:
+        for query, docs in step.detail.get("per_query", {}).items() if step.kind == "search" else ():
+            found = len(cited_docs & set(docs))
+            kind = "query" if found else "dead_end"
+            yield {"run_id": answer.run_id, "kind": kind, "text": query, "doc_id": None, "weight": float(found)}
+    for citation in {c.doc_id: c for c in answer.citations}.values():
+        yield {"run_id": answer.run_id, "kind": "source", "text": citation.title, "doc_id": citation.doc_id,
+               "weight": 1.0}

@@ -23,6 +23,17 @@ class PlanResearch(dspy.Signature):
     queries: list[str] = dspy.OutputField(desc="1 to 3 keyword search queries")
 
 
+class SameQuestion(dspy.Signature):
+    """Decide whether two questions ask for exactly the same information, so that one answer serves both.
+
+    Rewordings of one question are the same. Questions that differ in any entity, name, date, number,
+    quantity, property or relation asked about are different."""
+
+    earlier: str = dspy.InputField()
+    new: str = dspy.InputField()
+    same: bool = dspy.OutputField()
+
+
 class CitedSentence(BaseModel):
     """One sentence of an answer and the numbers of the passages that support it."""
 
