@@ -235,9 +235,7 @@ class ResearchAgent:
             return None
         from sleuth.memory.recall import recall
 
-        memory = recall(
-            self._store(), question, vector, collection=self.index.collection, state=state, settings=opts
-        )
+        memory = recall(self._store(), question, vector, collection=self.index.collection, state=state, settings=opts)
         if memory.pinned:  # passages since removed from the collection are not offered
             present = self.index.existing([h.chunk_id for h in memory.pinned])
             memory.pinned = [h for h in memory.pinned if h.chunk_id in present]

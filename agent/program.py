@@ -108,9 +108,7 @@ class ResearchProgram(dspy.Module):
             memory=memory.report(reused=False, plan_used=bool(memory.plan)) if memory else None,
         )
 
-    def _confirm_reuse(
-        self, question: str, memory: Recollection, budget: Budget, record: StepSink
-    ) -> bool:
+    def _confirm_reuse(self, question: str, memory: Recollection, budget: Budget, record: StepSink) -> bool:
         """Identical questions reuse at once; similar ones only if the LM judges them the same question."""
         from sleuth.memory.recall import is_identical
 

@@ -95,8 +95,9 @@ class MemorySettings(_Group):
         True, description="Answer from a matching recent run when the collection has not changed since."
     )
     reuse_similarity: float = Field(
-        0.85, description="Question similarity (cosine, MiniLM) from which a past answer may be reused; "
-        "below 0.99 the LM must also judge the two questions the same."
+        0.85,
+        description="Question similarity (cosine, MiniLM) from which a past answer may be reused; "
+        "below 0.99 the LM must also judge the two questions the same.",
     )
     hint_similarity: float = Field(0.6, description="Question similarity from which a past run lends its evidence.")
     plan_similarity: float = Field(0.8, description="Question similarity from which a past run's plan is reused.")

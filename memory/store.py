@@ -106,13 +106,12 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m003_experience", _m003_experience),
 ]
 RUN_TABLES = ("citations", "feedback", "steps", "evidence", "lessons", "question_vectors")
-STOPWORDS = frozenset(
-    """about above after again against also among and are because been before being between both but can
+_STOPWORDS = """about above after again against also among and are because been before being between both but can
     could did does doing done during each else from further had has have having here how into its itself
     just many more most much must not now off once only other over same should some such than that the their
     them then there these they this those through under until very was were what when where which while who
-    whom whose why will with within would your""".split()
-)
+    whom whose why will with within would your"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 def open_store(path: Path) -> sqlite_utils.Database:
@@ -235,9 +234,7 @@ def forget_run(db: sqlite_utils.Database, run_id: str) -> str:
         for table in RUN_TABLES:
             db.conn.execute(f"delete from {table} where run_id = ?", [full])
         db.conn.execute("delete from runs where id = ?", [full])
-        db.conn.executemany(
-            "update profile set weight = weight - 1 where topic = ?", [[t] for t in topics(question)]
-        )
+        db.conn.executemany("update profile set weight = weight - 1 where topic = ?", [[t] for t in topics(question)])
         db.conn.execute("delete from profile where weight <= 0")
     return full
 
@@ -408,5 +405,10 @@ def _lessons(answer: Answer) -> Iterator[dict[str, Any]]:
             kind = "query" if found else "dead_end"
             yield {"run_id": answer.run_id, "kind": kind, "text": query, "doc_id": None, "weight": float(found)}
     for citation in {c.doc_id: c for c in answer.citations}.values():
-        yield {"run_id": answer.run_id, "kind": "source", "text": citation.title, "doc_id": citation.doc_id,
-               "weight": 1.0}
+        yield {
+            "run_id": answer.run_id,
+            "kind": "source",
+            "text": citation.title,
+            "doc_id": citation.doc_id,
+            "weight": 1.0,
+        }
