@@ -119,15 +119,40 @@ def open_store(path: Path) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         db = sqlite_utils.Database(path)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("PRAGMA busy_timeout=30000")
+        _use_wal(db)
         migrate(db)
-    except sqlite_utils.db.sqlite3.DatabaseError as exc:
+    except sqlite_utils.db.sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise _damaged(path, exc) from exc
         raise SleuthError(
-            f"The memory database {path} is damaged or not a database ({exc}).",
-            "Move it aside to start a fresh memory, or set SLEUTH_MEMORY__ENABLED=false.",
+            f"The memory database {path} stayed locked by another sleuth process for 30 s.",
+            "Wait for the other run to finish and try again.",
         ) from exc
+    except sqlite_utils.db.sqlite3.DatabaseError as exc:
+        raise _damaged(path, exc) from exc
     return db
+
+
+def _use_wal(db: sqlite_utils.Database, wait: float = 30.0) -> None:
+    """Switch to WAL; SQLite does not apply the busy timeout to this switch, so retry while another process
+    is creating or switching the same file."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite_utils.db.sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _damaged(path: Path, exc: Exception) -> SleuthError:
+    return SleuthError(
+        f"The memory database {path} is damaged or not a database ({exc}).",
+        "Move it aside to start a fresh memory, or set SLEUTH_MEMORY__ENABLED=false.",
+    )
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -397,9 +397,13 @@ def feedback(
     run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix (shown after each answer).")],
     rating: Annotated[str, typer.Argument(help="up or down")],
     comment: Annotated[str, typer.Argument(help="Optional comment.")] = "",
+    citation: Annotated[
+        int | None, typer.Option("--citation", "-n", help="Rate only the source cited as [N] in that answer.")
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Rate an answer; the rating is stored with the run."""
+    """Rate an answer or one of its sources. Answers rated down are not reused; sources rated down are left out
+    of later evidence (a rated answer's sources for similar questions, a rated citation's source everywhere)."""
     from sleuth.memory.store import add_feedback
 
     if rating not in ("up", "down"):
@@ -407,13 +411,15 @@ def feedback(
             SleuthError(f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]")
         )
     try:
-        full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment)
+        full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment, citation)
     except SleuthError as exc:
         _fail(exc)
     _emit(
-        {"run_id": full, "rating": rating},
+        {"run_id": full, "rating": rating, "citation": citation},
         as_json,
-        lambda d: out.print(f"Recorded {rating} for run {full[:12]}."),
+        lambda d: out.print(
+            f"Recorded {rating} for run {full[:12]}" + (f", source [{citation}]." if citation else ".")
+        ),
     )
 
 
