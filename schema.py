@@ -101,6 +101,21 @@ class MemoryUse(BaseModel):
     pinned: list[str] = Field(default_factory=list)
     avoided: list[str] = Field(default_factory=list)
 
+    def describe(self) -> str:
+        """One line on how memory shaped the answer."""
+        if self.reused_run:
+            return f"Answered from memory: run {self.reused_run[:12]} asked this before; the collection is unchanged."
+        parts = []
+        if self.plan_from:
+            parts.append(f"the plan of run {self.plan_from[:12]}")
+        if self.queries:
+            parts.append(f"{len(self.queries)} remembered queries")
+        if self.pinned:
+            parts.append(f"{len(self.pinned)} passages cited before")
+        if self.avoided:
+            parts.append(f"{len(self.avoided)} sources rated down left out")
+        return "Memory used: " + (", ".join(parts) or "nothing") + "."
+
 
 class Answer(BaseModel):
     """What a question gets back: the cited answer and the trace of how it was made."""

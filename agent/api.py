@@ -77,17 +77,34 @@ class ResearchAgent:
 
         return ResearchProgram(self.searcher, self.settings.agent)
 
-    def ingest(self, paths: Iterable[Path], on_progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self, paths: Iterable[Path], on_progress: Progress | None = None, *, prune: bool = False
+    ) -> IngestReport:
+        """Add new and changed documents; with `prune`, drop those whose files under `paths` are gone."""
+        from sleuth.tools.readers import Fields
+
+        opts = self.settings.index
+        fields = Fields(opts.id_field, opts.title_field, opts.text_field, tuple(opts.metadata_fields))
+        report = self._ingestor().ingest_paths(list(paths), on_progress, prune=prune, fields=fields)
+        if report.changed:
+            self.collection_changed()
+        return report
+
+    def remove(self, targets: list[str]) -> tuple[list[str], int]:
+        """Drop documents by id or by source file/folder; returns the document ids and the chunk count removed."""
+        self._require_collection()
+        removed = self._ingestor().remove(targets)
+        if removed[1]:
+            self.collection_changed()
+        return removed
+
+    def _ingestor(self) -> Any:
         from sleuth.tools.chunking import Chunker
         from sleuth.tools.ingest import Ingestor
 
         opts = self.settings.index
         chunker = Chunker(opts.chunk_tokens, opts.chunk_overlap, self.embedder.tokenize)
-        ingestor = Ingestor(self.index, self.embedder, chunker, opts.batch_size)
-        report = ingestor.ingest_paths(list(paths), on_progress)
-        if report.added:
-            self.collection_changed()
-        return report
+        return Ingestor(self.index, self.embedder, chunker, opts.batch_size)
 
     def collection_changed(self) -> None:
         """Record that the collection's content changed, so no answer from before is reused."""

@@ -61,6 +61,12 @@ class IndexSettings(_Group):
     chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
     chunk_overlap: int = Field(32, description="Tokens shared by neighbouring chunks.")
     batch_size: int = Field(64, description="Chunks embedded and written per batch during ingest.")
+    id_field: str = Field("_id", description="JSONL key / CSV column holding a record's id.")
+    title_field: str = Field("title", description="JSONL key / CSV column holding a record's title.")
+    text_field: str = Field("text", description="JSONL key / CSV column holding a record's text.")
+    metadata_fields: list[str] = Field(
+        default_factory=list, description="More JSONL keys / CSV columns kept as metadata (filterable)."
+    )
     shards: int | None = Field(None, description="Shard count for a new server collection.")
     replication: int | None = Field(None, description="Replication factor for a new server collection.")
 

@@ -34,3 +34,33 @@ def evaluate(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dic
         "MRR@10": sum(mrr(run.get(q, []), qrels[q]) for q in judged) / len(judged),
         "queries": len(judged),
     }
+
+
+def normalise_answer(text: str) -> str:
+    """SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."""
+    import re
+    import string
+
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+
+def answer_f1(prediction: str, golds: list[str]) -> float:
+    """Token F1 against the best-matching gold answer (HotpotQA's answer metric)."""
+    from collections import Counter
+
+    best = 0.0
+    predicted = normalise_answer(prediction).split()
+    for gold in golds:
+        expected = normalise_answer(gold).split()
+        common = sum((Counter(predicted) & Counter(expected)).values())
+        if common:
+            precision, recall = common / len(predicted), common / len(expected)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def answer_contains(prediction: str, golds: list[str]) -> float:
+    """1.0 if a gold answer appears in the (long-form) prediction: fairer than EM for cited prose answers."""
+    text = f" {normalise_answer(prediction)} "
+    return float(any(f" {normalise_answer(g)} " in text for g in golds if normalise_answer(g)))

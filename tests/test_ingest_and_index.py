@@ -52,7 +52,7 @@ def test_reingesting_unchanged_input_adds_nothing(settings, embedder, corpus_fil
         first = agent.ingest([corpus_file])
         second = agent.ingest([corpus_file])
         assert first.added == 6
-        assert (second.added, second.skipped) == (0, 6)
+        assert (second.added, second.unchanged, second.chunks) == (0, 6, 0)  # not even chunked again
         assert agent.index.count() == 6
         assert agent.index.document_count() == 6
 

@@ -1,22 +1,38 @@
-"""read -> chunk -> embed (dense + sparse) -> upsert, in batches; safe to re-run and to interrupt.
+"""read -> chunk -> embed (dense + sparse) -> upsert, in batches and pipelined; safe to re-run and to interrupt.
 
-Chunk ids are content hashes, so a chunk already in the index is neither embedded nor written again:
-re-ingesting unchanged input adds nothing, and a run stopped half-way resumes where it stopped.
+Every chunk carries the content hash of its document (`metadata.doc_hash`), and a chunk's id hashes the document
+hash with the chunk's position and text. So, per document:
+- unchanged (all its chunks carry the current hash): skipped before chunking or embedding;
+- changed (same document id, new content): the new chunks are written, then the old ones deleted;
+- new: chunked, embedded, written.
+A document's chunks are written in one update, so a run killed at any point resumes where it stopped with no
+chunk lost or duplicated. `prune` drops documents whose files are gone; `remove` drops documents on request.
+
+Pipelining: a reader thread reads and hashes documents ahead, the main thread chunks and embeds (the dense model
+is the bottleneck), and a writer thread computes BM25 vectors and upserts the previous batch meanwhile.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sleuth.schema import Chunk, Document
+import numpy as np
+
+from sleuth.schema import Chunk, Document, content_id
 from sleuth.tools.chunking import Chunker, passage_text
 from sleuth.tools.embedder import Embedder
-from sleuth.tools.index.base import VectorIndex
-from sleuth.tools.readers import Failure, read_paths
+from sleuth.tools.index.base import DOC_HASH, ChunkRef, VectorIndex
+from sleuth.tools.readers import Failure, Fields, read_paths
 from sleuth.tools.sparse import SparseEncoder
+
+DOCS_PER_BATCH = 32
+_DONE = object()
 
 
 @dataclass
@@ -25,6 +41,10 @@ class IngestReport:
     chunks: int = 0
     added: int = 0
     skipped: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    removed_chunks: int = 0
+    pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
 
@@ -32,8 +52,19 @@ class IngestReport:
     def docs_per_second(self) -> float:
         return self.documents / self.seconds if self.seconds else 0.0
 
+    @property
+    def changed(self) -> bool:
+        """True if the collection's content changed in this run."""
+        return bool(self.added or self.removed_chunks)
+
 
 Progress = Callable[[IngestReport], None]
+
+
+def document_hash(doc: Document) -> str:
+    """Changes whenever anything that goes into the document's chunks changes."""
+    meta = sorted((k, str(v)) for k, v in doc.metadata.items())
+    return content_id(doc.doc_id, doc.title, doc.source, repr(meta), doc.text)[:16]
 
 
 class Ingestor:
@@ -43,43 +74,182 @@ class Ingestor:
         self.chunker = chunker
         self.sparse = SparseEncoder()
         self.batch_size = batch_size
+        self._index_lock = threading.Lock()  # the writer thread and the main thread share one index
 
-    def ingest_paths(self, paths: list[Path], on_progress: Progress | None = None) -> IngestReport:
-        return self.ingest(read_paths(paths), on_progress)
+    def ingest_paths(
+        self,
+        paths: list[Path],
+        on_progress: Progress | None = None,
+        prune: bool = False,
+        fields: Fields | None = None,
+    ) -> IngestReport:
+        seen: set[str] = set()
+        report = self.ingest(_track(read_paths(paths, fields), seen), on_progress)
+        if prune:
+            report.pruned = self.prune(paths, seen, report)
+        return report
 
     def ingest(self, items: Iterable[Document | Failure], on_progress: Progress | None = None) -> IngestReport:
         report = IngestReport()
         started = time.perf_counter()
         self.index.ensure(self.embedder.dim)
-        batch: list[Chunk] = []
-        for item in items:
-            if isinstance(item, Failure):
-                report.failures.append(item)
-                continue
-            report.documents += 1
-            batch.extend(self.chunker.split(item))
-            if len(batch) >= self.batch_size:
-                self._write(batch, report)
-                batch = []
+        writer = _Writer(self, report)
+        try:
+            for docs in _ahead(_batches(items, report), depth=2):
+                self._embed_batch(docs, report, writer)
                 report.seconds = time.perf_counter() - started
                 if on_progress:
                     on_progress(report)
-        self._write(batch, report)
+        finally:
+            writer.finish()
         report.seconds = time.perf_counter() - started
         if on_progress:
             on_progress(report)
         return report
 
-    def _write(self, batch: list[Chunk], report: IngestReport) -> None:
-        if not batch:
-            return
-        unique = list({c.chunk_id: c for c in batch}.values())
-        present = self.index.existing([c.chunk_id for c in unique])
+    def _embed_batch(self, docs: list[tuple[Document, str]], report: IngestReport, writer: _Writer) -> None:
+        with self._index_lock:
+            refs = self.index.chunks_of(list({d.doc_id for d, _ in docs}))
+        hashes: dict[str, set[str]] = {}
+        for ref in refs:
+            hashes.setdefault(ref.doc_id, set()).add(ref.doc_hash)
+        chunks: list[Chunk] = []
+        stale: list[ChunkRef] = []
+        for doc, digest in docs:
+            report.documents += 1
+            if hashes.get(doc.doc_id) == {digest}:
+                report.unchanged += 1
+                continue
+            if doc.doc_id in hashes:
+                report.replaced += 1
+                stale += [r for r in refs if r.doc_id == doc.doc_id and r.doc_hash != digest]
+            doc.metadata[DOC_HASH] = digest
+            chunks += self.chunker.split(doc)
+        unique = list({c.chunk_id: c for c in chunks}.values())
+        with self._index_lock:
+            present = self.index.existing([c.chunk_id for c in unique])
         new = [c for c in unique if c.chunk_id not in present]
-        report.chunks += len(batch)
-        report.skipped += len(batch) - len(new)
-        if not new:
-            return
+        report.chunks += len(chunks)
+        report.skipped += len(chunks) - len(new)
         texts = [passage_text(c) for c in new]
-        self.index.upsert(new, self.embedder.embed(texts), self.sparse.embed_documents(texts))
-        report.added += len(new)
+        writer.put(new, texts, self.embedder.embed(texts), [r.chunk_id for r in stale])
+
+    def prune(self, paths: list[Path], seen: set[str], report: IngestReport) -> list[str]:
+        """Drop documents from these paths that were not read this time: their files are gone, or their records
+        were taken out of a JSONL/CSV file. Files that failed to read keep their documents: a damaged file is
+        not a deleted one."""
+        failed = {str(Path(f.path.split(":")[0]).resolve()) for f in report.failures}
+        roots = [str(p.resolve()) for p in paths]
+        with self._index_lock:
+            refs = self.index.chunks_of()
+        gone: dict[str, list[str]] = {}
+        for ref in refs:
+            source = ref.source
+            if not source or ref.doc_id in seen or source in failed:
+                continue
+            if any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots):
+                gone.setdefault(ref.doc_id, []).append(ref.chunk_id)
+        with self._index_lock:
+            self.index.delete([c for ids in gone.values() for c in ids])
+        report.removed_chunks += sum(map(len, gone.values()))
+        return sorted(gone)
+
+    def remove(self, targets: list[str]) -> tuple[list[str], int]:
+        """Drop documents named by id, or by a source file or folder. Returns (doc ids, chunks) removed."""
+        resolved = [str(Path(t).resolve()) for t in targets]
+        with self._index_lock:
+            refs = self.index.chunks_of()
+        doomed = [
+            r
+            for r in refs
+            if r.doc_id in targets
+            or any(r.source == root or r.source.startswith(root.rstrip("/") + "/") for root in resolved)
+        ]
+        with self._index_lock:
+            self.index.delete([r.chunk_id for r in doomed])
+        return sorted({r.doc_id for r in doomed}), len(doomed)
+
+
+class _Writer:
+    """Upserts batches on a thread of its own so the next batch embeds meanwhile; errors surface in the caller."""
+
+    def __init__(self, ingestor: Ingestor, report: IngestReport) -> None:
+        self.ingestor = ingestor
+        self.report = report
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="sleuth-ingest-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, chunks: list[Chunk], texts: list[str], dense: np.ndarray, stale: list[str]) -> None:
+        self._check()
+        if chunks or stale:
+            self.queue.put((chunks, texts, dense, stale))
+
+    def finish(self) -> None:
+        self.queue.put(_DONE)
+        self.thread.join()
+        self._check()
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not _DONE:
+            if self.error is not None:
+                continue  # drain until finish() so the producer never blocks
+            chunks, texts, dense, stale = item
+            try:
+                ing = self.ingestor
+                sparse = ing.sparse.embed_documents(texts) if texts else []
+                with ing._index_lock:
+                    if chunks:
+                        ing.index.upsert(chunks, dense, sparse)
+                    ing.index.delete(stale)  # only after the new chunks are in: a crash leaves extra, never none
+                self.report.added += len(chunks)
+                self.report.removed_chunks += len(stale)
+            except BaseException as exc:
+                self.error = exc
+
+
+def _batches(items: Iterable[Document | Failure], report: IngestReport) -> Iterator[list[tuple[Document, str]]]:
+    batch: list[tuple[Document, str]] = []
+    for item in items:
+        if isinstance(item, Failure):
+            report.failures.append(item)
+            continue
+        batch.append((item, document_hash(item)))
+        if len(batch) >= DOCS_PER_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _ahead(iterator: Iterator[Any], depth: int) -> Iterator[Any]:
+    """Run `iterator` on a thread, `depth` items ahead of the consumer (reading overlaps embedding)."""
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in iterator:
+                buffer.put(item)
+        except BaseException as exc:
+            failure.append(exc)
+        buffer.put(_DONE)
+
+    threading.Thread(target=produce, name="sleuth-ingest-reader", daemon=True).start()
+    while (item := buffer.get()) is not _DONE:
+        yield item
+    if failure:
+        raise failure[0]
+
+
+def _track(items: Iterable[Document | Failure], seen: set[str]) -> Iterator[Document | Failure]:
+    """Pass items through, noting the id of every document read."""
+    for item in items:
+        if isinstance(item, Document):
+            seen.add(item.doc_id)
+        yield item

@@ -16,6 +16,8 @@ def answer_markdown(answer: Answer) -> str:
             lines.append(f"- **[{c.n}]** {c.title} (`{c.doc_id}`): {snippet}...")
     meta = f"{answer.seconds:.1f}s, {answer.usage.llm_calls} LM call(s), run `{answer.run_id[:12]}`"
     lines.append(f"\n_{meta}_")
+    if answer.memory and answer.memory.used:
+        lines.append(f"\n_{answer.memory.describe()}_")
     if answer.error:
         lines.append(f"\n> warning: {answer.error}")
     return "\n".join(lines)

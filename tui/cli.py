@@ -55,18 +55,32 @@ def _fail(exc: SleuthError) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders: .jsonl (BEIR), .md, .txt.")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders: .pdf .docx .html .md .txt, BEIR .jsonl, records in .jsonl/.csv."),
+    ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Ingest the bundled demo corpus of paper abstracts.")] = False,
     collection: Collection = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Also drop documents whose files under PATHS are gone.")
+    ] = False,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            help="Where JSONL/CSV records keep their parts: id=KEY, title=KEY, text=KEY, meta=KEY[,KEY...].",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Read, chunk, embed and index documents. Re-running adds only what is new."""
+    """Read, chunk, embed and index documents. Re-running adds only what is new or changed."""
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
     if not targets:
         _fail(SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers."))
     try:
         with _agent(collection) as agent:
-            report = _run_ingest(agent, targets, quiet)
+            _set_fields(agent, field or [])
+            report = _run_ingest(agent, targets, quiet, prune)
     except SleuthError as exc:
         _fail(exc)
     _print_report(report)
@@ -74,34 +88,84 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _run_ingest(agent: ResearchAgent, targets: list[Path], quiet: bool) -> IngestReport:
-    if quiet:
-        return agent.ingest(targets)
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+def _set_fields(agent: ResearchAgent, specs: list[str]) -> None:
+    opts = agent.settings.index
+    for spec in specs:
+        key, _, value = spec.partition("=")
+        if key not in ("id", "title", "text", "meta") or not value.strip():
+            raise SleuthError(
+                f"--field '{spec}' is not KEY=NAME with KEY one of id, title, text, meta.",
+                "Example: --field text=abstract --field id=pmid --field meta=year,journal",
+            )
+        if key == "meta":
+            opts.metadata_fields = [*opts.metadata_fields, *(v.strip() for v in value.split(",") if v.strip())]
+        else:
+            setattr(opts, f"{key}_field", value.strip())
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+
+def _run_ingest(agent: ResearchAgent, targets: list[Path], quiet: bool, prune: bool = False) -> IngestReport:
+    if quiet:
+        return agent.ingest(targets, prune=prune)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sleuth.tools.readers import estimate_documents
+
+    total = estimate_documents(targets)
+    columns = (
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("documents · {task.fields[rate]:.1f} docs/s · {task.fields[chunks]:,} chunks · ETA"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("reading", total=None)
+        task = bar.add_task("ingest", total=total or None, rate=0.0, chunks=0)
 
         def update(report: IngestReport) -> None:
             bar.update(
                 task,
-                description=f"{report.documents:,} documents, {report.chunks:,} chunks "
-                f"({report.docs_per_second:.1f} docs/s)",
+                completed=report.documents,
+                total=max(total, report.documents) or None,
+                rate=report.docs_per_second,
+                chunks=report.chunks,
             )
 
-        return agent.ingest(targets, on_progress=update)
+        return agent.ingest(targets, on_progress=update, prune=prune)
 
 
 def _print_report(report: IngestReport) -> None:
     out.print(
-        f"Ingested {report.documents:,} documents: {report.added:,} new chunks, "
-        f"{report.skipped:,} already indexed, in {report.seconds:.1f}s."
+        f"Ingested {report.documents:,} documents in {report.seconds:.1f}s ({report.docs_per_second:.1f}/s): "
+        f"{report.added:,} new chunks; {report.unchanged:,} documents unchanged, {report.replaced:,} changed."
     )
+    if report.pruned:
+        out.print(f"Pruned {len(report.pruned):,} documents whose files are gone ({report.removed_chunks:,} chunks).")
     if report.failures:
         err.print(f"[bold red]{len(report.failures)} input(s) could not be ingested:[/]")
         for failure in report.failures:
             err.print(f"  {failure.path}: {failure.reason}")
+
+
+@app.command()
+def remove(
+    targets: Annotated[list[str], typer.Argument(help="Document ids, or source files or folders.")],
+    collection: Collection = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Drop documents from the collection, by id or by the file or folder they came from."""
+    try:
+        with _agent(collection) as agent:
+            docs, chunks = agent.remove(targets)
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps({"removed": docs, "chunks": chunks}) + "\n")
+    elif docs:
+        out.print(f"Removed {len(docs):,} documents ({chunks:,} chunks).")
+    else:
+        err.print("Nothing matched: no document has that id or comes from that path.")
+    if not docs:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -140,6 +204,8 @@ def _print_answer(answer: Answer) -> None:
             out.print(f"[cyan][{c.n}][/] {escape(c.title)} [dim]({c.doc_id})[/]\n    {escape(snippet)}...")
     calls = answer.usage.llm_calls
     out.print(f"\n[dim]{answer.seconds:.1f}s, {calls} LM call(s), model {answer.model}, run {answer.run_id}[/]")
+    if answer.memory and answer.memory.used:
+        out.print(f"[dim]{escape(answer.memory.describe())}[/]")
     if answer.error:
         err.print(f"[yellow]Warning:[/] {answer.error}")
 

@@ -6,7 +6,7 @@ engine), and the chunk's fields as payload.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 
@@ -15,10 +15,25 @@ from sleuth.tools.sparse import Sparse
 
 DENSE = "dense"
 SPARSE = "bm25"
+DOC_HASH = "doc_hash"  # metadata field: the content hash of the document a chunk was cut from
+SCROLL_PAGE = 1000
 SearchMode = Literal["hybrid", "dense", "sparse"]
 Fusion = Literal["rrf", "dbsf"]
 # Payload fields with a keyword index; anything else is looked up under metadata.
 TOP_LEVEL_FIELDS = ("doc_id", "chunk_id", "source", "title")
+
+
+class ChunkRef(NamedTuple):
+    chunk_id: str
+    doc_id: str
+    doc_hash: str
+    source: str
+
+
+def chunk_ref(chunk_id: Any, payload: dict[str, Any] | None) -> ChunkRef:
+    payload = payload or {}
+    meta = payload.get("metadata") or {}
+    return ChunkRef(str(chunk_id), payload.get("doc_id", ""), meta.get(DOC_HASH, ""), payload.get("source", ""))
 
 
 class VectorIndex(Protocol):
@@ -48,6 +63,12 @@ class VectorIndex(Protocol):
     def document_count(self) -> int: ...
 
     def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray: ...
+
+    def chunks_of(self, doc_ids: list[str] | None = None) -> list[ChunkRef]:
+        """Every chunk of these documents (of all documents if None), as (chunk, document, hash, source)."""
+        ...
+
+    def delete(self, chunk_ids: list[str]) -> None: ...
 
     def close(self) -> None: ...
 

@@ -14,11 +14,14 @@ from sleuth.errors import NoCollectionError
 from sleuth.schema import Hit
 from sleuth.tools.index.base import (
     DENSE,
+    SCROLL_PAGE,
     SPARSE,
     TOP_LEVEL_FIELDS,
+    ChunkRef,
     Fusion,
     check_vectors,
     chunk_of,
+    chunk_ref,
     filter_key,
     payload_of,
 )
@@ -137,12 +140,36 @@ class ClientIndex:
     def document_count(self) -> int:
         if not self.exists():
             return 0
-        return len(self.client.facet(self.collection, key="doc_id", limit=10_000_000, exact=True).hits)
+        hits = self.client.facet(self.collection, key="doc_id", limit=10_000_000, exact=True).hits
+        return sum(1 for h in hits if h.count > 0)
 
     def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray:
         records = self.client.retrieve(self.collection, ids=chunk_ids, with_payload=False, with_vectors=[DENSE])
         by_id = {str(r.id): r.vector[DENSE] for r in records}
         return np.asarray([by_id[c] for c in chunk_ids if c in by_id], dtype=np.float32)
+
+    def chunks_of(self, doc_ids: list[str] | None = None) -> list[ChunkRef]:
+        from qdrant_client import models
+
+        if not self.exists() or doc_ids == []:
+            return []
+        flt = None
+        if doc_ids is not None:
+            flt = models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))])
+        refs, offset = [], None
+        while True:
+            records, offset = self.client.scroll(
+                self.collection, scroll_filter=flt, limit=SCROLL_PAGE, offset=offset, with_payload=True
+            )
+            refs.extend(chunk_ref(r.id, r.payload) for r in records)
+            if offset is None:
+                return refs
+
+    def delete(self, chunk_ids: list[str]) -> None:
+        from qdrant_client import models
+
+        if chunk_ids:
+            self.client.delete(self.collection, points_selector=models.PointIdsList(points=list(chunk_ids)), wait=True)
 
     def has_field(self, field: str) -> bool:
         from qdrant_client import models

@@ -11,11 +11,14 @@ from sleuth.errors import IndexLockedError, NoCollectionError
 from sleuth.schema import Hit
 from sleuth.tools.index.base import (
     DENSE,
+    SCROLL_PAGE,
     SPARSE,
     TOP_LEVEL_FIELDS,
+    ChunkRef,
     Fusion,
     check_vectors,
     chunk_of,
+    chunk_ref,
     filter_key,
     payload_of,
 )
@@ -138,11 +141,35 @@ class EdgeIndex:
 
         if not self.exists():
             return 0
-        return len(self.shard.facet(q.FacetRequest(key="doc_id", limit=10_000_000, exact=True)).hits)
+        hits = self.shard.facet(q.FacetRequest(key="doc_id", limit=10_000_000, exact=True)).hits
+        return sum(1 for h in hits if h.count > 0)  # deleted values linger with a count of 0
 
     def dense_vectors(self, chunk_ids: list[str]) -> np.ndarray:
         records = {str(r.id): r for r in self.shard.retrieve(chunk_ids, False, [DENSE])}
         return np.asarray([records[c].vector[DENSE] for c in chunk_ids if c in records], dtype=np.float32)
+
+    def chunks_of(self, doc_ids: list[str] | None = None) -> list[ChunkRef]:
+        import qdrant_edge as q
+
+        if not self.exists() or doc_ids == []:
+            return []
+        flt = None
+        if doc_ids is not None:
+            flt = q.Filter(must=[q.FieldCondition(key="doc_id", match=q.MatchAny(list(doc_ids)))])
+        refs, offset = [], None
+        while True:
+            page = q.ScrollRequest(offset=offset, limit=SCROLL_PAGE, filter=flt, with_payload=True, with_vector=False)
+            records, offset = self.shard.scroll(page)
+            refs.extend(chunk_ref(r.id, r.payload) for r in records)
+            if offset is None:
+                return refs
+
+    def delete(self, chunk_ids: list[str]) -> None:
+        import qdrant_edge as q
+
+        if chunk_ids:
+            self.shard.update(q.UpdateOperation.delete_points(list(chunk_ids)))
+            self.shard.flush()
 
     def has_field(self, field: str) -> bool:
         import qdrant_edge as q

@@ -1,0 +1,122 @@
+"""Does memory make the next answer better? Questions asked twice, the second time reworded, with the real LM.
+
+    python -m sleuth.evals.bench_memory --data ../shared/data/hotpotqa-train100 --set evals/data/memory_hotpotqa.jsonl
+
+The set (`evals/data/memory_hotpotqa.jsonl`, written by hand for this benchmark, not used to tune anything) gives
+each HotpotQA question a rewording and, for some, a near miss: a question that shares the entities but asks
+something else, which must not be answered from memory. Passes, all in one run on one index and one LM:
+
+- `no memory`: the rewordings with recall off (the baseline for the second pass);
+- `first`: the original questions with memory on (memory starts empty);
+- `reworded`: the rewordings with memory on;
+- `near miss`: the near misses with memory on (any reuse here is a false reuse);
+- `after feedback`: the rewordings again after a scripted user rated down every cited source that is not a gold
+  supporting passage of its question; those sources should not reach the evidence again.
+
+Printed per pass: p50 and mean seconds, LM calls per question, answers reused, answer quality (gold answer
+contained in the answer, token F1) and citation precision (cited passages that are gold supporting passages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sleuth.evals.beir import iter_jsonl
+from sleuth.evals.metrics import answer_contains, answer_f1
+
+
+def _row(name: str, answers: list[Any], gold: dict[str, dict[str, Any]]) -> str:
+    seconds = [a.seconds for a in answers]
+    calls = statistics.mean(a.usage.llm_calls for a in answers)
+    reused = sum(bool(a.memory and a.memory.reused_run) for a in answers)
+    contains = statistics.mean(answer_contains(a.answer, gold[a.id]["answers"]) for a in answers)
+    f1 = statistics.mean(answer_f1(a.answer, gold[a.id]["answers"]) for a in answers)
+    cited = [(c.doc_id in gold[a.id]["supporting"]) for a in answers for c in a.citations]
+    precision = statistics.mean(cited) if cited else 0.0
+    return (
+        f"{name:15s} n={len(answers):2d}  p50 {statistics.median(seconds):5.1f}s  mean {statistics.mean(seconds):5.1f}s"
+        f"  LM calls {calls:.2f}  reused {reused:2d}  contains {contains:.2f}  F1 {f1:.3f}  cite-prec {precision:.2f}"
+    )
+
+
+def _evidence_docs(answer: Any) -> set[str]:
+    """Documents that reached the LM as evidence (or were reused as citations)."""
+    docs = {c.doc_id for c in answer.citations}
+    for step in answer.steps:
+        if step.kind == "search":
+            kept = set(step.detail.get("kept", []))
+            docs |= {h["doc_id"] for h in step.detail.get("ranked", []) if h["chunk_id"] in kept}
+    return docs
+
+
+def run(data: Path, items: list[dict[str, Any]], home: Path, model: str) -> None:
+    from sleuth.agent.api import ResearchAgent
+    from sleuth.agent.settings import Settings
+    from sleuth.memory.store import add_feedback, open_store
+
+    gold = {q["id"]: q for q in iter_jsonl(data / "questions.jsonl")}
+    settings = Settings(home=home, models={"lm": model})
+    settings.index.collection = data.name
+    passes: dict[str, list[Any]] = {}
+
+    def ask(name: str, field: str, memory: bool) -> None:
+        settings.memory.enabled = settings.memory.recall = memory
+        passes[name] = []
+        for item in items:
+            if field != "question" and not item.get(field):
+                continue
+            text = gold[item["id"]]["question"] if field == "question" else item[field]
+            answer = agent.ask(text, id=item["id"])
+            passes[name].append(answer)
+            reused = "reused" if answer.memory and answer.memory.reused_run else "      "
+            print(f"  [{name}] {answer.seconds:5.1f}s {answer.usage.llm_calls} calls {reused} | {text[:70]}")
+            print(f"      {answer.answer[:160]}")
+
+    with ResearchAgent(settings) as agent:
+        report = agent.ingest([data / "corpus.jsonl"])
+        agent.warm_up()
+        ask("no memory", "paraphrase", memory=False)
+        ask("first", "question", memory=True)
+        ask("reworded", "paraphrase", memory=True)
+        ask("near miss", "near_miss", memory=True)
+        store = open_store(home / "memory.db")
+        downvoted: dict[str, set[str]] = {}
+        for answer in passes["first"]:
+            for citation in answer.citations:
+                if citation.doc_id not in gold[answer.id]["supporting"]:
+                    add_feedback(store, answer.run_id, -1, "not a supporting passage", citation.n)
+                    downvoted.setdefault(answer.id, set()).add(citation.doc_id)
+        ask("after feedback", "paraphrase", memory=True)
+
+    print(f"\n== {data.name}: {len(items)} questions, {report.documents} passages, {model}")
+    for name, answers in passes.items():
+        print(_row(name, answers, gold))
+    for name in ("no memory", "after feedback"):
+        reached = sum(len(_evidence_docs(a) & downvoted.get(a.id, set())) for a in passes[name])
+        print(
+            f"downvoted sources reaching the evidence, {name:14s}: {reached} (of {sum(map(len, downvoted.values()))})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--set", type=Path, default=Path(__file__).parent / "data" / "memory_hotpotqa.jsonl")
+    parser.add_argument("--model", default="local/qwen2.5-coder-1.5b")
+    parser.add_argument("--limit", type=int)
+    args = parser.parse_args()
+    items = list(iter_jsonl(args.set))[: args.limit]
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        models = Path("~/.sleuth/models").expanduser()
+        if models.is_dir():  # reuse the joined model file rather than joining 1 GB again
+            (home / "models").symlink_to(models)
+        run(args.data, items, home, args.model)
+
+
+if __name__ == "__main__":
+    main()
