@@ -85,7 +85,9 @@ class ResearchAgent:
 
         opts = self.settings.index
         fields = Fields(opts.id_field, opts.title_field, opts.text_field, tuple(opts.metadata_fields))
-        report = self._ingestor().ingest_paths(list(paths), on_progress, prune=prune, fields=fields)
+        report = self._ingestor().ingest_paths(
+            list(paths), on_progress, prune=prune, fields=fields, max_bytes=opts.max_file_mb << 20
+        )
         if report.changed:
             self.collection_changed()
         return report

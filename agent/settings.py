@@ -61,6 +61,7 @@ class IndexSettings(_Group):
     chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
     chunk_overlap: int = Field(32, description="Tokens shared by neighbouring chunks.")
     batch_size: int = Field(64, description="Chunks embedded and written per batch during ingest.")
+    max_file_mb: int = Field(40, description="Largest single file read (JSONL and CSV collections exempt).")
     id_field: str = Field("_id", description="JSONL key / CSV column holding a record's id.")
     title_field: str = Field("title", description="JSONL key / CSV column holding a record's title.")
     text_field: str = Field("text", description="JSONL key / CSV column holding a record's text.")

@@ -202,3 +202,31 @@ def test_bad_csv_files_are_named_with_their_reason(tmp_path: Path, name: str, da
     (tmp_path / name).write_bytes(data)
     failure = next(iter(read_paths([tmp_path / name])))
     assert isinstance(failure, Failure) and reason in failure.reason
+
+
+def test_every_kind_of_bad_file_is_named_with_its_reason_and_the_rest_ingested(settings, embedder, tmp_path) -> None:
+    from pypdf import PdfWriter
+
+    folder = _notes(tmp_path / "mixed")
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("secret", algorithm="RC4-128")
+    with (folder / "locked.pdf").open("wb") as handle:
+        writer.write(handle)
+    (folder / "corrupt.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
+    (folder / "junk.txt").write_bytes(b"\x00\x01\x02binary" * 50)
+    (folder / "empty.md").write_text("")
+    (folder / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    with (folder / "huge.txt").open("wb") as handle:
+        handle.truncate(50 << 20)  # 50 MB (sparse)
+    with make_agent(settings, embedder) as agent:
+        report = agent.ingest([folder])
+    reasons = {Path(f.path).name: f.reason for f in report.failures}
+    assert "encrypted" in reasons["locked.pdf"] and "not a readable PDF" in reasons["corrupt.pdf"]
+    assert "binary" in reasons["junk.txt"] and "empty" in reasons["empty.md"]
+    assert "UTF-8" in reasons["latin1.txt"] and "MAX_FILE_MB" in reasons["huge.txt"]
+    assert report.documents == 2 and len(reasons) == 6
+    result = CliRunner().invoke(app, ["ingest", "-q", str(folder)])
+    flat = "".join(result.output.split())  # the console wraps long paths
+    assert result.exit_code == 1 and "6input(s)couldnotbeingested" in flat
+    assert all(name in flat for name in reasons)

@@ -28,7 +28,7 @@ from sleuth.schema import Chunk, Document, content_id
 from sleuth.tools.chunking import Chunker, passage_text
 from sleuth.tools.embedder import Embedder
 from sleuth.tools.index.base import DOC_HASH, ChunkRef, VectorIndex
-from sleuth.tools.readers import Failure, Fields, read_paths
+from sleuth.tools.readers import MAX_FILE_BYTES, Failure, Fields, read_paths
 from sleuth.tools.sparse import SparseEncoder
 
 DOCS_PER_BATCH = 32
@@ -82,9 +82,10 @@ class Ingestor:
         on_progress: Progress | None = None,
         prune: bool = False,
         fields: Fields | None = None,
+        max_bytes: int = MAX_FILE_BYTES,
     ) -> IngestReport:
         seen: set[str] = set()
-        report = self.ingest(_track(read_paths(paths, fields), seen), on_progress)
+        report = self.ingest(_track(read_paths(paths, fields, max_bytes), seen), on_progress)
         if prune:
             report.pruned = self.prune(paths, seen, report)
         return report

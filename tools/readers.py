@@ -27,7 +27,7 @@ PDF_SUFFIXES = {".pdf"}
 DOCX_SUFFIXES = {".docx"}
 CSV_SUFFIXES = {".csv", ".tsv"}
 READABLE = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES | CSV_SUFFIXES
-MAX_FILE_BYTES = 200 << 20
+MAX_FILE_BYTES = 40 << 20  # one file; JSONL/CSV collections are read line by line and exempt
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
@@ -103,23 +103,31 @@ def _readable(path: Path) -> bool:
     return path.suffix.lower() in READABLE or path.name.lower().endswith((".jsonl.gz", ".ndjson.gz"))
 
 
-def read_paths(paths: list[Path], fields: Fields | None = None) -> Iterator[Document | Failure]:
+def read_paths(
+    paths: list[Path], fields: Fields | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Iterator[Document | Failure]:
     for path in files_in(paths):
         if not path.exists():
             yield Failure(str(path), "no such file or folder")
         else:
-            yield from read_file(path, fields or Fields())
+            yield from read_file(path, fields or Fields(), max_bytes)
 
 
-def read_file(path: Path, fields: Fields | None = None) -> Iterator[Document | Failure]:
+def read_file(
+    path: Path, fields: Fields | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Iterator[Document | Failure]:
     suffix = path.suffix.lower()
     fields = fields or Fields()
     if suffix in JSONL_SUFFIXES or path.name.lower().endswith((".jsonl.gz", ".ndjson.gz")):
         yield from read_jsonl(path, fields)
-    elif path.stat().st_size > MAX_FILE_BYTES:
-        yield Failure(str(path), f"larger than {MAX_FILE_BYTES >> 20} MB; split it or convert it to text first")
     elif suffix in CSV_SUFFIXES:
         yield from read_csv(path, fields)
+    elif (size := path.stat().st_size) > max_bytes:
+        yield Failure(
+            str(path),
+            f"{size / (1 << 20):.0f} MB, over the {max_bytes >> 20} MB limit for one file; split it, or raise "
+            f"SLEUTH_INDEX__MAX_FILE_MB",
+        )
     elif suffix in TEXT_SUFFIXES:
         yield read_text(path)
     elif suffix in HTML_SUFFIXES:
@@ -329,31 +337,38 @@ def read_docx(path: Path) -> Document | Failure:
 
 
 def read_pdf(path: Path) -> Document | Failure:
-    """Text of every page, pages separated by blank lines; page start offsets go into metadata."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """Text of every page through PDFium (pypdfium2), pages separated by blank lines; page start offsets go
+    into metadata. PDFium matched pypdf's text exactly on typeset ground truth and read 4-10x more pages per
+    second (evals/results/pdf_study.txt)."""
+    import pypdfium2 as pdfium
 
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
             return Failure(str(path), "the PDF is encrypted; decrypt it first (e.g. qpdf --decrypt)")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        return Failure(str(path), f"not a readable PDF ({type(exc).__name__}: {exc})")
+        return Failure(str(path), f"not a readable PDF ({exc})")
+    try:
+        pages = [page.get_textpage().get_text_bounded() for page in document]
+        info = document.get_metadata_dict(skip_empty=True)
+    except pdfium.PdfiumError as exc:
+        return Failure(str(path), f"not a readable PDF ({exc})")
+    finally:
+        document.close()
     offsets, parts, cursor = [], [], 0
     for page in pages:
+        clean = page.replace("\r\n", "\n").replace("\r", "\n").strip()
         offsets.append(cursor)
-        parts.append(page.strip())
-        cursor += len(page.strip()) + 2
+        parts.append(clean)
+        cursor += len(clean) + 2
     text = "\n\n".join(parts)
     if not text.strip():
         return Failure(str(path), "the PDF has no extractable text (scanned images need OCR first)")
-    info = reader.metadata or {}
-    title = str(info.get("/Title") or "").strip() or _title(text, path)
+    title = str(info.get("Title") or "").strip() or _title(text, path)
     metadata: dict[str, Any] = {"page_offsets": offsets, "pages": len(pages)}
-    if info.get("/Author"):
-        metadata["authors"] = str(info["/Author"])
-    if m := YEAR.search(str(info.get("/CreationDate") or "")):
+    if info.get("Author"):
+        metadata["authors"] = str(info["Author"])
+    if m := YEAR.search(str(info.get("CreationDate") or "")):
         metadata["year"] = int(m.group(1))
     doc_id, source = _file_id(path)
     return Document(doc_id=doc_id, title=title, text=text, source=source, metadata=metadata)
