@@ -90,6 +90,10 @@ class ResearchAgent:
         )
         if report.changed:
             self.collection_changed()
+            if self.index.count() >= opts.hnsw_from_chunks:
+                started = time.perf_counter()
+                self.index.optimize()
+                report.seconds += time.perf_counter() - started
         return report
 
     def remove(self, targets: list[str]) -> tuple[list[str], int]:

@@ -61,6 +61,12 @@ class IndexSettings(_Group):
     chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
     chunk_overlap: int = Field(32, description="Tokens shared by neighbouring chunks.")
     batch_size: int = Field(64, description="Chunks embedded and written per batch during ingest.")
+    hnsw_from_chunks: int = Field(
+        100_000,
+        description="Embedded index: build HNSW after an ingest once the collection has this many chunks; "
+        "below it, exact search is fast enough (about 20 ms at 11k chunks).",
+    )
+    hnsw_ef: int | None = Field(None, description="Embedded index: HNSW search breadth (None: the engine's default).")
     max_file_mb: int = Field(40, description="Largest single file read (JSONL and CSV collections exempt).")
     id_field: str = Field("_id", description="JSONL key / CSV column holding a record's id.")
     title_field: str = Field("title", description="JSONL key / CSV column holding a record's title.")

@@ -23,7 +23,7 @@ def open_index(settings: Settings, collection: str | None = None) -> VectorIndex
         )
     from sleuth.tools.index.edge import EdgeIndex
 
-    return EdgeIndex(settings.home_dir / "index", name)
+    return EdgeIndex(settings.home_dir / "index", name, hnsw_ef=settings.index.hnsw_ef)
 
 
 def collection_names(settings: Settings) -> list[str]:

@@ -70,6 +70,10 @@ class VectorIndex(Protocol):
 
     def delete(self, chunk_ids: list[str]) -> None: ...
 
+    def optimize(self) -> bool:
+        """Build the approximate (HNSW) index where the backend does not do it by itself."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -171,6 +171,10 @@ class ClientIndex:
         if chunk_ids:
             self.client.delete(self.collection, points_selector=models.PointIdsList(points=list(chunk_ids)), wait=True)
 
+    def optimize(self) -> bool:
+        """A Qdrant server builds its indexes in the background."""
+        return False
+
     def has_field(self, field: str) -> bool:
         from qdrant_client import models
 

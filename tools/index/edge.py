@@ -28,9 +28,19 @@ from sleuth.tools.sparse import Sparse
 class EdgeIndex:
     """A collection stored under `root/<collection>` and opened by one process at a time."""
 
-    def __init__(self, root: Path, collection: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        collection: str,
+        *,
+        hnsw_m: int | None = None,
+        hnsw_ef_construct: int | None = None,
+        hnsw_ef: int | None = None,
+    ) -> None:
         self.collection = collection
         self.path = Path(root) / collection
+        self.hnsw = (hnsw_m, hnsw_ef_construct)
+        self.hnsw_ef = hnsw_ef
         self._shard: Any = None
 
     def exists(self) -> bool:
@@ -69,9 +79,14 @@ class EdgeIndex:
         if self.exists():
             _ = self.shard
             return
+        hnsw = None
+        if any(self.hnsw):
+            m, ef_construct = self.hnsw
+            hnsw = q.HnswIndexConfig(m=m or 16, ef_construct=ef_construct or 100, full_scan_threshold=10_000)
         config = q.EdgeConfig(
             vectors={DENSE: q.EdgeVectorParams(size=dim, distance=q.Distance.Cosine)},
             sparse_vectors={SPARSE: q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)},
+            hnsw_config=hnsw,
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._shard = self._open(lambda qe: qe.EdgeShard.create(str(self.path), config))
@@ -118,13 +133,14 @@ class EdgeIndex:
             queries.append(q.Query.Nearest(q.SparseVector(sparse.indices, sparse.values), using=SPARSE))
         if not queries:
             return []
+        params = q.SearchParams(hnsw_ef=self.hnsw_ef) if self.hnsw_ef else None
         if len(queries) == 1:
-            request = q.QueryRequest(limit=limit, query=queries[0], filter=flt, with_payload=True)
+            request = q.QueryRequest(limit=limit, query=queries[0], filter=flt, with_payload=True, params=params)
         else:
             method = q.Fusion.Rrf(k=60) if fusion == "rrf" else q.Fusion.Dbsf()
             request = q.QueryRequest(
                 limit=limit,
-                prefetches=[q.Prefetch(limit=limit, query=x, filter=flt) for x in queries],
+                prefetches=[q.Prefetch(limit=limit, query=x, filter=flt, params=params) for x in queries],
                 query=method,
                 filter=flt,
                 with_payload=True,
@@ -170,6 +186,10 @@ class EdgeIndex:
         if chunk_ids:
             self.shard.update(q.UpdateOperation.delete_points(list(chunk_ids)))
             self.shard.flush()
+
+    def optimize(self) -> bool:
+        """Build the HNSW and payload indexes of segments that have none yet (blocking). True if any work."""
+        return bool(self.shard.optimize()) if self.exists() else False
 
     def has_field(self, field: str) -> bool:
         import qdrant_edge as q
