@@ -10,8 +10,10 @@ something else, which must not be answered from memory. Passes, all in one run o
 - `first`: the original questions with memory on (memory starts empty);
 - `reworded`: the rewordings with memory on;
 - `near miss`: the near misses with memory on (any reuse here is a false reuse);
-- `after feedback`: the rewordings again after a scripted user rated down every cited source that is not a gold
-  supporting passage of its question; those sources should not reach the evidence again.
+- then a scripted user rates down every source cited in `first` that is not a gold supporting passage of its
+  question, and the original questions are asked again: `again, no memory` (recall off: the baseline) and
+  `again, after feedback` (memory on). Sources rated down should not reach the evidence again, and answers that
+  cited them must not be reused.
 
 Printed per pass: p50 and mean seconds, LM calls per question, answers reused, answer quality (gold answer
 contained in the answer, token F1) and citation precision (cited passages that are gold supporting passages).
@@ -38,7 +40,7 @@ def _row(name: str, answers: list[Any], gold: dict[str, dict[str, Any]]) -> str:
     cited = [(c.doc_id in gold[a.id]["supporting"]) for a in answers for c in a.citations]
     precision = statistics.mean(cited) if cited else 0.0
     return (
-        f"{name:15s} n={len(answers):2d}  p50 {statistics.median(seconds):5.1f}s  mean {statistics.mean(seconds):5.1f}s"
+        f"{name:22s} n={len(answers):2d}  p50 {statistics.median(seconds):5.1f}s  mean {statistics.mean(seconds):5.1f}s"
         f"  LM calls {calls:.2f}  reused {reused:2d}  contains {contains:.2f}  F1 {f1:.3f}  cite-prec {precision:.2f}"
     )
 
@@ -90,7 +92,8 @@ def run(data: Path, items: list[dict[str, Any]], home: Path, model: str) -> None
                 if citation.doc_id not in gold[answer.id]["supporting"]:
                     add_feedback(store, answer.run_id, -1, "not a supporting passage", citation.n)
                     downvoted.setdefault(answer.id, set()).add(citation.doc_id)
-        ask("after feedback", "paraphrase", memory=True)
+        ask("again, no memory", "question", memory=False)
+        ask("again, after feedback", "question", memory=True)
 
     print(f"\n== {data.name}: {len(items)} questions, {report.documents} passages, {model}")
     for name, answers in passes.items():
