@@ -54,7 +54,8 @@ class ResearchAgent:
         if self._embedder is None:
             from sleuth.tools.embedder import Embedder
 
-            self._embedder = Embedder(self.settings.models.embedder)
+            models = self.settings.models
+            self._embedder = Embedder(models.embedder, precision=models.embedder_precision)
         return self._embedder
 
     @property
