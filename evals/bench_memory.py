@@ -55,7 +55,7 @@ def _evidence_docs(answer: Any) -> set[str]:
     return docs
 
 
-def run(data: Path, items: list[dict[str, Any]], home: Path, model: str) -> None:
+def run(data: Path, items: list[dict[str, Any]], home: Path, model: str, feedback_only: bool = False) -> None:
     from sleuth.agent.api import ResearchAgent
     from sleuth.agent.settings import Settings
     from sleuth.memory.store import add_feedback, open_store
@@ -81,10 +81,12 @@ def run(data: Path, items: list[dict[str, Any]], home: Path, model: str) -> None
     with ResearchAgent(settings) as agent:
         report = agent.ingest([data / "corpus.jsonl"])
         agent.warm_up()
-        ask("no memory", "paraphrase", memory=False)
+        if not feedback_only:
+            ask("no memory", "paraphrase", memory=False)
         ask("first", "question", memory=True)
-        ask("reworded", "paraphrase", memory=True)
-        ask("near miss", "near_miss", memory=True)
+        if not feedback_only:
+            ask("reworded", "paraphrase", memory=True)
+            ask("near miss", "near_miss", memory=True)
         store = open_store(home / "memory.db")
         downvoted: dict[str, set[str]] = {}
         for answer in passes["first"]:
@@ -92,17 +94,18 @@ def run(data: Path, items: list[dict[str, Any]], home: Path, model: str) -> None
                 if citation.doc_id not in gold[answer.id]["supporting"]:
                     add_feedback(store, answer.run_id, -1, "not a supporting passage", citation.n)
                     downvoted.setdefault(answer.id, set()).add(citation.doc_id)
-        ask("again, no memory", "question", memory=False)
+        if not feedback_only:  # same question, same retrieval, recall off: the evidence of `first` again
+            ask("again, no memory", "question", memory=False)
         ask("again, after feedback", "question", memory=True)
 
     print(f"\n== {data.name}: {len(items)} questions, {report.documents} passages, {model}")
     for name, answers in passes.items():
         print(_row(name, answers, gold))
-    for name in ("no memory", "after feedback"):
-        reached = sum(len(_evidence_docs(a) & downvoted.get(a.id, set())) for a in passes[name])
-        print(
-            f"downvoted sources reaching the evidence, {name:14s}: {reached} (of {sum(map(len, downvoted.values()))})"
-        )
+    total = sum(map(len, downvoted.values()))
+    for name in ("first", "again, no memory", "again, after feedback"):
+        if name in passes:
+            reached = sum(len(_evidence_docs(a) & downvoted.get(a.id, set())) for a in passes[name])
+            print(f"sources rated down that reached the evidence, {name:21s}: {reached} (of {total})")
 
 
 def main() -> None:
@@ -111,6 +114,9 @@ def main() -> None:
     parser.add_argument("--set", type=Path, default=Path(__file__).parent / "data" / "memory_hotpotqa.jsonl")
     parser.add_argument("--model", default="local/qwen2.5-coder-1.5b")
     parser.add_argument("--limit", type=int)
+    parser.add_argument(
+        "--feedback-only", action="store_true", help="Only `first`, the feedback and `again, after feedback`."
+    )
     args = parser.parse_args()
     items = list(iter_jsonl(args.set))[: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,7 +124,7 @@ def main() -> None:
         models = Path("~/.sleuth/models").expanduser()
         if models.is_dir():  # reuse the joined model file rather than joining 1 GB again
             (home / "models").symlink_to(models)
-        run(args.data, items, home, args.model)
+        run(args.data, items, home, args.model, args.feedback_only)
 
 
 if __name__ == "__main__":
