@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from dspy.utils.dummies import DummyLM
 
-from sleuth.errors import ModelUnavailableError
+from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.schema import Chunk, Hit
 from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker
 from sleuth.tools.rerank import CrossEncoderReranker
@@ -68,3 +68,31 @@ def test_cross_encoder_from_a_user_folder_scores_and_reorders(tmp_path: Path) ->
 def test_missing_cross_encoder_folder_is_explained(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailableError, match="CrossEncoder"):
         CrossEncoderReranker(tmp_path / "nope")
+
+
+class _Vectors:
+    """Stored vectors by chunk id, as an index holds them."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def dense_vectors(self, chunk_ids: list[str]):
+        import numpy as np
+
+        rows = [np.asarray(self.table[c], dtype=np.float32) for c in chunk_ids if c in self.table]
+        return np.stack([r / np.linalg.norm(r) for r in rows])
+
+
+def _hit(chunk_id: str, score: float) -> Hit:
+    return Hit(chunk=Chunk(chunk_id=chunk_id, doc_id=chunk_id, text=chunk_id), score=score)
+
+
+def test_mmr_moves_a_near_duplicate_below_a_different_passage() -> None:
+    from sleuth.tools.rerank import MMRReranker
+
+    index = _Vectors({"a": [1, 0, 0], "a-copy": [0.99, 0.14, 0], "b": [0, 1, 0], "c": [0, 0, 1]})
+    hits = [_hit("a", 1.0), _hit("a-copy", 0.95), _hit("b", 0.8), _hit("c", 0.1)]
+    assert [h.chunk_id for h in MMRReranker(index, lam=0.5).rank("q", hits)] == ["a", "b", "c", "a-copy"]
+    assert [h.chunk_id for h in MMRReranker(index, lam=1.0).rank("q", hits)] == ["a", "a-copy", "b", "c"]
+    with pytest.raises(ConfigError, match="lambda"):
+        MMRReranker(index, lam=1.5)

@@ -67,6 +67,45 @@ class CrossEncoderReranker:
         return scored + head[len(scores) :] + tail
 
 
+class MMRReranker:
+    """Maximal marginal relevance (Carbonell & Goldstein): each next passage maximises
+    `lam * relevance - (1 - lam) * max cosine to the passages already taken`, over the top `candidates`.
+
+    Relevance is the first stage's score scaled to [0, 1]; similarity uses the passages' stored dense vectors,
+    so nothing is embedded again. For questions whose evidence is spread over several documents."""
+
+    def __init__(self, index: Any, lam: float = 0.7, candidates: int = 30) -> None:
+        if not 0.0 <= lam <= 1.0:
+            raise ConfigError(f"MMR's lambda must lie in [0, 1], not {lam}.", "Use e.g. SLEUTH_SEARCH__RERANK=mmr:0.7")
+        self.index = index
+        self.lam = lam
+        self.candidates = candidates
+
+    def rank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        import numpy as np
+
+        head, tail = hits[: self.candidates], hits[self.candidates :]
+        if len(head) < 3:
+            return list(hits)
+        vectors = self.index.dense_vectors([h.chunk_id for h in head])
+        if len(vectors) != len(head):  # a passage without a stored vector: keep the first-stage order
+            return list(hits)
+        scores = np.array([h.score for h in head], dtype=np.float32)
+        relevance = (scores - scores.min()) / (np.ptp(scores) or 1.0)
+        similarity = vectors @ vectors.T
+        order: list[int] = []
+        closest = np.full(len(head), -np.inf, dtype=np.float32)
+        remaining = set(range(len(head)))
+        while remaining:
+            redundancy = np.where(np.isfinite(closest), closest, 0.0)
+            value = self.lam * relevance - (1 - self.lam) * redundancy
+            best = max(remaining, key=lambda i: value[i])
+            order.append(best)
+            remaining.discard(best)
+            closest = np.maximum(closest, similarity[best])
+        return [head[i] for i in order] + tail
+
+
 def default_reranker(agent: ResearchAgent) -> Reranker:
     """The second stage the settings name (`search.rerank`)."""
     opts = agent.settings.search
@@ -82,14 +121,21 @@ def default_reranker(agent: ResearchAgent) -> Reranker:
 
         cls = ListwiseReranker if name == "listwise" else PairwiseReranker
         return cls(agent.lm, candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds)
+    if name == "mmr" or name.startswith("mmr:"):
+        lam = name.partition(":")[2]
+        try:
+            value = float(lam) if lam else 0.7
+        except ValueError as exc:
+            raise ConfigError(f"'{lam}' is not a number.", "Use e.g. SLEUTH_SEARCH__RERANK=mmr:0.7") from exc
+        return MMRReranker(agent.index, value, opts.rerank_candidates)
     if name.startswith("cross-encoder:"):
         return CrossEncoderReranker(
             Path(name.split(":", 1)[1]).expanduser(), opts.rerank_candidates, opts.rerank_seconds
         )
     raise ConfigError(
         f"Unknown reranker '{name}'.",
-        "Set SLEUTH_SEARCH__RERANK to none, prf, listwise, pairwise or cross-encoder:PATH.",
+        "Set SLEUTH_SEARCH__RERANK to none, prf, mmr[:LAMBDA], listwise, pairwise or cross-encoder:PATH.",
     )
 
 
-__all__ = ["CrossEncoderReranker", "NoRerank", "Reranker", "default_reranker"]
+__all__ = ["CrossEncoderReranker", "MMRReranker", "NoRerank", "Reranker", "default_reranker"]
