@@ -14,6 +14,7 @@ time of the unchanged corpus as a share of the first ingest.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import resource
@@ -62,7 +63,8 @@ def llamaindex_worker(corpus: Path, home: Path, limit: int | None) -> dict:
     tokenizer = embedder.model.tokenizer
     source = _limited(corpus, limit, home)
     documents = []
-    with source.open() as handle:
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rt") as handle:
         for line in handle:
             row = json.loads(line)
             documents.append(
@@ -91,7 +93,8 @@ def _limited(corpus: Path, limit: int | None, home: Path) -> Path:
     if not limit:
         return corpus
     out = home / "corpus.jsonl"
-    with corpus.open() as src, out.open("w") as dst:
+    opener = gzip.open if corpus.suffix == ".gz" else open
+    with opener(corpus, "rt") as src, out.open("w") as dst:
         for n, line in enumerate(src):
             if n >= limit:
                 break
