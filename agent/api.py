@@ -134,13 +134,15 @@ class ResearchAgent:
         started = time.perf_counter()
         lm = self.lm
         self.warm_up()
-        vector = self.embedder.embed_query(question)
-        problem = None
+        store, vector, state, memory, problem = None, None, "", None, None
         try:
-            state = self._collection_state()
-            memory = self._recall(question, vector, state)
+            store = self._store()
+            if store is not None:
+                vector = self.embedder.embed_query(question)
+                state = self._collection_state(store)
+                memory = self._recall(store, question, vector, state)
         except SleuthError as exc:  # a damaged memory costs its help, not the answer
-            state, memory, problem = "", None, f"memory not used: {exc}"
+            store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
         with dspy.context(lm=lm, adapter=_adapter(lm)):
             result = self.program(question=question, emit=on_step, memory=memory)
         answer = Answer(
@@ -158,7 +160,8 @@ class ResearchAgent:
             error="; ".join(filter(None, [result.error, problem])) or None,
             memory=result.memory,
         )
-        self._remember(answer, vector, state)
+        if store is not None:
+            self._remember(store, answer, vector, state)
         return answer
 
     def retrieve_only(self, question: str, *, id: str = "") -> Answer:
@@ -245,34 +248,30 @@ class ResearchAgent:
 
         return open_store(self.settings.home_dir / "memory.db")
 
-    def _collection_state(self) -> str:
+    def _collection_state(self, store: Any) -> str:
         """Changes whenever the collection's content does: its chunk count and its ingest generation."""
         from sleuth.memory.store import collection_generation
 
-        store = self._store()
-        generation = collection_generation(store, self.index.collection) if store is not None else 0
-        return f"{self.index.count()}:{generation}"
+        return f"{self.index.count()}:{collection_generation(store, self.index.collection)}"
 
-    def _recall(self, question: str, vector: Any, state: str) -> Any:
+    def _recall(self, store: Any, question: str, vector: Any, state: str) -> Any:
         opts = self.settings.memory
-        if not (opts.enabled and opts.recall):
+        if not opts.recall:
             return None
         from sleuth.memory.recall import recall
 
-        memory = recall(self._store(), question, vector, collection=self.index.collection, state=state, settings=opts)
+        memory = recall(store, question, vector, collection=self.index.collection, state=state, settings=opts)
         if memory.pinned:  # passages since removed from the collection are not offered
             present = self.index.existing([h.chunk_id for h in memory.pinned])
             memory.pinned = [h for h in memory.pinned if h.chunk_id in present]
         return memory
 
-    def _remember(self, answer: Answer, vector: Any = None, state: str = "") -> None:
-        if not self.settings.memory.enabled:
-            return
+    def _remember(self, store: Any, answer: Answer, vector: Any, state: str) -> None:
         from sleuth.memory.store import log_run
 
         try:
             log_run(
-                self._store(),
+                store,
                 answer,
                 vector=vector,
                 collection=self.index.collection,

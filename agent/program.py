@@ -26,7 +26,7 @@ from sleuth.prompts.signatures import (
     SameQuestion,
     render_sentences,
 )
-from sleuth.schema import Hit, MemoryUse, Step, Usage
+from sleuth.schema import Hit, Step, Usage
 from sleuth.tools.search import HybridSearcher, fuse
 
 if TYPE_CHECKING:
@@ -141,7 +141,6 @@ class ResearchProgram(dspy.Module):
     def _reused(self, memory: Recollection, steps: list[Step], budget: Budget) -> dspy.Prediction:
         past = memory.reused_answer
         assert past is not None
-        use = memory.report(reused=True, plan_used=False)
         return dspy.Prediction(
             answer=past.answer,
             citations=past.citations,
@@ -152,7 +151,7 @@ class ResearchProgram(dspy.Module):
             steps=steps,
             usage=budget.usage,
             error=None,
-            memory=MemoryUse(**{**use.model_dump(), "queries": [], "pinned": [], "avoided": []}),
+            memory=memory.report(reused=True, plan_used=False),
         )
 
     def _remembered_plan(self, memory: Recollection, record: StepSink) -> tuple[list[str], list[str]]:

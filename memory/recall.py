@@ -19,6 +19,7 @@ import numpy as np
 import sqlite_utils
 
 from sleuth.agent.settings import MemorySettings
+from sleuth.memory.store import fts_query
 from sleuth.schema import Answer, Chunk, Hit, MemoryUse
 
 IDENTICAL = 0.99
@@ -56,11 +57,13 @@ class Recollection:
     avoid_docs: set[str] = field(default_factory=set)
 
     def report(self, reused: bool, plan_used: bool) -> MemoryUse:
-        used = reused or plan_used or bool(self.queries or self.pinned or self.avoid_docs)
+        """What was used: a reused answer takes nothing else; otherwise the plan (if taken) and the hints."""
+        similar = [{"run_id": r.run_id, "similarity": round(r.similarity, 3)} for r in self.similar[:5]]
+        if reused and self.reuse:
+            return MemoryUse(used=True, reused_run=self.reuse.run_id, similar_runs=similar)
         return MemoryUse(
-            used=used,
-            reused_run=self.reuse.run_id if reused and self.reuse else None,
-            similar_runs=[{"run_id": r.run_id, "similarity": round(r.similarity, 3)} for r in self.similar[:5]],
+            used=plan_used or bool(self.queries or self.pinned or self.avoid_docs),
+            similar_runs=similar,
             plan_from=self.plan[0] if plan_used and self.plan else None,
             queries=list(self.queries),
             pinned=[h.chunk_id for h in self.pinned],
@@ -115,7 +118,7 @@ def _normalise(text: str) -> str:
 def _similar_runs(db: sqlite_utils.Database, question: str, vector: np.ndarray, collection: str) -> list[PastRun]:
     """Candidates from recent runs and from FTS5 over all runs, ranked by cosine similarity of the questions."""
     ids = [r[0] for r in db.conn.execute("select id from runs order by created desc limit ?", [RECENT_RUNS])]
-    terms = " OR ".join(f'"{t}"' for t in question.replace('"', " ").split())
+    terms = fts_query(question)
     if terms:
         sql = "select runs.id from runs_fts join runs on runs.rowid = runs_fts.rowid where runs_fts match ? limit 50"
         ids += [r[0] for r in db.conn.execute(sql, [terms])]

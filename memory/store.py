@@ -240,8 +240,13 @@ def get_run(db: sqlite_utils.Database, run_id: str) -> dict[str, Any]:
     return run
 
 
+def fts_query(text: str) -> str:
+    """An FTS5 query matching any word of `text`, each quoted so punctuation cannot break the syntax."""
+    return " OR ".join(f'"{t}"' for t in text.replace('"', " ").split())
+
+
 def search_runs(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
-    terms = " OR ".join(f'"{t}"' for t in text.replace('"', " ").split())
+    terms = fts_query(text)
     if not terms:
         return []
     sql = (

@@ -93,6 +93,19 @@ def settings(sleuth_home: Path, backend: str):
     return s
 
 
+@pytest.fixture
+def agent(settings, embedder, corpus_file: Path):
+    """`agent(*responses)`: an agent over the small corpus whose scripted LM gives `responses` in order."""
+    from dspy.utils.dummies import DummyLM
+
+    def build(*responses: dict):
+        built = make_agent(settings, embedder, lm=DummyLM(list(responses)))
+        built.ingest([corpus_file])
+        return built
+
+    return build
+
+
 def make_agent(settings, embedder, lm=None):
     from sleuth.agent.api import ResearchAgent
 

@@ -12,16 +12,6 @@ from sleuth.errors import InputError, NoCollectionError
 from sleuth.schema import Answer, Step
 
 
-@pytest.fixture
-def agent(settings, embedder, corpus_file: Path):
-    def build(*responses: dict):
-        agent = make_agent(settings, embedder, lm=DummyLM(list(responses)))
-        agent.ingest([corpus_file])
-        return agent
-
-    return build
-
-
 def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> None:
     a = agent(
         plan(["How does hybrid search merge rankings?"], ["hybrid search fusion", "reciprocal rank fusion"]),

@@ -230,3 +230,34 @@ def test_every_kind_of_bad_file_is_named_with_its_reason_and_the_rest_ingested(s
     flat = "".join(result.output.split())  # the console wraps long paths
     assert result.exit_code == 1 and "6input(s)couldnotbeingested" in flat
     assert all(name in flat for name in reasons)
+
+
+def test_the_progress_estimate_counts_records_and_files(tmp_path: Path) -> None:
+    from sleuth.tools.readers import estimate_documents
+
+    (tmp_path / "a.jsonl").write_text('{"text": "x"}\n{"text": "y"}\n{"text": "z"}\n')
+    (tmp_path / "b.csv").write_text("text\nx\ny\n")
+    (tmp_path / "c.md").write_text("# note\n")
+    (tmp_path / "skip.bin").write_bytes(b"\x00")
+    assert estimate_documents([tmp_path]) == 3 + 2 + 1
+
+
+def test_hnsw_is_built_after_an_ingest_that_grows_a_large_collection(settings, embedder, corpus_file, monkeypatch):
+    settings.index.hnsw_from_chunks = 6
+    with make_agent(settings, embedder) as agent:
+        built: list[int] = []
+        monkeypatch.setattr(type(agent.index), "optimize", lambda self: built.append(self.count()) or True)
+        agent.ingest([corpus_file])
+        agent.ingest([corpus_file])  # nothing changed: nothing to build
+        assert built == [6]
+
+
+def test_bf16_embeddings_agree_with_fp32() -> None:
+
+    from sleuth.tools.embedder import Embedder
+
+    texts = ["BM25 weighs terms by frequency.", "Dense retrieval embeds passages.", "Sourdough ferments slowly."]
+    full, half = Embedder(precision="fp32"), Embedder(precision="bf16")
+    assert not full.bf16 and half.bf16
+    agreement = (full.embed(texts) * half.embed(texts)).sum(axis=1)
+    assert agreement.min() > 0.999

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import sqlite_utils
-from conftest import make_agent, plan, sentences
-from dspy.utils.dummies import DummyLM
+from conftest import plan, sentences
 from typer.testing import CliRunner
 
 from sleuth.tui.cli import app
@@ -19,18 +17,6 @@ BM25_ANSWER = sentences(
     ("BM25 scores documents by term frequency and inverse document frequency.", [1]),
     ("Saturation is controlled by k1 and length normalisation by b.", [1]),
 )
-
-
-@pytest.fixture
-def agent(settings, embedder, corpus_file: Path):
-    """An agent whose scripted LM answers in order; `.lm.answers` can be topped up between questions."""
-
-    def build(*responses: dict):
-        agent = make_agent(settings, embedder, lm=DummyLM(list(responses)))
-        agent.ingest([corpus_file])
-        return agent
-
-    return build
 
 
 def _db(home: Path) -> sqlite_utils.Database:

@@ -111,19 +111,20 @@ class Ingestor:
     def _embed_batch(self, docs: list[tuple[Document, str]], report: IngestReport, writer: _Writer) -> None:
         with self._index_lock:
             refs = self.index.chunks_of(list({d.doc_id for d, _ in docs}))
-        hashes: dict[str, set[str]] = {}
+        stored: dict[str, list[ChunkRef]] = {}
         for ref in refs:
-            hashes.setdefault(ref.doc_id, set()).add(ref.doc_hash)
+            stored.setdefault(ref.doc_id, []).append(ref)
         chunks: list[Chunk] = []
         stale: list[ChunkRef] = []
         for doc, digest in docs:
             report.documents += 1
-            if hashes.get(doc.doc_id) == {digest}:
+            previous = stored.get(doc.doc_id, [])
+            if previous and all(r.doc_hash == digest for r in previous):
                 report.unchanged += 1
                 continue
-            if doc.doc_id in hashes:
+            if previous:
                 report.replaced += 1
-                stale += [r for r in refs if r.doc_id == doc.doc_id and r.doc_hash != digest]
+                stale += [r for r in previous if r.doc_hash != digest]
             doc.metadata[DOC_HASH] = digest
             chunks += self.chunker.split(doc)
         unique = list({c.chunk_id: c for c in chunks}.values())
@@ -148,7 +149,7 @@ class Ingestor:
             source = ref.source
             if not source or ref.doc_id in seen or source in failed:
                 continue
-            if any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots):
+            if _under(source, roots):
                 gone.setdefault(ref.doc_id, []).append(ref.chunk_id)
         with self._index_lock:
             self.index.delete([c for ids in gone.values() for c in ids])
@@ -160,12 +161,7 @@ class Ingestor:
         resolved = [str(Path(t).resolve()) for t in targets]
         with self._index_lock:
             refs = self.index.chunks_of()
-        doomed = [
-            r
-            for r in refs
-            if r.doc_id in targets
-            or any(r.source == root or r.source.startswith(root.rstrip("/") + "/") for root in resolved)
-        ]
+        doomed = [r for r in refs if r.doc_id in targets or _under(r.source, resolved)]
         with self._index_lock:
             self.index.delete([r.chunk_id for r in doomed])
         return sorted({r.doc_id for r in doomed}), len(doomed)
@@ -212,6 +208,11 @@ class _Writer:
                 self.report.removed_chunks += len(stale)
             except BaseException as exc:
                 self.error = exc
+
+
+def _under(source: str, roots: list[str]) -> bool:
+    """True if `source` is one of `roots` or lies in a folder among them."""
+    return any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
 
 
 def _batches(items: Iterable[Document | Failure], report: IngestReport) -> Iterator[list[tuple[Document, str]]]:

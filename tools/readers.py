@@ -299,14 +299,13 @@ def _locate(text: str, headings: list[str]) -> list[list[Any]]:
 def read_docx(path: Path) -> Document | Failure:
     """Paragraphs and tables of a Word document in order; `Heading N` paragraphs start sections."""
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        return Failure(str(path), f"not a readable .docx file ({type(exc).__name__}: {exc})")
-    except Exception as exc:  # zipfile.BadZipFile, lxml errors: a damaged package
-        return Failure(str(path), f"not a readable .docx file ({type(exc).__name__}: {exc})")
+    except Exception as exc:  # PackageNotFoundError, zipfile.BadZipFile, lxml errors: a damaged package
+        return Failure(
+            str(path), f"not a readable .docx file ({type(exc).__name__}: {exc}); re-save it from Word or LibreOffice"
+        )
     parts: list[str] = []
     sections: list[list[Any]] = []
     cursor = 0
@@ -347,12 +346,12 @@ def read_pdf(path: Path) -> Document | Failure:
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             return Failure(str(path), "the PDF is encrypted; decrypt it first (e.g. qpdf --decrypt)")
-        return Failure(str(path), f"not a readable PDF ({exc})")
+        return Failure(str(path), f"not a readable PDF ({exc}); re-export it, or repair it with qpdf")
     try:
         pages = [page.get_textpage().get_text_bounded() for page in document]
         info = document.get_metadata_dict(skip_empty=True)
     except pdfium.PdfiumError as exc:
-        return Failure(str(path), f"not a readable PDF ({exc})")
+        return Failure(str(path), f"not a readable PDF ({exc}); re-export it, or repair it with qpdf")
     finally:
         document.close()
     offsets, parts, cursor = [], [], 0

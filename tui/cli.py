@@ -163,7 +163,10 @@ def remove(
     elif docs:
         out.print(f"Removed {len(docs):,} documents ({chunks:,} chunks).")
     else:
-        err.print("Nothing matched: no document has that id or comes from that path.")
+        err.print(
+            "Nothing matched: no document has that id or comes from that path. "
+            "`sleuth search --json` shows document ids and sources."
+        )
     if not docs:
         raise typer.Exit(1)
 
