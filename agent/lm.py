@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -185,8 +186,48 @@ class LlamaCppEngine:
                     finish = _finish(choice["finish_reason"])
         yield StreamEndEvent(finish_reason=finish, usage=Usage(output_tokens=produced))
 
+    def yes_no_logits(self, prompts: list[str], deadline: float | None = None) -> list[float]:
+        """log P(yes) - log P(no) for the first answer token after each prompt (a chat-formatted user turn).
+
+        Prompts that share a prefix (the same instruction and query, then a different passage) reuse the KV cache
+        of that prefix, so each costs only its own tokens. Stops at `deadline` (a perf_counter time): the list is
+        then shorter than `prompts`."""
+        import numpy as np
+
+        with self._lock:
+            llama = self.llama
+            yes, no = _answer_tokens(llama, ("Yes", "yes", " Yes", " yes")), _answer_tokens(llama, ("No", "no", " No", " no"))
+            scores: list[float] = []
+            for prompt in prompts:
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+                tokens = llama.tokenize(_chat_turn(llama, prompt).encode("utf-8"), add_bos=True, special=True)
+                tokens = tokens[-(self.n_ctx - 1) :]
+                shared = 0
+                for a, b in zip(llama.input_ids[: llama.n_tokens], tokens[:-1], strict=False):
+                    if a != b:
+                        break
+                    shared += 1
+                llama.n_tokens = shared
+                llama.eval(tokens[shared:])
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+                scores.append(float(np.logaddexp.reduce(logits[yes]) - np.logaddexp.reduce(logits[no])))
+            return scores
+
     def close(self) -> None:
         pass
+
+
+def _answer_tokens(llama: Any, words: tuple[str, ...]) -> list[int]:
+    return sorted({llama.tokenize(w.encode("utf-8"), add_bos=False, special=False)[0] for w in words})
+
+
+def _chat_turn(llama: Any, user: str) -> str:
+    """One user turn and the start of the assistant's reply in the model's chat format (ChatML for Qwen)."""
+    template = (llama.metadata or {}).get("tokenizer.chat_template", "")
+    if "<|im_start|>" in template or not template:
+        return f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+    return f"{user}\nAnswer: "
 
 
 class AsyncLlamaCppEngine:

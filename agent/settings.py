@@ -92,8 +92,9 @@ class SearchSettings(_Group):
     )
     rerank: str = Field(
         "none",
-        description="Second stage: none, prf (pseudo-relevance feedback), mmr[:LAMBDA] (diversity), listwise or "
-        "pairwise (the LM), or cross-encoder:PATH (a local CrossEncoder folder).",
+        description="Second stage: none, prf (pseudo-relevance feedback), mmr[:LAMBDA] (diversity), llm[:WEIGHT] "
+        "(yes/no relevance logits of the embedded LLM), listwise or pairwise (any LM), or cross-encoder:PATH (a "
+        "local CrossEncoder folder).",
     )
     rerank_candidates: int = Field(20, description="How many first-stage hits an LM or cross-encoder reranks.")
     rerank_seconds: float = Field(30.0, description="Most seconds one query's reranking may take.")

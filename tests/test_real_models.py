@@ -26,3 +26,20 @@ def test_demo_corpus_question_gets_a_cited_answer_from_the_embedded_models() -> 
     assert markers == {c.n for c in answer.citations}
     kept = next(s for s in answer.steps if s.kind == "search").detail["kept"]
     assert {c.chunk_id for c in answer.citations} <= set(kept)
+
+
+def test_yes_no_logits_of_the_embedded_llm_prefer_the_relevant_passage() -> None:
+    pytest.importorskip("llama_cpp", reason="the embedded LLM is installed by setup.sh")
+    from sleuth.agent.lm import build_lm
+    from sleuth.tools.llm_rerank import RELEVANCE_PROMPT
+
+    engine = build_lm(Settings())._engine_spec
+    query = "Which city is the capital of France?"
+    passages = [
+        ("Paris", "Paris is the capital and largest city of France."),
+        ("Rainforest frogs", "Poison dart frogs live in the rainforests of Central and South America."),
+    ]
+    prompts = [RELEVANCE_PROMPT.format(query=query, title=t, text=x) for t, x in passages]
+    relevant, unrelated = engine.yes_no_logits(prompts)
+    assert relevant > unrelated
+    assert engine.yes_no_logits(prompts[::-1]) == pytest.approx([unrelated, relevant], abs=0.05)  # cache reuse is exact

@@ -7,7 +7,7 @@ from dspy.utils.dummies import DummyLM
 
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.schema import Chunk, Hit
-from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker
+from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker, RelevanceLogitReranker
 from sleuth.tools.rerank import CrossEncoderReranker
 
 
@@ -96,3 +96,43 @@ def test_mmr_moves_a_near_duplicate_below_a_different_passage() -> None:
     assert [h.chunk_id for h in MMRReranker(index, lam=1.0).rank("q", hits)] == ["a", "a-copy", "b", "c"]
     with pytest.raises(ConfigError, match="lambda"):
         MMRReranker(index, lam=1.5)
+
+
+class _FakeEngine:
+    """Says yes to passages containing a keyword; `answered` cuts the list short as a deadline would."""
+
+    def __init__(self, keyword: str, answered: int | None = None) -> None:
+        self.keyword, self.answered, self.prompts = keyword, answered, []
+
+    def yes_no_logits(self, prompts: list[str], deadline: float | None = None) -> list[float]:
+        self.prompts.extend(prompts)
+        scores = [5.0 if self.keyword in p.split("Passage:")[1] else -5.0 for p in prompts]
+        return scores[: self.answered] if self.answered is not None else scores
+
+
+class _LocalLM:
+    def __init__(self, engine: _FakeEngine) -> None:
+        self._engine_spec = engine
+
+
+def test_logit_reranker_lifts_the_passage_the_llm_finds_relevant() -> None:
+    engine = _FakeEngine("passage 3")
+    ranked = RelevanceLogitReranker(_LocalLM(engine), candidates=4).rank("what about three?", _hits(6))
+    assert [h.doc_id for h in ranked] == ["d3", "d1", "d2", "d4", "d5", "d6"]
+    assert all(p.startswith("Query: what about three?") for p in engine.prompts)  # the query first: a shared prefix
+
+
+def test_logit_reranker_out_of_time_keeps_the_unscored_below_in_first_stage_order() -> None:
+    engine = _FakeEngine("passage 2", answered=2)  # the deadline came after two passages
+    ranked = RelevanceLogitReranker(_LocalLM(engine), candidates=4).rank("q", _hits(5))
+    assert [h.doc_id for h in ranked] == ["d2", "d1", "d3", "d4", "d5"]
+
+
+def test_logit_reranker_weight_zero_keeps_the_first_stage() -> None:
+    ranked = RelevanceLogitReranker(_LocalLM(_FakeEngine("passage 4")), candidates=4, weight=0.0).rank("q", _hits(4))
+    assert [h.doc_id for h in ranked] == ["d1", "d2", "d3", "d4"]
+
+
+def test_logit_reranker_needs_the_embedded_model() -> None:
+    with pytest.raises(ConfigError, match="logit"):
+        RelevanceLogitReranker(DummyLM([]))

@@ -116,26 +116,38 @@ def default_reranker(agent: ResearchAgent) -> Reranker:
         from sleuth.tools.prf import FeedbackReranker
 
         return FeedbackReranker(agent.searcher)
+    if name == "llm" or name.startswith("llm:"):
+        from sleuth.tools.llm_rerank import RelevanceLogitReranker
+
+        weight = _number(name, 1.0, "llm:1.0")
+        return RelevanceLogitReranker(
+            agent.lm, candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds, weight=weight
+        )
     if name in ("listwise", "pairwise"):
         from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker
 
         cls = ListwiseReranker if name == "listwise" else PairwiseReranker
         return cls(agent.lm, candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds)
     if name == "mmr" or name.startswith("mmr:"):
-        lam = name.partition(":")[2]
-        try:
-            value = float(lam) if lam else 0.7
-        except ValueError as exc:
-            raise ConfigError(f"'{lam}' is not a number.", "Use e.g. SLEUTH_SEARCH__RERANK=mmr:0.7") from exc
-        return MMRReranker(agent.index, value, opts.rerank_candidates)
+        return MMRReranker(agent.index, _number(name, 0.7, "mmr:0.7"), opts.rerank_candidates)
     if name.startswith("cross-encoder:"):
         return CrossEncoderReranker(
             Path(name.split(":", 1)[1]).expanduser(), opts.rerank_candidates, opts.rerank_seconds
         )
     raise ConfigError(
         f"Unknown reranker '{name}'.",
-        "Set SLEUTH_SEARCH__RERANK to none, prf, mmr[:LAMBDA], listwise, pairwise or cross-encoder:PATH.",
+        "Set SLEUTH_SEARCH__RERANK to none, prf, mmr[:LAMBDA], llm[:WEIGHT], listwise, pairwise or "
+        "cross-encoder:PATH.",
     )
+
+
+def _number(name: str, default: float, example: str) -> float:
+    """The number after the colon in `name` (`mmr:0.7`), or `default` when there is none."""
+    text = name.partition(":")[2]
+    try:
+        return float(text) if text else default
+    except ValueError as exc:
+        raise ConfigError(f"'{text}' is not a number.", f"Use e.g. SLEUTH_SEARCH__RERANK={example}") from exc
 
 
 __all__ = ["CrossEncoderReranker", "MMRReranker", "NoRerank", "Reranker", "default_reranker"]
