@@ -68,6 +68,19 @@ class Citation(BaseModel):
     score: float
 
 
+STEP_WORDS = {
+    "recall": "recalled past research",
+    "plan": "planned",
+    "rewrite": "wrote queries",
+    "search": "searched",
+    "filter": "judged the evidence",
+    "react": "researched with tools",
+    "draft": "drafted the answer",
+    "tool": "read more",
+    "verify": "checked the citations",
+}  # what a step did, for progress lines
+
+
 class Step(BaseModel):
     """One thing the agent did, with what it cost."""
 
@@ -124,6 +137,7 @@ class Answer(BaseModel):
     run_id: str = ""
     question: str
     answer: str = ""
+    short_answer: str = Field("", description="The answer in a few words (a name, date, number, yes/no), or unknown.")
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list)
     sub_questions: list[str] = Field(default_factory=list)
@@ -140,6 +154,7 @@ class Answer(BaseModel):
             "id": self.id,
             "question": self.question,
             "answer": self.answer,
+            "short_answer": self.short_answer,
             "citations": [c.model_dump() for c in self.citations],
             "retrieved": self.retrieved,
             "sub_questions": self.sub_questions,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.settings import Settings, load_settings
-from sleuth.errors import InputError, NoCollectionError, SleuthError
+from sleuth.errors import ConfigError, InputError, NoCollectionError, SleuthError
 from sleuth.schema import Answer, Hit, Step
 
 if TYPE_CHECKING:
@@ -76,7 +76,34 @@ class ResearchAgent:
     def program(self) -> Any:
         from sleuth.agent.program import ResearchProgram
 
-        return ResearchProgram(self.searcher, self.settings.agent)
+        program = ResearchProgram(self.searcher, self.settings.agent, self.settings.models.max_tokens)
+        compiled = self.compiled_path
+        if compiled.is_file():
+            try:
+                program.load(str(compiled))
+            except Exception as exc:
+                raise ConfigError(
+                    f"The compiled program at {compiled} cannot be loaded ({type(exc).__name__}: {exc}).",
+                    "Run `sleuth optimize` again, or delete the file to use the uncompiled agent.",
+                ) from exc
+        return program
+
+    @property
+    def compiled_path(self) -> Path:
+        """Where `sleuth optimize` saves the compiled program for this collection (loaded when present)."""
+        return self.settings.home / "compiled" / f"{self.settings.index.collection}.json"
+
+    @property
+    def loop(self) -> str:
+        """The tool-use loop the settings name; `auto` is react for a remote LM (LiteLLM) and guided for the
+        embedded model and any other LM object."""
+        import dspy
+
+        loop = self.settings.agent.loop
+        if loop != "auto":
+            return loop
+        remote = isinstance(self.lm, dspy.LM) and not str(self.lm.model).startswith("local/")
+        return "react" if remote else "guided"
 
     def ingest(
         self, paths: Iterable[Path], on_progress: Progress | None = None, *, prune: bool = False
@@ -143,13 +170,17 @@ class ResearchAgent:
                 memory = self._recall(store, question, vector, state)
         except SleuthError as exc:  # a damaged memory costs its help, not the answer
             store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
+        lookup = (lambda query: self._memory_passages(store, query)) if store is not None else None
         with dspy.context(lm=lm, adapter=_adapter(lm)):
-            result = self.program(question=question, emit=on_step, memory=memory)
+            result = self.program(
+                question=question, emit=on_step, memory=memory, memory_lookup=lookup, loop=self.loop
+            )
         answer = Answer(
             id=id,
             run_id=uuid.uuid4().hex,
             question=question,
             answer=result.answer,
+            short_answer=result.short_answer,
             citations=result.citations,
             retrieved=result.retrieved,
             sub_questions=result.sub_questions,
@@ -265,6 +296,14 @@ class ResearchAgent:
             present = self.index.existing([h.chunk_id for h in memory.pinned])
             memory.pinned = [h for h in memory.pinned if h.chunk_id in present]
         return memory
+
+    def _memory_passages(self, store: Any, query: str) -> list[Hit]:
+        """The memory tool: passages cited by past runs on questions like `query`, still in the collection."""
+        from sleuth.memory.recall import cited_passages
+
+        hits = cited_passages(store, query, self.embedder.embed_query(query), self.index.collection)
+        present = self.index.existing([h.chunk_id for h in hits])
+        return [h for h in hits if h.chunk_id in present]
 
     def _remember(self, store: Any, answer: Answer, vector: Any, state: str) -> None:
         from sleuth.memory.store import log_run

@@ -47,11 +47,13 @@ def resolve_citations(text: str, evidence: list[Hit]) -> tuple[str, list[Citatio
     return cleaned, citations, dropped
 
 
-def format_passages(evidence: list[Hit], max_chars: int) -> str:
-    """The numbered passage list the synthesiser reads; numbers are 1-based positions in `evidence`."""
+def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None = None, start: int = 1) -> str:
+    """The numbered passage list the LM reads; numbers are positions in `evidence` counted from `start`.
+    `texts` replaces the passages' own text (e.g. their key sentences)."""
     blocks = []
-    for n, hit in enumerate(evidence, start=1):
-        text = " ".join(hit.chunk.text.split())
+    for i, hit in enumerate(evidence):
+        n = start + i
+        text = texts[i] if texts is not None else " ".join(hit.chunk.text.split())
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " ..."
         title = f"{hit.chunk.title}: " if hit.chunk.title else ""

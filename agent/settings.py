@@ -101,10 +101,22 @@ class SearchSettings(_Group):
 
 
 class AgentSettings(_Group):
+    loop: Literal["auto", "guided", "react"] = Field(
+        "auto",
+        description="The tool-use loop: guided (each draft answer names what is missing and picks one of a few "
+        "fixed actions, schema-constrained: for small local LMs), react (dspy.ReAct with free-form tool calls: "
+        "for strong LMs), or auto (guided for local/ and .gguf models, react otherwise).",
+    )
     max_sub_questions: int = Field(3, description="Most sub-questions the planner may write.")
     candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
-    top_k: int = Field(4, description="Passages given to the synthesiser as evidence.")
-    max_llm_calls: int = Field(6, description="Budget: most LM calls one question may make.")
+    filter_candidates: int = Field(8, description="Pooled hits the evidence filter judges for utility.")
+    top_k: int = Field(4, description="Passages given to the synthesiser as evidence in the first round.")
+    max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
+    max_rounds: int = Field(3, description="Most draft-answer rounds (each may run one tool for the next).")
+    verify_with_lm: bool = Field(True, description="Let the LM check each cited sentence against its passages.")
+    max_llm_calls: int = Field(10, description="Budget: most LM calls one question may make.")
+    max_tokens: int = Field(40_000, description="Budget: most LM tokens (prompt and output) one question may use.")
+    max_steps: int = Field(16, description="Budget: most steps (LM calls and tool calls) one question may take.")
     max_seconds: float = Field(300.0, description="Budget: wall-clock seconds one question may take.")
     passage_chars: int = Field(550, description="Characters of each passage shown to the LM.")
 

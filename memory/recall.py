@@ -107,6 +107,16 @@ def recall(
     return memory
 
 
+def cited_passages(
+    db: sqlite_utils.Database, query: str, vector: np.ndarray, collection: str, min_similarity: float = 0.5
+) -> list[Hit]:
+    """The agent's memory tool: passages that past usable runs on questions like `query` cited, leaving out
+    sources rated down."""
+    runs = [r for r in _similar_runs(db, query, vector, collection) if r.usable and r.similarity >= min_similarity]
+    avoid = _avoided_sources(db, runs)
+    return [h for h in _cited_passages(db, runs) if h.doc_id not in avoid]
+
+
 def is_identical(first: str, second: str, similarity: float) -> bool:
     return similarity >= IDENTICAL or _normalise(first) == _normalise(second)
 
@@ -177,14 +187,17 @@ def _stored_answer(db: sqlite_utils.Database, run_id: str) -> Answer:
 
 
 def _stored_plan(db: sqlite_utils.Database, run_id: str) -> tuple[list[str], list[str]] | None:
-    row = db.conn.execute(
-        "select detail from steps where run_id = ? and kind = 'plan' order by n limit 1", [run_id]
-    ).fetchone()
-    if not row:
-        return None
-    detail: dict[str, Any] = json.loads(row[0])
-    subs = [s for s in detail.get("sub_questions", []) if isinstance(s, str) and s.strip()]
-    return (subs, list(detail.get("queries", []))) if subs else None
+    """A past run's sub-questions (its plan step) and search queries (its rewrite step, or the plan's own)."""
+    rows = db.conn.execute(
+        "select kind, detail from steps where run_id = ? and kind in ('plan', 'rewrite') order by n", [run_id]
+    ).fetchall()
+    details: dict[str, dict[str, Any]] = {}
+    for kind, detail in rows:
+        details.setdefault(kind, json.loads(detail))
+    plan = details.get("plan", {})
+    subs = [s for s in plan.get("sub_questions", []) if isinstance(s, str) and s.strip()]
+    queries = details.get("rewrite", plan).get("queries", [])
+    return (subs, [q for q in queries if isinstance(q, str)]) if subs else None
 
 
 def _useful_queries(db: sqlite_utils.Database, runs: list[PastRun], question: str) -> list[str]:

@@ -404,10 +404,10 @@ def topics(question: str) -> list[str]:
 def _evidence_rows(answer: Answer) -> Iterator[dict[str, Any]]:
     cited = {c.chunk_id for c in answer.citations}
     seen: set[str] = set()
+    kept = {c for step in answer.steps for c in [*step.detail.get("kept", []), *step.detail.get("added", [])]}
     for step in answer.steps:
         if step.kind != "search":
             continue
-        kept = set(step.detail.get("kept", []))
         for rank, hit in enumerate(step.detail.get("ranked", [])):
             if hit["chunk_id"] in seen:
                 continue

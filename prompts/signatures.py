@@ -10,17 +10,37 @@ from pydantic import BaseModel, Field
 
 
 class PlanResearch(dspy.Signature):
-    """Plan how to research a question in a collection of documents.
+    """Decide whether a question must be decomposed before it is researched in a collection of documents.
 
-    If the question asks about a single thing, return it unchanged as the only sub-question and write one
-    or two queries. If it combines
+    If the question asks about a single thing, return it unchanged as the only sub-question. If it combines
     several parts, compares things, or needs one fact to find another, split it into at most three
-    self-contained sub-questions. Then write short keyword search queries that together would find passages
-    answering every sub-question: use the key terms, synonyms and names, not full sentences."""
+    self-contained sub-questions, in the order they must be answered."""
 
     question: str = dspy.InputField()
     sub_questions: list[str] = dspy.OutputField(desc="1 to 3 self-contained sub-questions")
-    queries: list[str] = dspy.OutputField(desc="1 to 3 keyword search queries")
+
+
+class RewriteQueries(dspy.Signature):
+    """Write search queries that would find passages answering each sub-question in a collection of documents.
+
+    For every sub-question write one or two short keyword queries: its key terms, names, synonyms and likely
+    wording in the documents, not full sentences."""
+
+    question: str = dspy.InputField()
+    sub_questions: list[str] = dspy.InputField()
+    queries: list[str] = dspy.OutputField(desc="2 to 6 keyword search queries")
+
+
+class JudgeUtility(dspy.Signature):
+    """Judge which numbered passages are useful for answering the question.
+
+    A passage is useful only if it states a fact the answer needs (a name, date, number, finding, or a link
+    between the things asked about), not merely because it is on the same topic. List the useful passage
+    numbers, most useful first."""
+
+    question: str = dspy.InputField()
+    passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
+    useful: list[int] = dspy.OutputField(desc="numbers of the useful passages, most useful first")
 
 
 class SameQuestion(dspy.Signature):
@@ -47,18 +67,50 @@ class CitedAnswer(BaseModel):
     sentences: list[CitedSentence] = Field(min_length=2, max_length=6)
 
 
+Action = Literal["finish", "search", "read_neighbours", "read_document", "recall_memory"]
+
+
 class AnswerWithCitations(dspy.Signature):
-    """Answer the question using only the numbered passages.
+    """Answer the question using only the numbered passages, then say what is still missing.
 
     Write three to five sentences that explain the answer, each with the numbers of the passages that
     support it (`sources`); use at least two different passages when they are relevant. Use only numbers from
     the passage list and never state anything the passages do not say. If no passage answers the question,
     say so in two sentences with no sources: that the collection does not cover it, and what the passages
-    discuss instead."""
+    discuss instead. Give the answer itself in a few words (`short_answer`: a name, date, number, yes or no;
+    "unknown" if the passages do not say). In `missing`, name what the question needs that the passages do not
+    say (empty if nothing), and choose the next action: finish when the passages suffice; search with a
+    keyword query for the missing fact; read_neighbours or read_document with a passage number to read more
+    of a passage that is cut off or refers to something nearby; recall_memory with a query to look up past
+    research."""
 
     question: str = dspy.InputField()
     passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
     answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
+    short_answer: str = dspy.OutputField(desc="the answer in a few words, or unknown")
+    missing: str = dspy.OutputField(desc="what the passages do not say that the question needs; empty if nothing")
+    next_action: Action = dspy.OutputField()
+    argument: str = dspy.OutputField(desc="the query, or the passage number; empty for finish")
+
+
+class CheckSupport(dspy.Signature):
+    """For each numbered claim, decide whether the passages quoted under it state what the claim says.
+
+    A claim is supported only if the passages say it (in any wording), not if they are merely on the same
+    topic or say something different. Return one verdict per claim, in order."""
+
+    claims: str = dspy.InputField(desc="numbered claims, each followed by the passages it cites")
+    supported: list[bool] = dspy.OutputField(desc="one true/false verdict per claim, in order")
+
+
+class ResearchNotes(dspy.Signature):
+    """Research the question in a collection of documents with the tools: search with keyword queries, read
+    more around a passage or its whole document, and look up past research. Every tool returns numbered
+    passages. Finish when the passages found answer every part of the question, or when more searching does
+    not help; then write short notes on what was found and which passage numbers say it."""
+
+    question: str = dspy.InputField()
+    notes: str = dspy.OutputField(desc="what the passages say, with their numbers")
 
 
 MARKER = re.compile(r"\[(\d+)\]")

@@ -95,11 +95,10 @@ def settings(sleuth_home: Path, backend: str):
 
 @pytest.fixture
 def agent(settings, embedder, corpus_file: Path):
-    """`agent(*responses)`: an agent over the small corpus whose scripted LM gives `responses` in order."""
-    from dspy.utils.dummies import DummyLM
+    """`agent(*responses)`: an agent over the small corpus whose scripted LM answers from `responses`."""
 
     def build(*responses: dict):
-        built = make_agent(settings, embedder, lm=DummyLM(list(responses)))
+        built = make_agent(settings, embedder, lm=ScriptedLM(list(responses)))
         built.ingest([corpus_file])
         return built
 
@@ -118,3 +117,61 @@ def plan(subs: list[str], queries: list[str]) -> dict:
 
 def sentences(*items: tuple[str, list[int]]) -> dict:
     return {"answer": {"sentences": [{"text": text, "sources": sources} for text, sources in items]}}
+
+
+class ScriptedLM:
+    """A scripted LM that answers each call by the output fields its Signature asks for.
+
+    For each field, the first scripted response still holding it supplies it (and gives it up), so
+    `plan(subs, queries)` feeds the planner's sub-questions and then the query rewriter's queries, and stages a
+    test does not script get a neutral answer: no extra queries, every passage useful, no verdicts, finish.
+    A call none of whose fields is scripted or has a default gets unparseable text (an LM failure)."""
+
+    DEFAULTS: dict = {
+        "queries": [],
+        "useful": list(range(1, 21)),
+        "supported": [],
+        "short_answer": "",
+        "missing": "",
+        "next_action": "finish",
+        "argument": "",
+        "next_thought": "enough",
+        "next_tool_name": "finish",
+        "next_tool_args": {},
+        "reasoning": "",
+        "notes": "",
+    }
+
+    def __new__(cls, responses: list[dict]):
+        from dspy.clients.engines.dummy_engine import AsyncDummyEngine, DummyEngine
+        from dspy.utils.dummies import DummyLM
+
+        lm = DummyLM([])
+        script = [dict(r) for r in responses]
+
+        class Engine(DummyEngine):
+            def _complete_messages(self, messages):
+                fields = _output_fields(messages[0]["content"])
+                reply = {}
+                for name in fields:
+                    holder = next((r for r in script if name in r), None)
+                    if holder is not None:
+                        reply[name] = holder.pop(name)
+                if not reply and not all(name in cls.DEFAULTS for name in fields):
+                    lm.answers = iter([])  # "No more responses": unparseable
+                else:
+                    reply = {name: reply.get(name, cls.DEFAULTS.get(name)) for name in fields}
+                    lm.answers = iter([reply])
+                return super()._complete_messages(messages)
+
+        lm._engine_spec = Engine(lm)
+        lm._async_engine_spec = AsyncDummyEngine(lm._engine_spec)
+        lm.script = script
+        return lm
+
+
+def _output_fields(system: str) -> list[str]:
+    import re
+
+    section = system.split("Your output fields are:", 1)[-1].split("All interactions will be structured", 1)[0]
+    return re.findall(r"^\d+\. `(\w+)`", section, flags=re.M)

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import make_agent, plan, sentences
+from conftest import ScriptedLM, make_agent, plan, sentences
 from dspy.utils.dummies import DummyLM
 
 from sleuth.errors import InputError, NoCollectionError
@@ -28,11 +28,11 @@ def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> No
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.n for c in answer.citations} == {1, 2}
     assert [c.doc_id for c in answer.citations] == ["hybrid", "bm25"]
-    kept = next(s for s in answer.steps if s.kind == "search").detail["kept"]
+    kept = next(s for s in answer.steps if s.kind == "filter").detail["kept"]
     assert {c.chunk_id for c in answer.citations} <= set(kept)
     assert answer.retrieved[0] == "hybrid"
-    assert answer.usage.llm_calls == 2
-    assert [s.kind for s in answer.steps] == ["plan", "search", "synthesise"]
+    assert answer.usage.llm_calls == 5  # plan, rewrite, filter, draft, verify
+    assert [s.kind for s in answer.steps] == ["plan", "rewrite", "search", "filter", "draft", "verify"]
 
 
 def test_record_has_the_batch_line_fields(agent) -> None:
@@ -75,7 +75,7 @@ def test_budget_of_one_call_skips_planning_and_still_answers(settings, embedder,
     a = make_agent(
         settings,
         embedder,
-        lm=DummyLM([sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]),
+        lm=ScriptedLM([sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]),
     )
     a.ingest([corpus_file])
     answer = a.ask("What is ColBERT?")
@@ -120,7 +120,7 @@ def test_stream_yields_steps_then_the_answer(agent) -> None:
 
     events = asyncio.run(collect())
     assert all(isinstance(e, Step) for e in events[:-1]) and isinstance(events[-1], Answer)
-    assert [e.kind for e in events[:-1]] == ["plan", "search", "synthesise"]
+    assert [e.kind for e in events[:-1]] == ["plan", "rewrite", "search", "filter", "draft", "verify"]
 
 
 def test_an_answer_with_no_supported_citation_says_not_found(agent) -> None:

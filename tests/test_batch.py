@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import make_agent, plan, sentences
+from conftest import ScriptedLM, make_agent, plan, sentences
 from dspy.utils.dummies import DummyLM
 
 from sleuth.agent.batch import run_batch
@@ -26,7 +26,7 @@ def _lines(path: Path) -> list[dict]:
 
 
 def test_one_line_per_question_even_when_one_fails(settings, embedder, corpus_file, tmp_path) -> None:
-    lm = DummyLM(
+    lm = ScriptedLM(
         [
             plan(["q"], ["bm25"]),
             sentences(("BM25 scores terms by frequency.", [1]), ("It uses inverse document frequency.", [1])),
@@ -50,7 +50,7 @@ def test_rerun_skips_answered_ids_and_repairs_a_torn_last_line(settings, embedde
     agent = make_agent(
         settings,
         embedder,
-        lm=DummyLM(
+        lm=ScriptedLM(
             [
                 plan(["q"], ["colbert"]),
                 sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])),

@@ -59,10 +59,10 @@ def _lm(engine: LlamaCppEngine) -> dspy.LM:
 def test_json_adapter_sends_the_output_schema_as_a_grammar_and_parses_the_reply(engine) -> None:
     with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
         prediction = dspy.Predict(PlanResearch)(question="What is BM25?")
-    assert prediction.queries == ["bm25 ranking"]
+    assert prediction.sub_questions == ["What is BM25?"]
     call = engine.llama.calls[0]
     assert call["response_format"]["type"] == "json_object"
-    assert set(call["response_format"]["schema"]["properties"]) == {"sub_questions", "queries"}
+    assert set(call["response_format"]["schema"]["properties"]) == {"sub_questions"}
     assert call["max_tokens"] == 64 and call["temperature"] == 0.0
     assert None not in call.values()
 
@@ -116,7 +116,11 @@ def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
                 {"text": "BM25 ranks [1].", "sources": [1]},
                 {"text": "It uses IDF.", "sources": [1]},
             ]
-        }
+        },
+        "short_answer": "term weighting",
+        "missing": "",
+        "next_action": "finish",
+        "argument": "",
     }
     engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
     with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
@@ -124,3 +128,4 @@ def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
     assert len(prediction.answer.sentences) == 2
     schema = json.dumps(engine.llama.calls[0]["response_format"]["schema"])
     assert '"minItems": 2' in schema and '"maxItems": 6' in schema
+    assert '"enum": ["finish", "search", "read_neighbours", "read_document", "recall_memory"]' in schema

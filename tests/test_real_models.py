@@ -24,7 +24,7 @@ def test_demo_corpus_question_gets_a_cited_answer_from_the_embedded_models() -> 
     assert answer.citations, answer.answer
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.n for c in answer.citations}
-    kept = next(s for s in answer.steps if s.kind == "search").detail["kept"]
+    kept = next(s for s in answer.steps if s.kind == "filter").detail["kept"]
     assert {c.chunk_id for c in answer.citations} <= set(kept)
 
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from sleuth.tui.cli import app
 
 ASKED = "How does BM25 score documents?"
+FULL_RUN_CALLS = 5  # plan, rewrite, filter, draft, check
 REWORDED = "How are documents scored by BM25?"  # cosine 0.94 with ASKED under MiniLM
 BM25_ANSWER = sentences(
     ("BM25 scores documents by term frequency and inverse document frequency.", [1]),
@@ -27,7 +28,7 @@ def test_an_identical_question_is_answered_from_memory_without_the_lm(agent, sle
     a = agent(plan([ASKED], ["bm25 scoring"]), BM25_ANSWER)
     first = a.ask(ASKED)
     second = a.ask("how does BM25 score documents")
-    assert first.usage.llm_calls == 2 and first.citations
+    assert first.usage.llm_calls == FULL_RUN_CALLS and first.citations
     assert second.usage.llm_calls == 0
     assert second.answer == first.answer and second.citations == first.citations
     assert second.memory is not None and second.memory.used and second.memory.reused_run == first.run_id
@@ -51,9 +52,9 @@ def test_a_near_miss_judged_different_is_researched_with_the_remembered_plan(age
     second = a.ask(REWORDED)
     assert second.memory.reused_run is None
     assert second.memory.plan_from == first.run_id
-    assert second.usage.llm_calls == 2  # the judge and the answer; the plan came from memory
+    assert second.usage.llm_calls == 4  # the judge, then filter, draft, check: the plan came from memory
     kinds = [s.kind for s in second.steps]
-    assert kinds == ["recall", "recall", "plan", "search", "synthesise"]
+    assert kinds == ["recall", "recall", "plan", "search", "filter", "draft", "verify"]
     assert second.steps[2].detail["from_memory"] == first.run_id
     assert second.memory.pinned == [c.chunk_id for c in first.citations]
 
@@ -66,7 +67,7 @@ def test_no_answer_is_reused_after_the_collection_changed(agent, tmp_path: Path)
     a.ingest([extra])
     again = a.ask(ASKED)
     assert again.memory.reused_run is None
-    assert again.usage.llm_calls == 1  # the plan from memory, a fresh answer
+    assert again.usage.llm_calls == 3  # the plan from memory; filter, draft, check
 
 
 def test_a_source_rated_down_is_left_out_of_later_evidence(agent) -> None:
@@ -94,7 +95,7 @@ def test_an_answer_rated_down_is_not_reused(agent) -> None:
 def test_runs_record_steps_evidence_lessons_and_the_profile(agent, sleuth_home: Path) -> None:
     answer = agent(plan([ASKED], ["bm25 scoring"]), BM25_ANSWER).ask(ASKED)
     db = _db(sleuth_home)
-    assert db["steps"].count_where("run_id = ?", [answer.run_id]) == len(answer.steps) == 3
+    assert db["steps"].count_where("run_id = ?", [answer.run_id]) == len(answer.steps) == 6
     cited = {r["chunk_id"] for r in db["evidence"].rows_where("run_id = ? and cited = 1", [answer.run_id])}
     assert cited == {c.chunk_id for c in answer.citations}
     assert db["evidence"].count_where("run_id = ? and kept = 1", [answer.run_id]) >= len(cited)
@@ -111,7 +112,7 @@ def test_with_recall_off_every_question_is_researched(agent, settings) -> None:
     a = agent(plan([ASKED], ["bm25"]), BM25_ANSWER, plan([ASKED], ["bm25"]), BM25_ANSWER)
     a.ask(ASKED)
     again = a.ask(ASKED)
-    assert again.memory is None and again.usage.llm_calls == 2
+    assert again.memory is None and again.usage.llm_calls == FULL_RUN_CALLS
 
 
 def test_a_damaged_memory_costs_its_help_not_the_answer(agent, sleuth_home: Path) -> None:

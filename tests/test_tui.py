@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_agent, plan, sentences
+from conftest import ScriptedLM, make_agent, plan, sentences
 from dspy.utils.dummies import DummyLM
 
 from sleuth.tui.answer_view import AnswerView, QuestionView
@@ -10,7 +10,7 @@ from sleuth.tui.app import SleuthApp
 
 @pytest.mark.asyncio
 async def test_a_question_typed_in_the_chat_gets_a_cited_answer(settings, embedder, corpus_file) -> None:
-    lm = DummyLM(
+    lm = ScriptedLM(
         [
             plan(["q"], ["colbert"]),
             sentences(("ColBERT keeps one embedding per token.", [1]), ("It scores passages with MaxSim.", [1])),

@@ -11,14 +11,11 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
 from sleuth.errors import SleuthError
-from sleuth.schema import Answer, Step
+from sleuth.schema import STEP_WORDS, Answer, Step
 from sleuth.tui.answer_view import AnswerView, QuestionView
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
-
-_STEP_WORDS = {"plan": "planned", "search": "searched", "synthesise": "wrote the answer"}
-
 
 class SleuthApp(App[None]):
     TITLE = "sleuth"
@@ -77,7 +74,7 @@ class SleuthApp(App[None]):
             self.post_message(self.Answered(answer))
 
     def on_sleuth_app_step_done(self, message: StepDone) -> None:
-        word = _STEP_WORDS.get(message.step.kind, message.step.kind)
+        word = STEP_WORDS.get(message.step.kind, message.step.kind)
         self.query_one("#status", Static).update(f"{word} in {message.step.seconds:.1f}s...")
 
     def on_sleuth_app_answered(self, message: Answered) -> None:

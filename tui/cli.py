@@ -181,8 +181,10 @@ def ask(
     try:
         with _agent(collection) as agent, err.status("loading models...") as status:
 
+            from sleuth.schema import STEP_WORDS
+
             def show(step: Step) -> None:
-                done = {"plan": "planned", "search": "searched", "synthesise": "answered"}.get(step.kind, step.kind)
+                done = STEP_WORDS.get(step.kind, step.kind)
                 status.update(f"{done} in {step.seconds:.1f}s; working...")
 
             answer = agent.ask(question, on_step=show)
