@@ -25,6 +25,7 @@ class Budget:
         self.started = time.perf_counter()
         self.usage = Usage()
         self.steps = 0
+        self.tokens = 0  # tokens counted against the budget: as reported, or the estimate where none was
         self.call_seconds: list[float] = []
 
     @property
@@ -41,10 +42,9 @@ class Budget:
     def allows_llm_call(self, reserve: int = 0, prompt_chars: int = 0) -> bool:
         """True if one more LM call of this size fits, keeping `reserve` calls for the steps that must follow."""
         calls = 1 + reserve
-        spent = self.usage.input_tokens + self.usage.output_tokens
         return (
             self.usage.llm_calls + calls <= self.max_llm_calls
-            and spent + self.call_tokens(prompt_chars) + reserve * self.call_tokens() <= self.max_tokens
+            and self.tokens + self.call_tokens(prompt_chars) + reserve * self.call_tokens() <= self.max_tokens
             and self.steps + calls <= self.max_steps
             and self.elapsed + calls * self.expected_call_seconds() < self.max_seconds
         )
@@ -53,8 +53,10 @@ class Budget:
         """True if one more tool call fits, keeping `reserve` LM calls for what follows."""
         return self.steps + 1 + reserve <= self.max_steps and self.elapsed < self.max_seconds
 
-    def charge_call(self, usage: Usage, seconds: float) -> None:
+    def charge_call(self, usage: Usage, seconds: float, prompt_chars: int = 0) -> None:
         self.usage.add(usage)
+        reported = usage.input_tokens + usage.output_tokens
+        self.tokens += reported or self.call_tokens(prompt_chars)
         self.steps += 1
         self.call_seconds.append(seconds)
 
@@ -67,6 +69,6 @@ class Budget:
     def spent(self) -> str:
         return (
             f"{self.usage.llm_calls}/{self.max_llm_calls} LM calls, "
-            f"{self.usage.input_tokens + self.usage.output_tokens}/{self.max_tokens} tokens, "
+            f"{self.tokens}/{self.max_tokens} tokens, "
             f"{self.steps}/{self.max_steps} steps, {self.elapsed:.0f}/{self.max_seconds:.0f} s"
         )

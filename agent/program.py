@@ -175,13 +175,13 @@ class ResearchProgram(dspy.Module):
                 with dspy.context(track_usage=True, **({"adapter": adapter} if adapter else {})):
                     prediction = predictor(**inputs)
             except Exception as exc:
-                run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started)
+                run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, _chars(inputs))
                 attempt += 1
                 retry = attempt <= MAX_RETRIES and run.budget.allows_llm_call(prompt_chars=_chars(inputs))
                 if retry and _is_transient(exc):
                     time.sleep(min(2.0 ** (attempt - 1), max(0.0, run.budget.max_seconds - run.budget.elapsed)))
                     continue
-                if retry and _is_parse_error(exc) and adapter is None and not getattr(exc, "lm_response", None):
+                if retry and _is_parse_error(exc) and adapter is None:
                     adapter = _other_adapter()
                     continue
                 raise
@@ -189,7 +189,7 @@ class ResearchProgram(dspy.Module):
             for stats in (prediction.get_lm_usage() or {}).values():
                 usage.input_tokens += int(stats.get("prompt_tokens") or stats.get("input_tokens") or 0)
                 usage.output_tokens += int(stats.get("completion_tokens") or stats.get("output_tokens") or 0)
-            run.budget.charge_call(usage, time.perf_counter() - started)
+            run.budget.charge_call(usage, time.perf_counter() - started, _chars(inputs))
             return prediction, usage
 
     # -- memory ----------------------------------------------------------------------------------------------
@@ -318,7 +318,7 @@ class ResearchProgram(dspy.Module):
             candidates = run.evidence[: self.settings.filter_candidates + NEW_PER_TOOL]
         else:
             candidates = _diverse(run.pooled, self.settings.filter_candidates, per_doc=2)
-        top_k = self.settings.top_k
+        top_k = self.settings.max_evidence if run.evidence else self.settings.top_k
         started = time.perf_counter()
         passages = format_passages(candidates, self.settings.passage_chars)
         if (
@@ -566,8 +566,17 @@ def salvage_sentences(exc: Exception) -> list[CitedSentence]:
     return out
 
 
-def _is_transient(exc: Exception) -> bool:
-    return any(cls.__name__ in TRANSIENT for cls in type(exc).__mro__)
+def _is_transient(exc: BaseException | None) -> bool:
+    """A timeout, rate limit, server or connection error, as DSPy classifies it or as its cause is named."""
+    from dspy.utils.exceptions import is_retryable_lm_error
+
+    while exc is not None:
+        if isinstance(exc, Exception) and is_retryable_lm_error(exc):
+            return True
+        if any(cls.__name__ in TRANSIENT for cls in type(exc).__mro__):
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def _is_parse_error(exc: Exception) -> bool:

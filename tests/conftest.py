@@ -143,6 +143,7 @@ class ScriptedLM:
     }
 
     def __new__(cls, responses: list[dict]):
+        import dspy
         from dspy.clients.engines.dummy_engine import AsyncDummyEngine, DummyEngine
         from dspy.utils.dummies import DummyLM
 
@@ -152,6 +153,8 @@ class ScriptedLM:
         class Engine(DummyEngine):
             def _complete_messages(self, messages):
                 fields = _output_fields(messages[0]["content"])
+                json_wanted = "JSON object" in messages[0]["content"]
+                lm.adapter = dspy.JSONAdapter() if json_wanted else dspy.ChatAdapter()
                 reply = {}
                 for name in fields:
                     holder = next((r for r in script if name in r), None)
