@@ -88,6 +88,10 @@ class ResearchAgent:
                 ) from exc
         return program
 
+    def reload_program(self) -> None:
+        """Build the program again on next use (after `sleuth optimize` saved a compiled one)."""
+        self.__dict__.pop("program", None)
+
     @property
     def compiled_path(self) -> Path:
         """Where `sleuth optimize` saves the compiled program for this collection (loaded when present)."""

@@ -123,6 +123,16 @@ class ResearchProgram(dspy.Module):
         self.same_question = dspy.Predict(SameQuestion)
         self.verifier = CitationVerifier(searcher.embedder)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ResearchProgram:
+        """Copies the modules an optimizer tunes; the searcher, its index and models are shared, not copied."""
+        import copy
+
+        clone = self.__class__.__new__(self.__class__)
+        for name, value in self.__dict__.items():
+            shared = name in ("searcher", "verifier", "settings")
+            clone.__dict__[name] = value if shared else copy.deepcopy(value, memo)
+        return clone
+
     def forward(
         self,
         question: str,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from sleuth.errors import SleuthError
+from sleuth.errors import ConfigError, SleuthError
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -337,6 +337,37 @@ def batch(
         err.print(f"  {problem}")
     if report.failed or report.problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def optimize(
+    questions: Annotated[Path, typer.Argument(help='JSONL of {"question", "answers", "supporting"?} lines.')],
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Ingest this corpus first (skipped if already in).")
+    ] = None,
+    optimizer: Annotated[str, typer.Option(help="bootstrap (BootstrapFewShot) or mipro (MIPROv2).")] = "bootstrap",
+    limit: Annotated[int | None, typer.Option(help="Use only the first N questions.")] = None,
+    max_demos: Annotated[int, typer.Option(help="Demonstrations kept per module.")] = 2,
+    collection: Collection = None,
+) -> None:
+    """Compile the agent's modules on questions with known answers; the agent loads the result from then on."""
+    from sleuth.agent.optimize import load_examples
+    from sleuth.agent.optimize import optimize as compile_agent
+
+    if optimizer not in ("bootstrap", "mipro"):
+        _fail(ConfigError(f"Unknown optimizer '{optimizer}'.", "Use --optimizer bootstrap or --optimizer mipro."))
+    try:
+        examples = load_examples(questions, limit)
+        with _agent(collection) as agent:
+            if corpus is not None:
+                agent.ingest([corpus])
+            with err.status(f"compiling on {len(examples)} questions..."):
+                report = compile_agent(agent, examples, optimizer, max_demos)  # type: ignore[arg-type]
+    except SleuthError as exc:
+        _fail(exc)
+    demos = ", ".join(f"{name} {n}" for name, n in report.demos.items() if n) or "none"
+    out.print(f"Compiled on {report.examples} questions in {report.seconds:.0f} s; demonstrations: {demos}.")
+    out.print(f"Saved to {report.path}; sleuth loads it for collection '{agent.settings.index.collection}'.")
 
 
 memory_app = typer.Typer(
