@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 
 from sleuth.schema import Hit
-from sleuth.tools.search import HybridSearcher, fuse
+from sleuth.tools.search import HybridSearcher
 
-_NAME = re.compile(
-    r"\b[A-Z][\w'’&.-]*(?:\s+(?:of|the|de|la|von|van|and|for|[A-Z][\w'’&.-]*|\d{2,4}))*(?:\s+[A-Z][\w'’&.-]*)?"
-)
+_WORD = r"[A-Z][\w'’&-]*(?:\.[A-Za-z][\w'’&-]*)*\.?"  # a capitalised word, initials such as U.S. included
+_NAME = re.compile(rf"\b{_WORD}(?:\s+(?:of|the|de|la|von|van|and|for|{_WORD}|\d{{2,4}}))*")
+_MONTHS = {
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+}
 _SKIP = {
     "The",
     "A",
@@ -63,17 +66,30 @@ _SKIP = {
 }
 
 
-def mentioned_names(text: str, exclude: str, limit: int) -> list[str]:
-    """Capitalised names in `text` that `exclude` (the question) does not already contain, in order of appearance."""
+_SENTENCE_END = re.compile(r"(?<=[\w)\"'][.!?])\s+(?=[A-Z0-9\"'(])")
+_JOINERS = {"of", "the", "de", "la", "von", "van", "and", "for"}
+
+
+def mentioned_names(text: str, exclude: str, limit: int, title: str = "") -> list[str]:
+    """Capitalised names in `text` that `exclude` (the question) and `title` (the passage's own subject) do not
+    already contain, in order of appearance. Names never run across sentences; a leading article or
+    sentence-opening word, dates and weekdays are left out."""
     seen: dict[str, None] = {}
-    lowered = exclude.lower()
-    for match in _NAME.finditer(text):
-        name = match.group(0).strip(" .,'’-")
-        if len(name) < 3 or name in _SKIP or name.lower() in lowered:
-            continue
-        seen.setdefault(name, None)
-        if len(seen) == limit:
-            break
+    known = f"{exclude} {title}".lower()
+    for sentence in _SENTENCE_END.split(text):
+        for match in _NAME.finditer(sentence):
+            words = match.group(0).strip(" .,'’-").split()
+            while words and (words[0] in _SKIP or words[0] in _MONTHS):
+                words.pop(0)
+            while words and words[-1].lower() in _JOINERS:
+                words.pop()
+            name = " ".join(words).strip(" .,'’-")
+            opener = match.start() == 0 and len(words) == 1  # "Furthermore", "Lasting": a sentence's first word
+            if opener or len(name) < 3 or name.isdigit() or name.lower() in known:
+                continue
+            seen.setdefault(name, None)
+            if len(seen) == limit:
+                return list(seen)
     return list(seen)
 
 
@@ -95,7 +111,7 @@ def multi_hop_search(
         follow: list[str] = []
         for hit in [h for h in current if h.doc_id not in seen_docs][:expand]:
             seen_docs.add(hit.doc_id)
-            for name in mentioned_names(hit.chunk.text, question, names_per_passage):
+            for name in mentioned_names(hit.chunk.text, question, names_per_passage, hit.chunk.title):
                 query = f"{name} {question}"
                 if query not in queries:
                     follow.append(query)
@@ -104,5 +120,27 @@ def multi_hop_search(
         round_rankings = [searcher.search(q, k=k) for q in follow]
         queries += follow
         rankings += round_rankings
-        current = fuse(rankings, weights=[2.0] + [1.0] * (len(rankings) - 1))
-    return fuse(rankings, weights=[2.0] + [1.0] * (len(rankings) - 1)), queries
+        current = hop_fuse(rankings[0], rankings[1:])
+    return hop_fuse(rankings[0], rankings[1:]), queries
+
+
+def hop_fuse(first: list[Hit], follow: list[list[Hit]], k_first: int = 60, k_follow: int = 1) -> list[Hit]:
+    """Each passage scores 1/(k_first + rank) for the question plus its best 1/(k_follow + rank) over the follow-up
+    queries: the best, not the sum, because a bridge passage is found by the one query that names its entity,
+    while a passage that merely shares the question's words ranks fairly well for all of them. Summing (RRF)
+    let those crowd the bridge passages out: all-found@10 0.84 vs 0.92 with the best on HotpotQA train100,
+    where k_follow was chosen; 0.47 vs 0.60 on MuSiQue train100, not used to choose it."""
+    scores: dict[str, float] = {}
+    hits: dict[str, Hit] = {}
+    for rank, hit in enumerate(first, 1):
+        scores[hit.chunk_id] = 1 / (k_first + rank)
+        hits.setdefault(hit.chunk_id, hit)
+    best: dict[str, float] = {}
+    for ranking in follow:
+        for rank, hit in enumerate(ranking, 1):
+            best[hit.chunk_id] = max(best.get(hit.chunk_id, 0.0), 1 / (k_follow + rank))
+            hits.setdefault(hit.chunk_id, hit)
+    for chunk_id, value in best.items():
+        scores[chunk_id] = scores.get(chunk_id, 0.0) + value
+    order = sorted(scores, key=lambda c: scores[c], reverse=True)
+    return [Hit(chunk=hits[c].chunk, score=scores[c]) for c in order]
