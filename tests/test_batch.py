@@ -84,3 +84,26 @@ def test_names_in_a_passage_become_follow_up_queries() -> None:
     names = mentioned_names(text, "Who directed the film shot in Wilmington in 1986?", limit=5)
     assert "Stephen King" in names and "Maximum Overdrive" in names
     assert all("Wilmington" not in n or "North Carolina" in n for n in names)
+
+
+def test_names_stop_at_sentence_ends_and_skip_dates_openers_and_the_passage_subject() -> None:
+    text = (
+        "Kerry Saxby is an Australian race walker born in Ballina. She won on January 21 at the SBS. "
+        "Furthermore, she trained in New South Wales."
+    )
+    names = mentioned_names(text, "Where was Kerry Saxby born?", limit=10, title="Kerry Saxby")
+    assert "Ballina" in names and "New South Wales" in names and "SBS" in names
+    assert not any(n.startswith(("January", "Furthermore", "Kerry")) or "SBS She" in n for n in names)
+
+
+def test_hop_fusion_keeps_a_passage_one_follow_up_found_first_above_generic_matches() -> None:
+    from sleuth.schema import Chunk, Hit
+    from sleuth.tools.multihop import hop_fuse
+
+    def hits(*ids: str) -> list[Hit]:
+        return [Hit(chunk=Chunk(chunk_id=i, doc_id=i, text=i), score=1.0) for i in ids]
+
+    first = hits("a", "g1", "g2", "bridge")
+    follow = [hits("g1", "g2", "bridge"), hits("bridge", "g1", "g2"), hits("g1", "g2", "a")]
+    ranked = [h.doc_id for h in hop_fuse(first, follow)]
+    assert ranked.index("bridge") < ranked.index("g2")
