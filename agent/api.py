@@ -70,7 +70,10 @@ class ResearchAgent:
     def searcher(self) -> Any:
         from sleuth.tools.search import HybridSearcher
 
-        return HybridSearcher(self.index, self.embedder, fusion=self.settings.search.fusion)
+        opts = self.settings.search
+        return HybridSearcher(
+            self.index, self.embedder, fusion=opts.fusion, weights=(opts.dense_weight, opts.sparse_weight)
+        )
 
     @cached_property
     def program(self) -> Any:

@@ -90,6 +90,8 @@ class SearchSettings(_Group):
         "dbsf",
         description="How dense and BM25 results are fused: score-normalised (dbsf) or rank-based (rrf).",
     )
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense (MiniLM) list in hybrid fusion.")
+    sparse_weight: float = Field(1.0, ge=0, description="Weight of the BM25 list in hybrid fusion.")
     rerank: str = Field(
         "none",
         description="Second stage: none, prf (pseudo-relevance feedback), mmr[:LAMBDA] (diversity), llm[:WEIGHT] "

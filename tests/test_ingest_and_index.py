@@ -149,3 +149,21 @@ def test_pdf_html_and_junk_files_in_one_folder(settings, embedder, tmp_path: Pat
         assert hit.chunk.metadata["page_end"] == 2 and hit.chunk.text.endswith("BM25 saturation.")
         html = agent.search("MaxSim token scoring", k=1)[0]
         assert html.chunk.title == "Late interaction" and "x=1" not in html.chunk.text
+
+
+@pytest.mark.parametrize("fusion", ["dbsf", "rrf"])
+def test_fusion_weights_lean_the_hybrid_ranking_towards_one_list(settings, embedder, corpus_file, fusion) -> None:
+    settings.search.fusion = fusion
+    query = "lexical term frequency ranking function"
+    with make_agent(settings, embedder) as agent:
+        agent.ingest([corpus_file])
+        sparse_only = [h.doc_id for h in agent.searcher.search(query, k=5, mode="sparse")]
+        dense_only = [h.doc_id for h in agent.searcher.search(query, k=5, mode="dense")]
+        agent.searcher.weights = (0.0, 1.0)
+        assert [h.doc_id for h in agent.searcher.search(query, k=5)] == sparse_only
+        agent.searcher.weights = (1.0, 0.0)
+        assert [h.doc_id for h in agent.searcher.search(query, k=5)] == dense_only
+        agent.searcher.weights = (1.0, 0.5)
+        leaning = agent.searcher.search(query, k=5)
+        assert leaning[0].doc_id in (dense_only[0], sparse_only[0])
+        assert all(a.score >= b.score for a, b in zip(leaning, leaning[1:], strict=False))

@@ -25,11 +25,13 @@ class HybridSearcher:
         embedder: Embedder,
         sparse: SparseEncoder | None = None,
         fusion: Fusion = "dbsf",
+        weights: tuple[float, float] = (1.0, 1.0),
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.sparse = sparse or SparseEncoder()
         self.fusion = fusion
+        self.weights = weights
 
     def search(
         self,
@@ -44,7 +46,16 @@ class HybridSearcher:
             raise InputError("The search query is empty.", "Type some words to search for.")
         dense = self.embedder.embed_query(query) if mode in ("hybrid", "dense") else None
         sparse = self.sparse.embed_query(query) if mode in ("hybrid", "sparse") else None
-        hits = self.index.search(dense, sparse, k, filters=filters, fusion=fusion or self.fusion)
+        if mode == "hybrid" and self.weights != (1.0, 1.0):
+            depth = max(k, 100)  # each list deep enough that fusion can surface what the other ranks low
+            hits = weighted_fusion(
+                self.index.search(dense, None, depth, filters=filters),
+                self.index.search(None, sparse, depth, filters=filters),
+                self.weights,
+                fusion or self.fusion,
+            )[:k]
+        else:
+            hits = self.index.search(dense, sparse, k, filters=filters, fusion=fusion or self.fusion)
         if not hits and filters:
             unknown = [f for f in filters if not self.index.has_field(f)]
             if unknown:
@@ -53,6 +64,31 @@ class HybridSearcher:
                     "Filter on doc_id, source, title, or a metadata field your documents carry.",
                 )
         return hits
+
+
+def weighted_fusion(
+    dense: list[Hit], sparse: list[Hit], weights: tuple[float, float], fusion: Fusion = "dbsf"
+) -> list[Hit]:
+    """Dense and BM25 hits fused with weights (dense, sparse), as the index fuses them with equal weights: DBSF
+    scales each list's scores by its mean +- 3 standard deviations and adds them; RRF adds 1/(60 + rank)."""
+    import numpy as np
+
+    scores: dict[str, float] = {}
+    hits: dict[str, Hit] = {}
+    for ranking, weight in zip((dense, sparse), weights, strict=True):
+        if not ranking or weight == 0:
+            continue
+        if fusion == "rrf":
+            values = [1.0 / (60 + rank) for rank in range(1, len(ranking) + 1)]
+        else:
+            raw = np.array([h.score for h in ranking], dtype=np.float64)
+            low, spread = raw.mean() - 3 * raw.std(), 6 * raw.std() or 1.0
+            values = list((raw - low) / spread)
+        for hit, value in zip(ranking, values, strict=True):
+            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + weight * float(value)
+            hits.setdefault(hit.chunk_id, hit)
+    order = sorted(scores, key=lambda c: scores[c], reverse=True)
+    return [Hit(chunk=hits[c].chunk, score=scores[c]) for c in order]
 
 
 def fuse(rankings: list[list[Hit]], k: int = 60, weights: list[float] | None = None) -> list[Hit]:
