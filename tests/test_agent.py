@@ -31,7 +31,7 @@ def test_answer_cites_retrieved_passages_and_drops_invented_numbers(agent) -> No
     kept = next(s for s in answer.steps if s.kind == "filter").detail["kept"]
     assert {c.chunk_id for c in answer.citations} <= set(kept)
     assert answer.retrieved[0] == "hybrid"
-    assert answer.usage.llm_calls == 5  # plan, rewrite, filter, draft, verify
+    assert answer.usage.llm_calls == 4  # plan, rewrite, filter, draft (the sentences restate their passages: no check)
     assert [s.kind for s in answer.steps] == ["plan", "rewrite", "search", "filter", "draft", "verify"]
 
 

@@ -89,15 +89,23 @@ def test_the_lm_check_drops_a_sentence_its_passages_do_not_support(agent) -> Non
     a = agent(
         plan([QUESTION], ["colbert"]),
         sentences(
-            ("ColBERT keeps one embedding per token.", [1]),
-            ("ColBERT scores passages by summing maximum similarities.", [1]),
+            ("ColBERT keeps one embedding per token.", [1]),  # restates its passage: not sent to the check
+            ("ColBERT retrieval was invented by Napoleon in 1850.", [1]),
         ),
-        {"supported": [True, False]},
+        {"supported": [False]},
     )
     answer = a.ask(QUESTION)
     check = _step(answer, "verify")
-    assert check.detail["unsupported_removed"] == ["ColBERT scores passages by summing maximum similarities."]
-    assert "summing" not in answer.answer and "one embedding per token" in answer.answer
+    assert check.llm_calls == 1
+    assert check.detail["unsupported_removed"] == ["ColBERT retrieval was invented by Napoleon in 1850."]
+    assert "Napoleon" not in answer.answer and "one embedding per token" in answer.answer
+
+
+def test_sentences_that_restate_their_passages_need_no_lm_check(agent) -> None:
+    a = agent(plan([QUESTION], ["colbert"]), COLBERT, {"supported": [False, False]})
+    answer = a.ask(QUESTION)
+    assert _step(answer, "verify").llm_calls == 0 and answer.usage.llm_calls == 4
+    assert "one embedding per token" in answer.answer
 
 
 def test_an_unanswerable_question_says_so_and_cites_nothing(agent) -> None:
@@ -163,7 +171,7 @@ def test_a_transient_provider_error_is_retried_with_backoff(settings, embedder, 
     answer = a.ask(QUESTION)
     assert waits == [1.0, 2.0]
     assert answer.error is None and answer.citations
-    assert answer.usage.llm_calls == 5 + 2  # the failed attempts count against the budget
+    assert answer.usage.llm_calls == 4 + 2  # the failed attempts count against the budget
 
 
 def test_malformed_output_is_retried_with_the_other_adapter(settings, embedder, corpus_file) -> None:
@@ -206,7 +214,8 @@ def test_react_loop_calls_tools_and_answers_from_what_they_found(agent, settings
         {"next_thought": "search for bread", "next_tool_name": "search", "next_tool_args": {"query": "sourdough"}},
         {"next_thought": "done", "next_tool_name": "finish", "next_tool_args": {}},
         {"reasoning": "found it", "notes": "passage 5 is about bread"},
-        sentences(("Sourdough uses wild yeast.", [5]), ("ColBERT keeps token embeddings.", [1])),
+        {"useful": [5, 1]},  # the filter judges what the tools found; its order numbers the passages anew
+        sentences(("Sourdough uses wild yeast.", [1]), ("ColBERT keeps token embeddings.", [2])),
     )
     answer = a.ask(QUESTION)
     react = _step(answer, "react")
