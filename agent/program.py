@@ -514,6 +514,7 @@ class ResearchProgram(dspy.Module):
             return (NOT_FOUND if not run.evidence else ""), [], ""
         started = time.perf_counter()
         verified, narrowed = self.verifier.verify(draft.sentences, run.evidence)
+        verified = [s for s in verified if len(split_markers(s)[0].split()) >= MIN_WORDS]
         cited = [s for s in verified if s.sources]
         uncited = len(verified) - len(cited)
         cited, unsupported = self._check(run, cited)
@@ -563,7 +564,8 @@ class ResearchProgram(dspy.Module):
         return [s for s in sentences if s not in rejected], [split_markers(s)[0] for s in rejected]
 
 
-RESTATED = 0.8  # share of a sentence's content words found in its cited passages that makes it a restatement
+RESTATED = 1.0  # share of a sentence's content words found in its cited passages that makes it a restatement
+MIN_WORDS = 3  # a "sentence" shorter than this ("Arthur!") states nothing a citation could support
 
 
 def _restates(sentence: CitedSentence, evidence: list[Hit]) -> bool:

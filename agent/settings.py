@@ -114,7 +114,9 @@ class AgentSettings(_Group):
     filter_candidates: int = Field(8, description="Pooled hits the evidence filter judges for utility.")
     top_k: int = Field(4, description="Passages given to the synthesiser as evidence in the first round.")
     max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
-    max_rounds: int = Field(3, description="Most draft-answer rounds (each may run one tool for the next).")
+    max_rounds: int = Field(
+        2, description="Most draft-answer rounds: the first, and one more after the tool the draft chose."
+    )
     verify_with_lm: bool = Field(True, description="Let the LM check each cited sentence against its passages.")
     max_llm_calls: int = Field(10, description="Budget: most LM calls one question may make.")
     max_tokens: int = Field(40_000, description="Budget: most LM tokens (prompt and output) one question may use.")

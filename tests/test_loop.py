@@ -13,7 +13,7 @@ from sleuth.schema import Answer, Step
 
 QUESTION = "How does ColBERT score passages?"
 COLBERT = sentences(
-    ("ColBERT keeps one embedding per token.", [1]), ("It sums the maximum similarity of each query token.", [1])
+    ("ColBERT keeps one embedding per token.", [1]), ("It scores a passage by summing the maximum similarity.", [1])
 )
 
 
