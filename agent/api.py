@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.settings import Settings, load_settings
-from sleuth.errors import ConfigError, InputError, NoCollectionError, SleuthError
+from sleuth.errors import ConfigError, InputError, ModelUnavailableError, NoCollectionError, SleuthError
 from sleuth.schema import Answer, Hit, Step
 
 if TYPE_CHECKING:
@@ -166,7 +166,12 @@ class ResearchAgent:
         question = _check_question(question)
         self._require_collection()
         started = time.perf_counter()
-        lm = self.lm
+        try:
+            lm = self.lm
+        except ModelUnavailableError as exc:  # no LM here: the LLM-free multi-hop search still finds the evidence
+            answer = self.retrieve_only(question, id=id)
+            answer.error = f"no LM available, evidence only: {exc}"
+            return answer
         self.warm_up()
         store, vector, state, memory, problem = None, None, "", None, None
         try:

@@ -233,3 +233,12 @@ def test_stream_yields_each_step_as_it_happens_then_the_answer(agent) -> None:
     events = asyncio.run(collect())
     assert [e.kind for e in events[:-1]] == ["plan", "rewrite", "search", "filter", "draft", "verify"]
     assert isinstance(events[-1], Answer) and events[-1].citations
+
+
+def test_with_no_lm_installed_ask_returns_the_llm_free_evidence(settings, embedder, corpus_file) -> None:
+    settings.models.lm = str(corpus_file.parent / "missing.gguf")
+    a = make_agent(settings, embedder)
+    a.ingest([corpus_file])
+    answer = a.ask("What does ColBERT keep per token?")
+    assert answer.error and "no LM available" in answer.error and "missing.gguf" in answer.error
+    assert answer.retrieved[0] == "colbert" and answer.citations == []
