@@ -184,9 +184,7 @@ class ResearchAgent:
             store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
         lookup = (lambda query: self._memory_passages(store, query)) if store is not None else None
         with dspy.context(lm=lm, adapter=_adapter(lm)):
-            result = self.program(
-                question=question, emit=on_step, memory=memory, memory_lookup=lookup, loop=self.loop
-            )
+            result = self.program(question=question, emit=on_step, memory=memory, memory_lookup=lookup, loop=self.loop)
         answer = Answer(
             id=id,
             run_id=uuid.uuid4().hex,

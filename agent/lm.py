@@ -196,7 +196,10 @@ class LlamaCppEngine:
 
         with self._lock:
             llama = self.llama
-            yes, no = _answer_tokens(llama, ("Yes", "yes", " Yes", " yes")), _answer_tokens(llama, ("No", "no", " No", " no"))
+            yes, no = (
+                _answer_tokens(llama, ("Yes", "yes", " Yes", " yes")),
+                _answer_tokens(llama, ("No", "no", " No", " no")),
+            )
             scores: list[float] = []
             for prompt in prompts:
                 if deadline is not None and time.perf_counter() > deadline:

@@ -99,8 +99,9 @@ def optimize(
     lm = agent.lm
     with dspy.context(lm=lm, adapter=_adapter(lm)):
         if optimizer == "mipro":
-            compiler = dspy.MIPROv2(metric=metric, auto="light", max_bootstrapped_demos=max_demos,
-                                    max_labeled_demos=0, num_threads=1)
+            compiler = dspy.MIPROv2(
+                metric=metric, auto="light", max_bootstrapped_demos=max_demos, max_labeled_demos=0, num_threads=1
+            )
             compiled = compiler.compile(student, trainset=examples)
         else:
             compiler = dspy.BootstrapFewShot(

@@ -492,8 +492,9 @@ class ResearchProgram(dspy.Module):
 
         show(_diverse(run.pooled, self.settings.top_k, per_doc=2))
         iterations = max(1, run.budget.remaining_calls() - 4)  # keep calls for filter, draft, check, extract
-        react = dspy.ReAct(ResearchNotes, tools=[search, read_neighbours, read_document, recall_memory],
-                           max_iters=iterations)
+        react = dspy.ReAct(
+            ResearchNotes, tools=[search, read_neighbours, read_document, recall_memory], max_iters=iterations
+        )
         calls = 0
         try:
             prediction, usage = self._call(react, run, question=run.question)

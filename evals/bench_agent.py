@@ -118,11 +118,16 @@ def run(data: Path, home: Path, limit: int, lm: str | None) -> None:
                         "error": r["error"],
                     }
                 )
-                print(f"[{i}/{len(questions)}] {name:16s} {r['seconds']:5.1f}s  short={r['short']!r:.60}  "
-                      f"gold={q['answers'][0]!r:.40}", flush=True)
+                print(
+                    f"[{i}/{len(questions)}] {name:16s} {r['seconds']:5.1f}s  short={r['short']!r:.60}  "
+                    f"gold={q['answers'][0]!r:.40}",
+                    flush=True,
+                )
     print(f"\n== {data.name}: {len(questions)} questions, LM {settings.models.lm}")
-    print(f"{'system':16s} {'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite prec':>9s} "
-          f"{'dangling':>8s} {'p50 s':>6s} {'calls':>5s} {'errors':>6s}")
+    print(
+        f"{'system':16s} {'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite prec':>9s} "
+        f"{'dangling':>8s} {'p50 s':>6s} {'calls':>5s} {'errors':>6s}"
+    )
     for name, rs in rows.items():
         precisions = [r["precision"] for r in rs if r["precision"] is not None]
         print(

@@ -63,10 +63,14 @@ def main() -> None:
 
     qids = [q for q, _ in sample]
     halves = (qids[::2], qids[1::2])
-    print(f"{args.corpus}: {len(qids)} of {len(judged)} judged queries (every {args.every}th), LLM {args.lm}, "
-          f"top {args.candidates} scored")
-    print(f"LLM seconds per query: p50 {statistics.median(seconds):.1f}  p95 "
-          f"{statistics.quantiles(seconds, n=20)[18]:.1f}")
+    print(
+        f"{args.corpus}: {len(qids)} of {len(judged)} judged queries (every {args.every}th), LLM {args.lm}, "
+        f"top {args.candidates} scored"
+    )
+    print(
+        f"LLM seconds per query: p50 {statistics.median(seconds):.1f}  p95 "
+        f"{statistics.quantiles(seconds, n=20)[18]:.1f}"
+    )
     print(f"{'weight':>8s} {'nDCG@10 all':>12s} {'half A':>8s} {'half B':>8s}")
     for w in WEIGHTS:
         label = "first" if w == 0 else "LLM" if w >= 1000 else f"{w:g}"
@@ -77,8 +81,10 @@ def main() -> None:
         cross.append((best, ndcg(report, best), ndcg(report, 0.0)))
     mean = statistics.mean(c[1] for c in cross)
     base = statistics.mean(c[2] for c in cross)
-    print(f"cross-validated: weights chosen {[c[0] for c in cross]}, held-out nDCG@10 {mean:.4f} vs first stage "
-          f"{base:.4f} ({mean - base:+.4f})")
+    print(
+        f"cross-validated: weights chosen {[c[0] for c in cross]}, held-out nDCG@10 {mean:.4f} vs first stage "
+        f"{base:.4f} ({mean - base:+.4f})"
+    )
 
 
 if __name__ == "__main__":

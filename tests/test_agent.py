@@ -75,7 +75,9 @@ def test_budget_of_one_call_skips_planning_and_still_answers(settings, embedder,
     a = make_agent(
         settings,
         embedder,
-        lm=ScriptedLM([sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]),
+        lm=ScriptedLM(
+            [sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1]))]
+        ),
     )
     a.ingest([corpus_file])
     answer = a.ask("What is ColBERT?")
@@ -94,6 +96,17 @@ def test_asking_an_empty_collection_says_how_to_ingest(settings, embedder) -> No
 def test_unusable_questions_are_refused_clearly(agent, question: str) -> None:
     with pytest.raises(InputError):
         agent().ask(question)
+
+
+def test_a_question_in_another_language_is_researched_like_any_other(agent) -> None:
+    question = "¿Cómo puntúa BM25 los documentos?"
+    a = agent(
+        plan([question], ["BM25 term frequency"]),
+        sentences(("BM25 scores documents by term frequency.", [1]), ("It uses inverse document frequency.", [1])),
+    )
+    answer = a.ask(question)
+    assert answer.error is None and answer.question == question
+    assert answer.citations[0].doc_id == "bm25"
 
 
 def test_runs_are_stored_in_memory(agent, sleuth_home: Path) -> None:

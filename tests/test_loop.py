@@ -3,8 +3,6 @@ the budget, retries, the ReAct loop for strong LMs, and degrading without an LM.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from conftest import ScriptedLM, make_agent, plan, sentences
 
@@ -112,8 +110,10 @@ def test_an_unanswerable_question_says_so_and_cites_nothing(agent) -> None:
     a = agent(
         plan(["Who won the 1998 World Cup?"], ["world cup 1998"]),
         {"useful": []},
-        {**sentences(("The collection does not cover football.", []), ("It discusses retrieval.", [])),
-         "short_answer": "unknown"},
+        {
+            **sentences(("The collection does not cover football.", []), ("It discusses retrieval.", [])),
+            "short_answer": "unknown",
+        },
     )
     answer = a.ask("Who won the 1998 World Cup?")
     assert answer.answer == NOT_FOUND and answer.citations == [] and answer.short_answer == "unknown"
@@ -222,17 +222,6 @@ def test_react_loop_calls_tools_and_answers_from_what_they_found(agent, settings
     assert react.llm_calls == 3  # two tool-choosing steps and the extraction
     assert len(react.detail["found"]) >= 5  # the first four passages, then what the search added
     assert {"bread", "colbert"} <= {c.doc_id for c in answer.citations}
-
-
-def test_stream_yields_each_step_as_it_happens_then_the_answer(agent) -> None:
-    a = agent(plan([QUESTION], ["colbert"]), COLBERT)
-
-    async def collect():
-        return [event async for event in a.stream(QUESTION)]
-
-    events = asyncio.run(collect())
-    assert [e.kind for e in events[:-1]] == ["plan", "rewrite", "search", "filter", "draft", "verify"]
-    assert isinstance(events[-1], Answer) and events[-1].citations
 
 
 def test_with_no_lm_installed_ask_returns_the_llm_free_evidence(settings, embedder, corpus_file) -> None:

@@ -16,8 +16,25 @@ from sleuth.tools.search import HybridSearcher
 _WORD = r"[A-Z][\w'’&-]*(?:\.[A-Za-z][\w'’&-]*)*\.?"  # a capitalised word, initials such as U.S. included
 _NAME = re.compile(rf"\b{_WORD}(?:\s+(?:of|the|de|la|von|van|and|for|{_WORD}|\d{{2,4}}))*")
 _MONTHS = {
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 }
 _SKIP = {
     "The",

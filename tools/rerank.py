@@ -136,8 +136,7 @@ def default_reranker(agent: ResearchAgent) -> Reranker:
         )
     raise ConfigError(
         f"Unknown reranker '{name}'.",
-        "Set SLEUTH_SEARCH__RERANK to none, prf, mmr[:LAMBDA], llm[:WEIGHT], listwise, pairwise or "
-        "cross-encoder:PATH.",
+        "Set SLEUTH_SEARCH__RERANK to none, prf, mmr[:LAMBDA], llm[:WEIGHT], listwise, pairwise or cross-encoder:PATH.",
     )
 
 

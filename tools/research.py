@@ -31,8 +31,9 @@ class ResearchTools:
 
     def document(self, hit: Hit, query: str, limit: int = 6) -> list[Hit]:
         """The chunks of `hit`'s document in reading order (the `limit` closest to `query` if it is long)."""
-        chunks = self.searcher.search(query or hit.chunk.title or hit.chunk.text[:200], k=DOCUMENT_CHUNKS,
-                                      filters={"doc_id": hit.doc_id})
+        chunks = self.searcher.search(
+            query or hit.chunk.title or hit.chunk.text[:200], k=DOCUMENT_CHUNKS, filters={"doc_id": hit.doc_id}
+        )
         best = chunks[:limit]
         return sorted(best, key=lambda h: h.chunk.position)
 

@@ -17,6 +17,7 @@ from sleuth.tui.answer_view import AnswerView, QuestionView
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
 
+
 class SleuthApp(App[None]):
     TITLE = "sleuth"
     SUB_TITLE = "answers from your documents, with citations"

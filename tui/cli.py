@@ -180,7 +180,6 @@ def ask(
     """Research a question in the collection and answer it with citations."""
     try:
         with _agent(collection) as agent, err.status("loading models...") as status:
-
             from sleuth.schema import STEP_WORDS
 
             def show(step: Step) -> None:
