@@ -120,8 +120,9 @@ def open_store(path: Path) -> sqlite_utils.Database:
     try:
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA busy_timeout=30000")
-        _use_wal(db)
-        migrate(db)
+        with _opening_lock(path):  # one opener at a time switches the journal and migrates: SQLite may refuse a
+            _use_wal(db)  # schema change at once, without waiting, while another connection does the same
+            migrate(db)
     except sqlite_utils.db.sqlite3.OperationalError as exc:
         if "locked" not in str(exc):
             raise _damaged(path, exc) from exc
@@ -132,6 +133,16 @@ def open_store(path: Path) -> sqlite_utils.Database:
     except sqlite_utils.db.sqlite3.DatabaseError as exc:
         raise _damaged(path, exc) from exc
     return db
+
+
+@contextmanager
+def _opening_lock(path: Path) -> Iterator[None]:
+    with Path(f"{path}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _use_wal(db: sqlite_utils.Database, wait: float = 30.0) -> None:
@@ -156,15 +167,11 @@ def _damaged(path: Path, exc: Exception) -> SleuthError:
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Apply the migrations this database lacks, in order; one process at a time (a lock file beside it)."""
-    if _pending(db):
-        lock_path = Path(db.conn.execute("pragma database_list").fetchone()[2] + ".lock")
-        with lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            for name, migration in _pending(db):
-                with db.conn:
-                    migration(db)
-                    db["_migrations"].insert({"name": name, "applied": time.time()})
+    """Apply the migrations this database lacks, in order (`open_store` holds the opening lock meanwhile)."""
+    for name, migration in _pending(db):
+        with db.conn:
+            migration(db)
+            db["_migrations"].insert({"name": name, "applied": time.time()})
 
 
 def _pending(db: sqlite_utils.Database) -> list[tuple[str, Migration]]:
