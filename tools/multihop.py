@@ -141,21 +141,28 @@ def multi_hop_search(
     return hop_fuse(rankings[0], rankings[1:]), queries
 
 
-def hop_fuse(first: list[Hit], follow: list[list[Hit]], k_first: int = 60, k_follow: int = 1) -> list[Hit]:
+def hop_fuse(
+    first: list[Hit],
+    follow: list[list[Hit]],
+    k_first: int = 60,
+    k_follow: int = 1,
+    weights: list[float] | None = None,
+) -> list[Hit]:
     """Each passage scores 1/(k_first + rank) for the question plus its best 1/(k_follow + rank) over the follow-up
     queries: the best, not the sum, because a bridge passage is found by the one query that names its entity,
     while a passage that merely shares the question's words ranks fairly well for all of them. Summing (RRF)
     let those crowd the bridge passages out: all-found@10 0.84 vs 0.92 with the best on HotpotQA train100,
-    where k_follow was chosen; 0.47 vs 0.60 on MuSiQue train100, not used to choose it."""
+    where k_follow was chosen; 0.47 vs 0.60 on MuSiQue train100, not used to choose it. `weights` scale each
+    follow-up ranking's contribution (a remembered query counts half)."""
     scores: dict[str, float] = {}
     hits: dict[str, Hit] = {}
     for rank, hit in enumerate(first, 1):
         scores[hit.chunk_id] = 1 / (k_first + rank)
         hits.setdefault(hit.chunk_id, hit)
     best: dict[str, float] = {}
-    for ranking in follow:
+    for ranking, weight in zip(follow, weights or [1.0] * len(follow), strict=True):
         for rank, hit in enumerate(ranking, 1):
-            best[hit.chunk_id] = max(best.get(hit.chunk_id, 0.0), 1 / (k_follow + rank))
+            best[hit.chunk_id] = max(best.get(hit.chunk_id, 0.0), weight / (k_follow + rank))
             hits.setdefault(hit.chunk_id, hit)
     for chunk_id, value in best.items():
         scores[chunk_id] = scores.get(chunk_id, 0.0) + value

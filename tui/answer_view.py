@@ -9,6 +9,8 @@ from sleuth.schema import Answer
 
 def answer_markdown(answer: Answer) -> str:
     lines = [answer.answer or "_(no answer)_"]
+    if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
+        lines.append(f"\n**In short:** {answer.short_answer}")
     if answer.citations:
         lines.append("\n**Sources**\n")
         for c in answer.citations:

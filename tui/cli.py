@@ -201,6 +201,8 @@ def _print_answer(answer: Answer) -> None:
     from rich.markup import escape
 
     out.print(escape(answer.answer) or "[dim](no answer)[/]")
+    if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
+        out.print(f"[bold]In short:[/] {escape(answer.short_answer)}")
     if answer.citations:
         out.print("\n[bold]Sources[/]")
         for c in answer.citations:
