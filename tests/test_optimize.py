@@ -69,3 +69,14 @@ def test_questions_without_answers_are_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps({"question": "q"}) + "\n")
     with pytest.raises(InputError, match="answers"):
         load_examples(path)
+
+
+def test_the_cli_explains_a_missing_questions_file_and_an_unknown_optimizer(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sleuth.tui.cli import app
+
+    result = CliRunner().invoke(app, ["optimize", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 2 and "No questions file" in result.output
+    result = CliRunner().invoke(app, ["optimize", str(_questions(tmp_path)), "--optimizer", "genetic"])
+    assert result.exit_code == 2 and "Unknown optimizer" in result.output
