@@ -24,13 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.evals.beir import iter_jsonl
-from sleuth.evals.metrics import answer_contains, answer_f1, normalise_answer
-
-
-def _support(ranked: list[str], gold: list[str], k: int = 10) -> tuple[float, float]:
-    top = set(ranked[:k])
-    found = sum(g in top for g in gold)
-    return found / len(gold), float(found == len(gold))
+from sleuth.evals.metrics import answer_contains, answer_f1, normalise_answer, support_found
 
 
 def _dangling(answer: str, citations: list[Any], evidence_ids: set[str]) -> int:
@@ -110,7 +104,7 @@ def run(data: Path, home: Path, limit: int, lm: str | None) -> None:
                         "em": float(normalise_answer(r["short"]) in {normalise_answer(a) for a in q["answers"]}),
                         "f1": answer_f1(r["short"], q["answers"]),
                         "contains": answer_contains(r["answer"], q["answers"]),
-                        "support": _support(r["retrieved"], gold),
+                        "support": support_found(r["retrieved"], gold),
                         "precision": (sum(d in gold for d in cited) / len(cited)) if cited else None,
                         "dangling": _dangling(r["answer"], r["citations"], r["evidence"]),
                         "seconds": r["seconds"],

@@ -15,12 +15,7 @@ import time
 from pathlib import Path
 
 from sleuth.evals.beir import iter_jsonl
-
-
-def _scores(ranked: list[str], gold: list[str], k: int = 10) -> tuple[float, float]:
-    top = set(ranked[:k])
-    found = sum(g in top for g in gold)
-    return found / len(gold), float(found == len(gold))
+from sleuth.evals.metrics import support_found
 
 
 def run(data: Path, home: Path, limit: int | None) -> None:
@@ -45,7 +40,7 @@ def run(data: Path, home: Path, limit: int | None) -> None:
                     hits = searcher.search(q["question"], k=40, mode="sparse" if name == "bm25" else "hybrid")
                 elapsed = time.perf_counter() - started
                 ranked = list(dict.fromkeys(h.doc_id for h in hits))
-                results[name].append((*_scores(ranked, gold), elapsed))
+                results[name].append((*support_found(ranked, gold), elapsed))
     print(f"\n== {data.name}: {len(questions)} questions, {report.documents} passages")
     for name, rows in results.items():
         recall = statistics.mean(r[0] for r in rows)

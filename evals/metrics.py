@@ -64,3 +64,10 @@ def answer_contains(prediction: str, golds: list[str]) -> float:
     """1.0 if a gold answer appears in the (long-form) prediction: fairer than EM for cited prose answers."""
     text = f" {normalise_answer(prediction)} "
     return float(any(f" {normalise_answer(g)} " in text for g in golds if normalise_answer(g)))
+
+
+def support_found(ranked: list[str], gold: list[str], k: int = 10) -> tuple[float, float]:
+    """Supporting-passage recall@k and all-found@k (1.0 when every gold passage is in the top k)."""
+    top = set(ranked[:k])
+    found = sum(g in top for g in gold)
+    return found / len(gold), float(found == len(gold))

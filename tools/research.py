@@ -31,17 +31,18 @@ class ResearchTools:
 
     def document(self, hit: Hit, query: str, limit: int = 6) -> list[Hit]:
         """The chunks of `hit`'s document in reading order (the `limit` closest to `query` if it is long)."""
-        chunks = self.searcher.search(
-            query or hit.chunk.title or hit.chunk.text[:200], k=DOCUMENT_CHUNKS, filters={"doc_id": hit.doc_id}
-        )
-        best = chunks[:limit]
-        return sorted(best, key=lambda h: h.chunk.position)
+        return sorted(self._chunks_of_document(hit, query)[:limit], key=lambda h: h.chunk.position)
 
     def neighbours(self, hit: Hit, query: str) -> list[Hit]:
         """The chunks just before and after `hit` in its document."""
         around = {hit.chunk.position - 1, hit.chunk.position + 1}
-        chunks = self.searcher.search(query or hit.chunk.text[:200], k=DOCUMENT_CHUNKS, filters={"doc_id": hit.doc_id})
+        chunks = self._chunks_of_document(hit, query)
         return sorted((h for h in chunks if h.chunk.position in around), key=lambda h: h.chunk.position)
+
+    def _chunks_of_document(self, hit: Hit, query: str) -> list[Hit]:
+        """Up to DOCUMENT_CHUNKS chunks of `hit`'s document, closest to `query` first."""
+        query = query or hit.chunk.title or hit.chunk.text[:200]
+        return self.searcher.search(query, k=DOCUMENT_CHUNKS, filters={"doc_id": hit.doc_id})
 
     def recall(self, query: str) -> list[Hit]:
         """Passages cited by past runs on similar questions (nothing when memory is off)."""
