@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from sleuth.evals.metrics import evaluate
-from sleuth.evals.retrieval import corpus_collection, doc_ranking
+from sleuth.evals.retrieval import doc_ranking
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 1000.0)  # 0: the first stage alone; 1000: the LLM alone
 
@@ -31,19 +31,15 @@ def main() -> None:
     parser.add_argument("--lm", default="local/qwen2.5-coder-1.5b")
     args = parser.parse_args()
 
-    from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
-    from sleuth.evals.beir import load_qrels, load_queries
+    from sleuth.evals.splits import load_split
     from sleuth.tools.llm_rerank import RelevanceLogitReranker, combine
 
-    qrels = load_qrels(args.qrels)
-    judged = [(q, t) for q, t in load_queries(args.queries).items() if q in qrels]
+    agent, queries, qrels = load_split(args)
+    agent.settings.models.lm = args.lm  # read when the LM is first used, below
+    judged = list(queries.items())
     sample = judged[:: args.every]
-    settings = Settings()
-    settings.models.lm = args.lm
-    settings.index.collection = corpus_collection(args.corpus)
     firsts, llms, seconds = {}, {}, []
-    with ResearchAgent(settings) as agent:
+    with agent:
         agent.ingest([args.corpus])
         scorer = RelevanceLogitReranker(agent.lm, candidates=args.candidates, max_seconds=1e9)
         for qid, text in sample:
