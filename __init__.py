@@ -12,13 +12,13 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
     from sleuth.errors import SleuthError
     from sleuth.schema import Answer, Citation
+    from sleuth.settings import Settings
 
 _LAZY = {
     "ResearchAgent": "sleuth.agent.api",
-    "Settings": "sleuth.agent.settings",
+    "Settings": "sleuth.settings",
     "SleuthError": "sleuth.errors",
     "Answer": "sleuth.schema",
     "Citation": "sleuth.schema",

@@ -11,9 +11,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sleuth.agent.settings import Settings, load_settings
 from sleuth.errors import ConfigError, InputError, ModelUnavailableError, NoCollectionError, SleuthError
 from sleuth.schema import Answer, Hit, Step
+from sleuth.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import dspy
@@ -40,40 +40,48 @@ class ResearchAgent:
         self._lm = lm
         self._index = index
         self._embedder = embedder
+        self._opening = threading.RLock()  # batch threads share one index, embedder and LM: open each once
 
     @property
     def index(self) -> VectorIndex:
-        if self._index is None:
-            from sleuth.tools.index import open_index
+        with self._opening:
+            if self._index is None:
+                from sleuth.tools.index import open_index
 
-            self._index = open_index(self.settings)
-        return self._index
+                self._index = open_index(self.settings)
+            return self._index
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            from sleuth.tools.embedder import Embedder
+        with self._opening:
+            if self._embedder is None:
+                from sleuth.tools.embedder import Embedder
 
-            models = self.settings.models
-            self._embedder = Embedder(models.embedder, precision=models.embedder_precision)
-        return self._embedder
+                models = self.settings.models
+                self._embedder = Embedder(models.embedder, precision=models.embedder_precision)
+            return self._embedder
 
     @property
     def lm(self) -> dspy.LM:
-        if self._lm is None:
-            from sleuth.agent.lm import build_lm
+        with self._opening:
+            if self._lm is None:
+                from sleuth.agent.lm import build_lm
 
-            self._lm = build_lm(self.settings)
-        return self._lm
+                self._lm = build_lm(self.settings)
+            return self._lm
 
     @cached_property
     def searcher(self) -> Any:
+        from sleuth.tools.rerank import build_reranker
         from sleuth.tools.search import HybridSearcher
 
         opts = self.settings.search
-        return HybridSearcher(
+        searcher = HybridSearcher(
             self.index, self.embedder, fusion=opts.fusion, weights=(opts.dense_weight, opts.sparse_weight)
         )
+        if opts.rerank.strip() != "none":
+            searcher.reranker = build_reranker(opts, searcher, lambda: self.lm)
+        return searcher
 
     @cached_property
     def program(self) -> Any:
@@ -157,7 +165,7 @@ class ResearchAgent:
 
     def search(self, query: str, k: int = 10, filters: dict[str, Any] | None = None) -> list[Hit]:
         self._require_collection()
-        return self.searcher.search(query, k=k, filters=filters)
+        return self.searcher.search(query, k=k, filters=filters, rerank=True)
 
     def ask(self, question: str, *, id: str = "", on_step: Any = None) -> Answer:
         """Answer one question with cited evidence; failures of the LM come back in `Answer.error`."""

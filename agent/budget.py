@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from sleuth.agent.settings import AgentSettings
 from sleuth.schema import Usage
+from sleuth.settings import AgentSettings
 
 PROMPT_OVERHEAD_TOKENS = 600  # a Signature's instructions and output schema, as an adapter formats them
 

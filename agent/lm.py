@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.local_models import model_file, preset
 from sleuth.agent.runtime import offline_environment
-from sleuth.agent.settings import Settings
 from sleuth.errors import ConfigError, ModelUnavailableError
+from sleuth.settings import Settings
 
 if TYPE_CHECKING:
     import dspy
@@ -36,6 +36,10 @@ def build_lm(settings: Settings) -> dspy.LM:
     import dspy
 
     spec = settings.models.lm.strip()
+    if spec == "scripted":  # for tests: no model; answers extracted from the passages it is shown
+        from sleuth.agent.testing import scripted_lm
+
+        return scripted_lm(extractive=True, model="local/scripted")
     common: dict[str, Any] = {
         "temperature": settings.models.temperature,
         "max_tokens": settings.models.max_tokens,

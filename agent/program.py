@@ -28,7 +28,6 @@ import dspy
 
 from sleuth.agent.budget import Budget
 from sleuth.agent.citations import format_passages, resolve_citations
-from sleuth.agent.settings import AgentSettings
 from sleuth.agent.verify import CitationVerifier
 from sleuth.prompts.signatures import (
     AnswerWithCitations,
@@ -43,6 +42,7 @@ from sleuth.prompts.signatures import (
     split_markers,
 )
 from sleuth.schema import Hit, Step, Usage
+from sleuth.settings import AgentSettings
 from sleuth.tools.research import MemoryLookup, ResearchTools, key_sentences
 from sleuth.tools.search import HybridSearcher, fuse
 
@@ -289,7 +289,7 @@ class ResearchProgram(dspy.Module):
         memory = run.memory
         searches = list(dict.fromkeys([run.question, *subs, *queries]))
         remembered = [q for q in (memory.queries if memory else []) if q not in searches]
-        rankings = [run.tools.search(q) for q in [*searches, *remembered]]
+        rankings = [run.tools.search(q, rerank=i == 0) for i, q in enumerate([*searches, *remembered])]
         weights = [1.0] * len(searches) + [MEMORY_WEIGHT] * len(remembered)
         # LLM-free multi-hop: what the first passages name is searched too (a fraction of a second; it finds the
         # second passage of bridge questions: all-found@10 0.92 vs 0.82 single-shot on HotpotQA train100).

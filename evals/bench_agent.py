@@ -82,7 +82,7 @@ def research(agent: Any, question: str) -> dict[str, Any]:
 
 def run(data: Path, home: Path, limit: int, lm: str | None) -> None:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
+    from sleuth.settings import Settings
 
     questions = [q for q in iter_jsonl(data / "questions.jsonl") if q.get("supporting")][:limit]
     settings = Settings(home=home)

@@ -50,7 +50,7 @@ def agent_demo() -> Path:
 
 def run(model: str, home: Path, questions: list[str]) -> None:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
+    from sleuth.settings import Settings
 
     settings = Settings(home=home, models={"lm": model})
     with ResearchAgent(settings) as agent:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 def sleuth_worker(corpus: Path, home: Path, limit: int | None) -> dict:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
+    from sleuth.settings import Settings
 
     source = _limited(corpus, limit, home)
     settings = Settings(home=home)

@@ -57,8 +57,8 @@ def _evidence_docs(answer: Any) -> set[str]:
 
 def run(data: Path, items: list[dict[str, Any]], home: Path, model: str, feedback_only: bool = False) -> None:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
     from sleuth.memory.store import add_feedback, open_store
+    from sleuth.settings import Settings
 
     gold = {q["id"]: q for q in iter_jsonl(data / "questions.jsonl")}
     settings = Settings(home=home, models={"lm": model})

@@ -20,7 +20,7 @@ from sleuth.evals.metrics import support_found
 
 def run(data: Path, home: Path, limit: int | None) -> None:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
+    from sleuth.settings import Settings
     from sleuth.tools.multihop import multi_hop_search
 
     questions = [q for q in iter_jsonl(data / "questions.jsonl") if q.get("supporting")][:limit]

@@ -23,8 +23,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
     from sleuth.evals.beir import load_qrels, load_queries
+    from sleuth.settings import Settings
 
     qrels = load_qrels(args.qrels)
     queries = {q: t for q, t in load_queries(args.queries).items() if q in qrels}

@@ -63,15 +63,10 @@ def doc_ranking(hits: list[Hit], k: int) -> list[tuple[str, float]]:
 
 
 def run_queries(agent: ResearchAgent, queries: dict[str, str], pipeline: Pipeline, k: int = 100) -> RetrievalRun:
-    from sleuth.tools.rerank import default_reranker
-
-    reranker = default_reranker(agent) if pipeline == "hybrid+rerank" else None
     result = RetrievalRun(pipeline)
     for qid, text in queries.items():
         started = time.perf_counter()
-        hits = agent.searcher.search(text, k=2 * k, mode=_MODES[pipeline])
-        if reranker is not None:
-            hits = reranker.rank(text, hits)
+        hits = agent.searcher.search(text, k=2 * k, mode=_MODES[pipeline], rerank=pipeline == "hybrid+rerank")
         result.latencies.append(time.perf_counter() - started)
         result.run[qid] = doc_ranking(hits, k)
     return result

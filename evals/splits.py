@@ -25,7 +25,7 @@ def study_parser(doc: str | None, tune: int = 400) -> argparse.ArgumentParser:
 def load_split(args: argparse.Namespace) -> tuple[ResearchAgent, dict[str, str], dict[str, dict[str, int]]]:
     """An agent over the corpus' eval collection (see `sleuth eval retrieval`), the judged queries, the qrels."""
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import Settings
+    from sleuth.settings import Settings
 
     qrels = load_qrels(args.qrels)
     queries = {q: t for q, t in load_queries(args.queries).items() if q in qrels}

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from sleuth.agent.settings import MemorySettings
 from sleuth.memory.store import fts_query
 from sleuth.schema import Answer, Chunk, Hit, MemoryUse
+from sleuth.settings import MemorySettings
 
 IDENTICAL = 0.99
 RECENT_RUNS = 2000

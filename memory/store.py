@@ -216,7 +216,12 @@ def _missing(run_id: str) -> SleuthError:
 
 
 def resolve_run_id(db: sqlite_utils.Database, run_id: str) -> str:
-    """A full run id from a unique prefix (as printed by `sleuth memory list`)."""
+    """A full run id from a unique prefix (as printed by `sleuth memory list`), or `last` for the newest run."""
+    if run_id == "last":
+        rows = [r["id"] for r in db.query("select id from runs order by created desc limit 1")]
+        if not rows:
+            raise SleuthError("Memory holds no runs yet, so there is no last one.", "Ask a question first.")
+        return rows[0]
     rows = [r["id"] for r in db.query("select id from runs where id like ? limit 2", [run_id + "%"])]
     if len(rows) != 1:
         raise (

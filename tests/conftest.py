@@ -85,7 +85,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(sleuth_home: Path, backend: str):
-    from sleuth.agent.settings import Settings
+    from sleuth.settings import Settings
 
     s = Settings()
     if backend == "server":
@@ -119,62 +119,8 @@ def sentences(*items: tuple[str, list[int]]) -> dict:
     return {"answer": {"sentences": [{"text": text, "sources": sources} for text, sources in items]}}
 
 
-class ScriptedLM:
-    """A scripted LM that answers each call by the output fields its Signature asks for.
+def ScriptedLM(responses: list[dict]):  # noqa: N802 (kept as the tests' name for it)
+    """The package's scripted LM (`sleuth.agent.testing`): each call answered by the output fields it asks for."""
+    from sleuth.agent.testing import scripted_lm
 
-    For each field, the first scripted response still holding it supplies it (and gives it up), so
-    `plan(subs, queries)` feeds the planner's sub-questions and then the query rewriter's queries, and stages a
-    test does not script get a neutral answer: no extra queries, every passage useful, no verdicts, finish.
-    A call none of whose fields is scripted or has a default gets unparseable text (an LM failure)."""
-
-    DEFAULTS: dict = {
-        "queries": [],
-        "useful": list(range(1, 21)),
-        "supported": [],
-        "short_answer": "",
-        "missing": "",
-        "next_action": "finish",
-        "argument": "",
-        "next_thought": "enough",
-        "next_tool_name": "finish",
-        "next_tool_args": {},
-        "reasoning": "",
-        "notes": "",
-    }
-
-    def __new__(cls, responses: list[dict]):
-        import dspy
-        from dspy.clients.engines.dummy_engine import AsyncDummyEngine, DummyEngine
-        from dspy.utils.dummies import DummyLM
-
-        lm = DummyLM([])
-        script = [dict(r) for r in responses]
-
-        class Engine(DummyEngine):
-            def _complete_messages(self, messages):
-                fields = _output_fields(messages[0]["content"])
-                json_wanted = "JSON object" in messages[0]["content"]
-                lm.adapter = dspy.JSONAdapter() if json_wanted else dspy.ChatAdapter()
-                reply = {}
-                for name in fields:
-                    holder = next((r for r in script if name in r), None)
-                    if holder is not None:
-                        reply[name] = holder.pop(name)
-                if not reply and not all(name in cls.DEFAULTS for name in fields):
-                    lm.answers = iter([])  # "No more responses": unparseable
-                else:
-                    reply = {name: reply.get(name, cls.DEFAULTS.get(name)) for name in fields}
-                    lm.answers = iter([reply])
-                return super()._complete_messages(messages)
-
-        lm._engine_spec = Engine(lm)
-        lm._async_engine_spec = AsyncDummyEngine(lm._engine_spec)
-        lm.script = script
-        return lm
-
-
-def _output_fields(system: str) -> list[str]:
-    import re
-
-    section = system.split("Your output fields are:", 1)[-1].split("All interactions will be structured", 1)[0]
-    return re.findall(r"^\d+\. `(\w+)`", section, flags=re.M)
+    return scripted_lm(responses)

@@ -67,3 +67,65 @@ def test_collections_lists_each_with_document_and_chunk_counts(tmp_path: Path) -
     assert runner.invoke(app, ["ingest", str(corpus), "-q", "-c", "notes"]).exit_code == 0
     rows = json.loads(runner.invoke(app, ["collections", "--json"]).output)
     assert rows == [{"collection": "notes", "documents": 2, "chunks": 2}]
+
+
+def test_batch_exits_zero_when_every_question_is_answered(corpus_file: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(corpus_file), "-q"]).exit_code == 0
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "1", "question": "What is BM25?"}\n{"id": "2", "question": "What is ColBERT?"}\n')
+    answers = tmp_path / "a.jsonl"
+    result = runner.invoke(app, ["batch", str(questions), "--out", str(answers), "--no-answer", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "2 answered, 0 failed, 0 already in" in result.output
+    assert len(answers.read_text().splitlines()) == 2
+
+
+def test_version_prints_the_package_version() -> None:
+    from sleuth import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"sleuth {__version__}"
+
+
+def test_doctor_checks_each_part_and_says_what_to_do(monkeypatch: pytest.MonkeyPatch, sleuth_home: Path) -> None:
+    monkeypatch.setenv("SLEUTH_LM", "openai/some-model")
+    monkeypatch.setenv("SLEUTH_LM_API_BASE", "http://127.0.0.1:9/v1")  # nothing listens on the discard port
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    checks = {c["name"]: c for c in json.loads(result.output)}
+    assert checks["embedder"]["ok"] and "384-d" in checks["embedder"]["detail"]
+    assert checks["index"]["ok"] and "writable" in checks["index"]["detail"]
+    assert checks["memory"]["ok"] and "schema version" in checks["memory"]["detail"]
+    assert checks["llama.cpp"]["skipped"] and checks["model file"]["skipped"]
+    server = checks["LM server"]
+    assert not server["ok"] and "127.0.0.1:9" in server["detail"] and "SLEUTH_LM_API_BASE" in server["fix"]
+    screen = runner.invoke(app, ["doctor"])
+    assert "FAIL" in screen.output and "What to do:" in screen.output and "1 problem(s): LM server." in screen.output
+
+
+def test_doctor_reports_a_read_only_index_folder(monkeypatch: pytest.MonkeyPatch, sleuth_home: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        blocked = sleuth_home / "index"
+        sleuth_home.mkdir(parents=True)
+        blocked.write_text("a file where the index folder should be")
+    else:
+        sleuth_home.mkdir(parents=True)
+        (sleuth_home / "index").mkdir()
+        (sleuth_home / "index").chmod(0o500)
+    monkeypatch.setenv("SLEUTH_LM", "scripted")
+    checks = {c["name"]: c for c in json.loads(runner.invoke(app, ["doctor", "--json"]).output)}
+    assert not checks["index"]["ok"] and "SLEUTH_HOME" in checks["index"]["fix"]
+
+
+def test_memory_commands_take_last_for_the_newest_run(corpus_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLEUTH_LM", "scripted")
+    assert runner.invoke(app, ["memory", "show", "last"]).exit_code == 2  # nothing yet: a clear error
+    assert runner.invoke(app, ["ingest", str(corpus_file), "-q"]).exit_code == 0
+    asked = runner.invoke(app, ["ask", "What does ColBERT keep per token?", "--json"])
+    assert asked.exit_code == 0, asked.output
+    run_id = json.loads(asked.output)["run_id"]
+    shown = runner.invoke(app, ["memory", "show", "last", "--json"])
+    assert json.loads(shown.output)["id"] == run_id
+    assert runner.invoke(app, ["feedback", "last", "up"]).exit_code == 0

@@ -75,8 +75,8 @@ def test_chunks_carry_offsets_into_the_source_text(settings, embedder, tmp_path:
 
 
 def test_a_second_opener_of_the_embedded_index_is_told_what_holds_it(sleuth_home, embedder, corpus_file) -> None:
-    from sleuth.agent.settings import Settings
     from sleuth.errors import IndexLockedError
+    from sleuth.settings import Settings
     from sleuth.tools.index.edge import EdgeIndex
 
     with make_agent(Settings(), embedder) as agent:

@@ -87,7 +87,7 @@ KILLABLE = """
 import sys
 from pathlib import Path
 from sleuth.agent.api import ResearchAgent
-from sleuth.agent.settings import Settings
+from sleuth.settings import Settings
 
 settings = Settings(home=Path(sys.argv[1]))
 settings.index.batch_size = 8
@@ -110,7 +110,7 @@ def test_an_ingest_killed_mid_run_resumes_with_no_chunk_lost_or_duplicated(sleut
         pass
     child.send_signal(signal.SIGKILL)
     child.wait()
-    from sleuth.agent.settings import Settings
+    from sleuth.settings import Settings
 
     with make_agent(Settings(home=sleuth_home), embedder) as agent:
         partial = agent.index.count()

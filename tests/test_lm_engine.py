@@ -10,9 +10,9 @@ import dspy
 import pytest
 
 from sleuth.agent.lm import AsyncLlamaCppEngine, LlamaCppEngine, build_lm
-from sleuth.agent.settings import Settings
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.prompts.signatures import PlanResearch
+from sleuth.settings import Settings
 
 
 class FakeLlama:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from sleuth.agent.api import ResearchAgent
-from sleuth.agent.settings import Settings
+from sleuth.settings import Settings
 from sleuth.tui.cli import demo_corpus
 
 pytestmark = pytest.mark.real_models

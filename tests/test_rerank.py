@@ -136,3 +136,32 @@ def test_logit_reranker_weight_zero_keeps_the_first_stage() -> None:
 def test_logit_reranker_needs_the_embedded_model() -> None:
     with pytest.raises(ConfigError, match="logit"):
         RelevanceLogitReranker(DummyLM([]))
+
+
+class _Spy:
+    """A second stage that reverses the first stage's order and records what it was asked."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def rank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        self.queries.append(query)
+        return hits[::-1]
+
+
+def test_the_configured_rerank_stage_orders_search_and_the_agents_question_ranking(agent, settings) -> None:
+    from sleuth.tools.rerank import MMRReranker
+
+    settings.search.rerank = "mmr:0.5"
+    a = agent({"sub_questions": ["What is BM25?"]})
+    assert isinstance(a.searcher.reranker, MMRReranker)  # built from search.rerank
+    spy = _Spy()
+    a.searcher.reranker = spy
+    first = a.searcher.search("BM25 ranking", k=4)
+    assert [h.chunk_id for h in a.search("BM25 ranking", k=4)] == [h.chunk_id for h in first][::-1]
+    a.ask("What is BM25?")
+    assert spy.queries[-1] == "What is BM25?"  # the question's own ranking went through the stage
+
+
+def test_no_rerank_stage_is_built_by_default(agent) -> None:
+    assert agent().searcher.reranker is None

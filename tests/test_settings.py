@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sleuth.agent.settings import Settings, load_settings
 from sleuth.errors import ConfigError
+from sleuth.settings import Settings, load_settings
 
 
 def test_defaults_use_sleuth_home_and_the_embedded_models(sleuth_home: Path) -> None:

@@ -42,3 +42,11 @@ async def test_asking_an_empty_collection_shows_an_error_and_keeps_the_app_usabl
         assert not app.query(AnswerView)
         assert any("sleuth ingest" in n.message for n in app._notifications)
         assert not app.query_one("#question").disabled
+
+
+@pytest.mark.asyncio
+async def test_typing_at_start_goes_to_the_question_box_without_tab(settings, embedder) -> None:
+    app = SleuthApp(make_agent(settings, embedder, lm=DummyLM([])))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*"hello")
+        assert app.query_one("#question").value == "hello"

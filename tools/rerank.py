@@ -7,6 +7,7 @@ cross-encoder the user supplies (a local sentence-transformers CrossEncoder fold
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,7 +17,8 @@ from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
 
 if TYPE_CHECKING:
-    from sleuth.agent.api import ResearchAgent
+    from sleuth.settings import SearchSettings
+    from sleuth.tools.search import HybridSearcher
 
 
 class Reranker(Protocol):
@@ -106,30 +108,29 @@ class MMRReranker:
         return [head[i] for i in order] + tail
 
 
-def default_reranker(agent: ResearchAgent) -> Reranker:
-    """The second stage the settings name (`search.rerank`)."""
-    opts = agent.settings.search
+def build_reranker(opts: SearchSettings, searcher: HybridSearcher, lm: Callable[[], Any]) -> Reranker:
+    """The second stage `opts.rerank` names; `lm` is called only by the stages that need a language model."""
     name = opts.rerank.strip()
     if name == "none":
         return NoRerank()
     if name == "prf":
         from sleuth.tools.prf import FeedbackReranker
 
-        return FeedbackReranker(agent.searcher)
+        return FeedbackReranker(searcher)
     if name == "llm" or name.startswith("llm:"):
         from sleuth.tools.llm_rerank import RelevanceLogitReranker
 
         weight = _number(name, 1.0, "llm:1.0")
         return RelevanceLogitReranker(
-            agent.lm, candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds, weight=weight
+            lm(), candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds, weight=weight
         )
     if name in ("listwise", "pairwise"):
         from sleuth.tools.llm_rerank import ListwiseReranker, PairwiseReranker
 
         cls = ListwiseReranker if name == "listwise" else PairwiseReranker
-        return cls(agent.lm, candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds)
+        return cls(lm(), candidates=opts.rerank_candidates, max_seconds=opts.rerank_seconds)
     if name == "mmr" or name.startswith("mmr:"):
-        return MMRReranker(agent.index, _number(name, 0.7, "mmr:0.7"), opts.rerank_candidates)
+        return MMRReranker(searcher.index, _number(name, 0.7, "mmr:0.7"), opts.rerank_candidates)
     if name.startswith("cross-encoder:"):
         return CrossEncoderReranker(
             Path(name.split(":", 1)[1]).expanduser(), opts.rerank_candidates, opts.rerank_seconds
@@ -149,4 +150,4 @@ def _number(name: str, default: float, example: str) -> float:
         raise ConfigError(f"'{text}' is not a number.", f"Use e.g. SLEUTH_SEARCH__RERANK={example}") from exc
 
 
-__all__ = ["CrossEncoderReranker", "MMRReranker", "NoRerank", "Reranker", "default_reranker"]
+__all__ = ["CrossEncoderReranker", "MMRReranker", "NoRerank", "Reranker", "build_reranker"]

@@ -25,9 +25,9 @@ class ResearchTools:
         self.candidates = candidates
         self.memory_lookup = memory_lookup
 
-    def search(self, query: str) -> list[Hit]:
-        """Hybrid search of the collection for a keyword query, best first."""
-        return self.searcher.search(query, k=self.candidates)
+    def search(self, query: str, rerank: bool = False) -> list[Hit]:
+        """Hybrid search of the collection for a keyword query, best first (`rerank`: with the second stage)."""
+        return self.searcher.search(query, k=self.candidates, rerank=rerank)
 
     def document(self, hit: Hit, query: str, limit: int = 6) -> list[Hit]:
         """The chunks of `hit`'s document in reading order (the `limit` closest to `query` if it is long)."""

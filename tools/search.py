@@ -7,13 +7,16 @@ SciFact train it beat reciprocal rank fusion by about 2 nDCG@10 points on held-o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sleuth.errors import InputError
 from sleuth.schema import Hit
 from sleuth.tools.embedder import Embedder
 from sleuth.tools.index.base import Fusion, SearchMode, VectorIndex
 from sleuth.tools.sparse import SparseEncoder
+
+if TYPE_CHECKING:
+    from sleuth.tools.rerank import Reranker
 
 MAX_QUERY_CHARS = 2000
 
@@ -26,12 +29,14 @@ class HybridSearcher:
         sparse: SparseEncoder | None = None,
         fusion: Fusion = "dbsf",
         weights: tuple[float, float] = (1.0, 1.0),
+        reranker: Reranker | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.sparse = sparse or SparseEncoder()
         self.fusion = fusion
         self.weights = weights
+        self.reranker = reranker  # the second stage (`search.rerank`), applied when a search asks for it
 
     def search(
         self,
@@ -40,6 +45,18 @@ class HybridSearcher:
         mode: SearchMode = "hybrid",
         filters: dict[str, Any] | None = None,
         fusion: Fusion | None = None,
+        rerank: bool = False,
+    ) -> list[Hit]:
+        """The best `k` chunks for `query`; with `rerank`, reordered by the configured second stage (each reranker
+        keeps to its own seconds budget). Internal searches (multi-hop follow-ups, a document's chunks) leave it
+        off: the stage is for the ranking a person or the answer reads."""
+        hits = self._first_stage(query, k, mode, filters, fusion)
+        if rerank and self.reranker is not None:
+            hits = self.reranker.rank(" ".join(query.split()), hits)[:k]
+        return hits
+
+    def _first_stage(
+        self, query: str, k: int, mode: SearchMode, filters: dict[str, Any] | None, fusion: Fusion | None
     ) -> list[Hit]:
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:

@@ -26,6 +26,7 @@ class SleuthApp(App[None]):
     #status { height: 1; color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [("ctrl+q", "quit", "Quit"), ("ctrl+l", "clear", "Clear")]
+    AUTO_FOCUS = "#question"  # typing at start goes to the question box (the log would take focus otherwise)
 
     class StepDone(Message):
         def __init__(self, step: Step) -> None:

@@ -31,6 +31,23 @@ err = Console(stderr=True)
 Collection = Annotated[str | None, typer.Option("--collection", "-c", help="Collection to use.")]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from sleuth import __version__
+
+        out.print(f"sleuth {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Ask questions of your documents; every answer cites the passages it came from. Offline by default."""
+
+
 def demo_corpus() -> Path:
     """The 260 retrieval/RAG paper abstracts that ship with sleuth."""
     return Path(str(resources.files("sleuth.tools") / "data" / "papers.jsonl"))
@@ -38,7 +55,7 @@ def demo_corpus() -> Path:
 
 def _agent(collection: str | None = None) -> ResearchAgent:
     from sleuth.agent.api import ResearchAgent
-    from sleuth.agent.settings import load_settings
+    from sleuth.settings import load_settings
 
     settings = load_settings()
     if collection:
@@ -265,7 +282,7 @@ def _parse_filters(filters: list[str]) -> dict[str, Any]:
 @app.command()
 def collections(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The collections in this SLEUTH_HOME (or on the Qdrant server), with document and chunk counts."""
-    from sleuth.agent.settings import load_settings
+    from sleuth.settings import load_settings
     from sleuth.tools.index import collection_names, open_index
 
     try:
@@ -288,9 +305,37 @@ def collections(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
 
 
 @app.command()
+def doctor(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Check the install: llama.cpp, the model file and its checksum, the embedder, the index, memory, an LM server."""
+    from dataclasses import asdict
+
+    from sleuth.agent.doctor import run_checks, summary
+    from sleuth.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except SleuthError as exc:
+        _fail(exc)
+    checks = run_checks(settings)
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(c) for c in checks], indent=2) + "\n")
+    else:
+        from rich.markup import escape
+
+        for check in checks:
+            mark = "[dim]-[/]" if check.skipped else ("[green]ok[/]" if check.ok else "[bold red]FAIL[/]")
+            out.print(f"{mark:>4} [bold]{check.name:11s}[/] {escape(check.detail)}")
+            if check.fix and not check.ok:
+                out.print(f"     [yellow]What to do:[/] {escape(check.fix)}")
+        out.print(summary(checks))
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
 def config() -> None:
     """Print the effective settings (secrets masked) and where they come from."""
-    from sleuth.agent.settings import load_settings
+    from sleuth.settings import load_settings
 
     try:
         settings = load_settings()
@@ -302,7 +347,7 @@ def config() -> None:
 @app.command()
 def batch(
     questions: Annotated[Path, typer.Argument(help='JSONL, one {"id", "question"} per line.')],
-    out: Annotated[Path, typer.Option("--out", help="Answers JSONL; re-running skips ids already in it.")],
+    answers: Annotated[Path, typer.Option("--out", help="Answers JSONL; re-running skips ids already in it.")],
     no_answer: Annotated[bool, typer.Option("--no-answer", help="Evidence search only, no LM.")] = False,
     concurrency: Annotated[int, typer.Option(help="Questions in flight at once.")] = 1,
     collection: Collection = None,
@@ -315,7 +360,7 @@ def batch(
         total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
         with _agent(collection) as agent:
             if quiet:
-                report = run_batch(agent, questions, out, no_answer=no_answer, concurrency=concurrency)
+                report = run_batch(agent, questions, answers, no_answer=no_answer, concurrency=concurrency)
             else:
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -324,14 +369,14 @@ def batch(
                     report = run_batch(
                         agent,
                         questions,
-                        out,
+                        answers,
                         no_answer=no_answer,
                         concurrency=concurrency,
                         on_done=lambda r: bar.update(task, completed=r.skipped + r.answered + r.failed),
                     )
     except SleuthError as exc:
         _fail(exc)
-    out_msg = f"{report.answered} answered, {report.failed} failed, {report.skipped} already in {out}"
+    out_msg = f"{report.answered} answered, {report.failed} failed, {report.skipped} already in {answers}"
     console = err if report.failed or report.problems else out
     console.print(out_msg)
     for problem in report.problems:
@@ -379,8 +424,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _store() -> Any:
-    from sleuth.agent.settings import load_settings
     from sleuth.memory.store import open_store
+    from sleuth.settings import load_settings
 
     return open_store(load_settings().home_dir / "memory.db")
 
@@ -419,7 +464,7 @@ def memory_list(limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
 
 @memory_app.command("show")
 def memory_show(
-    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], as_json: AsJson = False
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix, or last.")], as_json: AsJson = False
 ) -> None:
     """One run: question, answer, citations, steps and feedback."""
     from sleuth.memory.store import get_run
@@ -448,7 +493,7 @@ def memory_search(
 
 @memory_app.command("forget")
 def memory_forget(
-    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], as_json: AsJson = False
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix, or last.")], as_json: AsJson = False
 ) -> None:
     """Delete a run and everything stored with it."""
     from sleuth.memory.store import forget_run
@@ -497,7 +542,7 @@ def memory_stats(as_json: AsJson = False) -> None:
 
 @app.command()
 def feedback(
-    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix (shown after each answer).")],
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix (shown after each answer), or last.")],
     rating: Annotated[str, typer.Argument(help="up or down")],
     comment: Annotated[str, typer.Argument(help="Optional comment.")] = "",
     citation: Annotated[

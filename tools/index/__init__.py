@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sleuth.agent.settings import Settings
+from sleuth.settings import Settings
 from sleuth.tools.index.base import VectorIndex
 
 

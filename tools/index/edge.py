@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -42,20 +43,22 @@ class EdgeIndex:
         self.hnsw = (hnsw_m, hnsw_ef_construct)
         self.hnsw_ef = hnsw_ef
         self._shard: Any = None
+        self._opening = threading.Lock()  # threads of one process share the shard; the first opens it
 
     def exists(self) -> bool:
         return (self.path / "edge_config.json").exists()
 
     @property
     def shard(self) -> Any:
-        if self._shard is None:
-            if not self.exists():
-                raise NoCollectionError(
-                    f"There is no collection '{self.collection}' yet.",
-                    "Ingest documents first: sleuth ingest PATH (or sleuth ingest --demo).",
-                )
-            self._shard = self._open(lambda q: q.EdgeShard.load(str(self.path)))
-        return self._shard
+        with self._opening:
+            if self._shard is None:
+                if not self.exists():
+                    raise NoCollectionError(
+                        f"There is no collection '{self.collection}' yet.",
+                        "Ingest documents first: sleuth ingest PATH (or sleuth ingest --demo).",
+                    )
+                self._shard = self._open(lambda q: q.EdgeShard.load(str(self.path)))
+            return self._shard
 
     def _open(self, opener: Any) -> Any:
         import qdrant_edge as q

@@ -39,7 +39,8 @@ class ModelSettings(_Group):
     lm: str = Field(
         DEFAULT_LM,
         description="The LLM: `local/<preset>` for a bundled GGUF run by llama.cpp, a path to a .gguf file, "
-        "or any LiteLLM model string (openai/gpt-4o-mini, anthropic/..., ollama_chat/...).",
+        "or any LiteLLM model string (openai/gpt-4o-mini, anthropic/..., ollama_chat/...); `scripted` is a "
+        "stand-in for tests that answers with sentences copied from the passages, no model involved.",
     )
     api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp).")
     api_key: SecretStr | None = Field(None, description="API key for a remote LM; never printed.")
