@@ -69,6 +69,7 @@ class Citation(BaseModel):
 
 
 STEP_WORDS = {
+    "route": "chose the research path",
     "recall": "recalled past research",
     "plan": "planned",
     "rewrite": "wrote queries",
@@ -91,16 +92,51 @@ class Step(BaseModel):
 
 
 class Usage(BaseModel):
-    """What a run spent on the language model."""
+    """What a run spent on the language model. `cached_tokens` of the `input_tokens` were not evaluated again: the
+    engine reused them from an earlier prompt with the same prefix."""
 
     llm_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_tokens: int = 0
 
     def add(self, other: Usage) -> None:
         self.llm_calls += other.llm_calls
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
+        self.cached_tokens += other.cached_tokens
+
+    @property
+    def evaluated_tokens(self) -> int:
+        """Prompt tokens the LM actually evaluated."""
+        return max(0, self.input_tokens - self.cached_tokens)
+
+
+class Seen(BaseModel):
+    """A candidate passage of one run: where it ranked in the pool, and whether it became evidence and was cited."""
+
+    chunk_id: str
+    doc_id: str
+    title: str = ""
+    rank: int
+    score: float = 0.0
+    kept: bool = False
+    cited: bool = False
+
+
+class Search(BaseModel):
+    """One search a run made, and the documents it found, best first."""
+
+    query: str
+    source: str = "question"  # question, sub_question, rewrite, hop, memory, gap, tool
+    docs: list[str] = Field(default_factory=list)
+
+
+class AnswerToken(BaseModel):
+    """Text of the answer as the LM writes it (streamed); `draft` counts the drafts of one run from 1."""
+
+    text: str
+    draft: int = 1
 
 
 class MemoryUse(BaseModel):
@@ -141,6 +177,10 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list)
     sub_questions: list[str] = Field(default_factory=list)
+    queries: list[str] = Field(default_factory=list, description="Search queries the LM wrote (the plan's rewrites).")
+    searches: list[Search] = Field(default_factory=list)
+    evidence: list[Seen] = Field(default_factory=list)
+    path: str = Field("", description="Which research path ran: fast, deep, full, react, memory or evidence-only.")
     steps: list[Step] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     seconds: float = 0.0
@@ -159,6 +199,7 @@ class Answer(BaseModel):
             "retrieved": self.retrieved,
             "sub_questions": self.sub_questions,
             "steps": len(self.steps),
+            "path": self.path,
             "usage": self.usage.model_dump(),
             "seconds": round(self.seconds, 3),
             "error": self.error,

@@ -56,6 +56,12 @@ class ModelSettings(_Group):
     temperature: float = Field(0.0, description="Sampling temperature; 0 keeps answers reproducible.")
     max_tokens: int = Field(256, description="Most tokens one LM call may generate.")
     n_ctx: int = Field(4096, description="Context window of the embedded LLM in tokens.")
+    prompt_cache_mb: int = Field(
+        1024,
+        ge=0,
+        description="Memory for the embedded LLM's saved prompt states (llama.cpp's RAM cache): a prompt that shares "
+        "a prefix with a saved one evaluates only the rest. 0 turns it off.",
+    )
     threads: int | None = Field(None, description="CPU threads for the embedded LLM; default: all cores.")
     timeout: float = Field(120.0, description="Seconds before a remote LM call is abandoned and retried.")
 
@@ -104,11 +110,13 @@ class SearchSettings(_Group):
 
 
 class AgentSettings(_Group):
-    loop: Literal["auto", "guided", "react"] = Field(
+    loop: Literal["auto", "adaptive", "full", "react", "guided"] = Field(
         "auto",
-        description="The tool-use loop: guided (each draft answer names what is missing and picks one of a few "
-        "fixed actions, schema-constrained: for small local LMs), react (dspy.ReAct with free-form tool calls: "
-        "for strong LMs), or auto (guided for local/ and .gguf models, react otherwise).",
+        description="The research loop. adaptive: hybrid + LLM-free multi-hop search and one answer call; a plan "
+        "when the question asks for several things, one more round when the draft names a gap or loses sentences "
+        "in verification. full: plan, rewrite, judge, draft, gap round and LM citation check for every question. "
+        "react: dspy.ReAct calls the tools freely (for strong LMs), then judge, draft and check. auto is adaptive; "
+        "guided is the old name of full.",
     )
     max_sub_questions: int = Field(3, description="Most sub-questions the planner may write.")
     candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
@@ -116,9 +124,18 @@ class AgentSettings(_Group):
     top_k: int = Field(4, description="Passages given to the synthesiser as evidence in the first round.")
     max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
     max_rounds: int = Field(
-        2, description="Most draft-answer rounds: the first, and one more after the tool the draft chose."
+        2, description="Most draft rounds: the first, and one more when a gap or loss calls for it."
     )
-    verify_with_lm: bool = Field(True, description="Let the LM check each cited sentence against its passages.")
+    verify_with_lm: bool = Field(
+        True, description="In the full and react loops, let the LM check cited sentences that do not restate passages."
+    )
+    answer_seconds_share: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Share of max_seconds kept for the answer call: optional stages (plan, judge, another round) "
+        "run only if they leave at least this much, or the answer call's expected time if longer.",
+    )
     max_llm_calls: int = Field(10, description="Budget: most LM calls one question may make.")
     max_tokens: int = Field(40_000, description="Budget: most LM tokens (prompt and output) one question may use.")
     max_steps: int = Field(16, description="Budget: most steps (LM calls and tool calls) one question may take.")

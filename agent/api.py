@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleuth.errors import ConfigError, InputError, ModelUnavailableError, NoCollectionError, SleuthError
-from sleuth.schema import Answer, Hit, Step
+from sleuth.schema import Answer, AnswerToken, Hit, Search, Step
 from sleuth.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -110,15 +110,8 @@ class ResearchAgent:
 
     @property
     def loop(self) -> str:
-        """The tool-use loop the settings name; `auto` is react for a remote LM (LiteLLM) and guided for the
-        embedded model and any other LM object."""
-        import dspy
-
-        loop = self.settings.agent.loop
-        if loop != "auto":
-            return loop
-        remote = isinstance(self.lm, dspy.LM) and not str(self.lm.model).startswith("local/")
-        return "react" if remote else "guided"
+        """The research loop the settings name: adaptive (auto), full (guided) or react."""
+        return {"auto": "adaptive", "guided": "full"}.get(self.settings.agent.loop, self.settings.agent.loop)
 
     def ingest(
         self, paths: Iterable[Path], on_progress: Progress | None = None, *, prune: bool = False
@@ -167,7 +160,7 @@ class ResearchAgent:
         self._require_collection()
         return self.searcher.search(query, k=k, filters=filters, rerank=True)
 
-    def ask(self, question: str, *, id: str = "", on_step: Any = None) -> Answer:
+    def ask(self, question: str, *, id: str = "", on_step: Any = None, on_token: Any = None) -> Answer:
         """Answer one question with cited evidence; failures of the LM come back in `Answer.error`."""
         import dspy
 
@@ -192,7 +185,14 @@ class ResearchAgent:
             store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
         lookup = (lambda query: self._memory_passages(store, query)) if store is not None else None
         with dspy.context(lm=lm, adapter=_adapter(lm)):
-            result = self.program(question=question, emit=on_step, memory=memory, memory_lookup=lookup, loop=self.loop)
+            result = self.program(
+                question=question,
+                emit=on_step,
+                memory=memory,
+                memory_lookup=lookup,
+                loop=self.loop,
+                on_token=on_token,
+            )
         answer = Answer(
             id=id,
             run_id=uuid.uuid4().hex,
@@ -202,6 +202,10 @@ class ResearchAgent:
             citations=result.citations,
             retrieved=result.retrieved,
             sub_questions=result.sub_questions,
+            queries=result.queries,
+            searches=result.searches,
+            evidence=result.evidence,
+            path=result.path,
             steps=result.steps,
             usage=result.usage,
             seconds=time.perf_counter() - started,
@@ -229,6 +233,8 @@ class ResearchAgent:
             question=question,
             retrieved=list(dict.fromkeys(h.doc_id for h in hits)),
             sub_questions=[question],
+            searches=[Search(query=q, source="question" if i == 0 else "hop") for i, q in enumerate(queries)],
+            path="evidence-only",
             steps=[step],
             seconds=elapsed,
         )
@@ -248,17 +254,20 @@ class ResearchAgent:
     async def aask(self, question: str, *, id: str = "") -> Answer:
         return await asyncio.to_thread(self.ask, question, id=id)
 
-    async def stream(self, question: str) -> AsyncIterator[Step | Answer]:
-        """Each Step as it happens, then the Answer."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Step | Answer | BaseException] = asyncio.Queue()
+    async def stream(self, question: str) -> AsyncIterator[Step | AnswerToken | Answer]:
+        """Each Step as it happens, the answer's text as the LM writes it (AnswerToken), then the Answer.
 
-        def on_step(step: Step) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, step)
+        The tokens are the draft as written; the Answer is what verification kept of it (the text may lose a
+        sentence or have its markers renumbered), so a display shows the tokens live and then the Answer."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Step | AnswerToken | Answer | BaseException] = asyncio.Queue()
+
+        def put(item: Step | AnswerToken) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
 
         async def run() -> None:
             try:
-                queue.put_nowait(await asyncio.to_thread(self.ask, question, on_step=on_step))
+                queue.put_nowait(await asyncio.to_thread(self.ask, question, on_step=put, on_token=put))
             except BaseException as exc:
                 queue.put_nowait(exc)
 

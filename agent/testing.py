@@ -13,6 +13,7 @@ passages, each cited. It is a stand-in for a model, never a model: do not judge 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -22,8 +23,6 @@ DEFAULTS: dict[str, Any] = {
     "supported": [],
     "short_answer": "",
     "missing": "",
-    "next_action": "finish",
-    "argument": "",
     "next_thought": "enough",
     "next_tool_name": "finish",
     "next_tool_args": {},
@@ -69,7 +68,9 @@ def scripted_lm(
             if not reply and not all(name in defaults for name in fields):
                 lm.answers = iter([])  # "No more responses": unparseable, as from a broken LM
             else:
-                lm.answers = iter([{name: reply.get(name, defaults.get(name)) for name in fields}])
+                full = {name: reply.get(name, defaults.get(name)) for name in fields}
+                lm.answers = iter([full])
+                _stream(json.dumps(full))
             return super()._complete_messages(messages)
 
     lm._engine_spec = Engine(lm)
@@ -80,6 +81,17 @@ def scripted_lm(
 
 
 _MISSING = object()
+PIECE = 6  # characters per streamed piece, as a model streams a few characters per token
+
+
+def _stream(text: str) -> None:
+    """Hands the reply to the token sink piece by piece, as the embedded engine does while it generates."""
+    from sleuth.agent.lm import TOKEN_SINK
+
+    sink = TOKEN_SINK.get()
+    if sink is not None:
+        for start in range(0, len(text), PIECE):
+            sink(text[start : start + PIECE])
 
 
 def _take(script: list[dict[str, Any]], name: str, signature: str) -> Any:

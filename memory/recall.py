@@ -10,10 +10,8 @@ Three uses, from the strongest match down (ERAGent's retrieval trigger and exper
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import sqlite_utils
@@ -187,17 +185,10 @@ def _stored_answer(db: sqlite_utils.Database, run_id: str) -> Answer:
 
 
 def _stored_plan(db: sqlite_utils.Database, run_id: str) -> tuple[list[str], list[str]] | None:
-    """A past run's sub-questions (its plan step) and search queries (its rewrite step, or the plan's own)."""
-    rows = db.conn.execute(
-        "select kind, detail from steps where run_id = ? and kind in ('plan', 'rewrite') order by n", [run_id]
-    ).fetchall()
-    details: dict[str, dict[str, Any]] = {}
-    for kind, detail in rows:
-        details.setdefault(kind, json.loads(detail))
-    plan = details.get("plan", {})
-    subs = [s for s in plan.get("sub_questions", []) if isinstance(s, str) and s.strip()]
-    queries = details.get("rewrite", plan).get("queries", [])
-    return (subs, [q for q in queries if isinstance(q, str)]) if subs else None
+    """A past run's sub-questions and the queries written for them, from its stored Answer."""
+    past = _stored_answer(db, run_id)
+    subs = [s for s in past.sub_questions if s.strip()]
+    return (subs, list(past.queries)) if subs else None
 
 
 def _useful_queries(db: sqlite_utils.Database, runs: list[PastRun], question: str) -> list[str]:

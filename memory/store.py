@@ -414,26 +414,9 @@ def topics(question: str) -> list[str]:
 
 
 def _evidence_rows(answer: Answer) -> Iterator[dict[str, Any]]:
-    cited = {c.chunk_id for c in answer.citations}
-    seen: set[str] = set()
-    kept = {c for step in answer.steps for c in [*step.detail.get("kept", []), *step.detail.get("added", [])]}
-    for step in answer.steps:
-        if step.kind != "search":
-            continue
-        for rank, hit in enumerate(step.detail.get("ranked", [])):
-            if hit["chunk_id"] in seen:
-                continue
-            seen.add(hit["chunk_id"])
-            yield {
-                "run_id": answer.run_id,
-                "chunk_id": hit["chunk_id"],
-                "doc_id": hit["doc_id"],
-                "title": hit.get("title", ""),
-                "rank": rank,
-                "score": hit.get("score", 0.0),
-                "kept": int(hit["chunk_id"] in kept),
-                "cited": int(hit["chunk_id"] in cited),
-            }
+    """The run's candidate passages as it ranked them, with whether each became evidence and was cited."""
+    for seen in answer.evidence:
+        yield {"run_id": answer.run_id, **seen.model_dump(), "kept": int(seen.kept), "cited": int(seen.cited)}
 
 
 def _lessons(answer: Answer) -> Iterator[dict[str, Any]]:
@@ -441,11 +424,12 @@ def _lessons(answer: Answer) -> Iterator[dict[str, Any]]:
     cited_docs = {c.doc_id for c in answer.citations}
     if not cited_docs:
         return
-    for step in answer.steps:
-        for query, docs in step.detail.get("per_query", {}).items() if step.kind == "search" else ():
-            found = len(cited_docs & set(docs))
-            kind = "query" if found else "dead_end"
-            yield {"run_id": answer.run_id, "kind": kind, "text": query, "doc_id": None, "weight": float(found)}
+    for search in answer.searches:
+        if search.source == "hop" or not search.docs:
+            continue  # a multi-hop follow-up is remade from the passages themselves; nothing to remember
+        found = len(cited_docs & set(search.docs))
+        kind = "query" if found else "dead_end"
+        yield {"run_id": answer.run_id, "kind": kind, "text": search.query, "doc_id": None, "weight": float(found)}
     for citation in {c.doc_id: c for c in answer.citations}.values():
         yield {
             "run_id": answer.run_id,

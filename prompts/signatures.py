@@ -64,33 +64,24 @@ class CitedSentence(BaseModel):
 class CitedAnswer(BaseModel):
     """An answer as a short list of sentences; the bounds keep a small LM from stopping early or rambling."""
 
-    sentences: list[CitedSentence] = Field(min_length=2, max_length=6)
-
-
-Action = Literal["finish", "search", "read_neighbours", "read_document", "recall_memory"]
+    sentences: list[CitedSentence] = Field(min_length=2, max_length=4)
 
 
 class AnswerWithCitations(dspy.Signature):
-    """Answer the question using only the numbered passages, then say what is still missing.
+    """Answer the question using only the numbered passages.
 
-    Write three to five sentences that explain the answer, each with the numbers of the passages that
-    support it (`sources`); use at least two different passages when they are relevant. Use only numbers from
-    the passage list and never state anything the passages do not say. If no passage answers the question,
-    say so in two sentences with no sources: that the collection does not cover it, and what the passages
-    discuss instead. Give the answer itself in a few words (`short_answer`: a name, date, number, yes or no;
-    "unknown" if the passages do not say). In `missing`, name what the question needs that the passages do not
-    say (empty if nothing), and choose the next action: finish when the passages suffice; search with a
-    keyword query for the missing fact; read_neighbours or read_document with a passage number to read more
-    of a passage that is cut off or refers to something nearby; recall_memory with a query to look up past
-    research."""
+    First give the answer itself in a few words (`short_answer`: a name, date, number, yes or no; "unknown" if the
+    passages do not say). Then write two to four sentences that explain it, each with the numbers of the passages
+    that state it (`sources`), using different passages when they are relevant. Name a paper's method or system
+    instead of copying its "we". Never state what the passages do not say. If no passage answers the question, say
+    so in two sentences with no sources. In `missing`, name what the question asks that the passages do not say
+    (empty if nothing)."""
 
     question: str = dspy.InputField()
     passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
-    answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
     short_answer: str = dspy.OutputField(desc="the answer in a few words, or unknown")
+    answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
     missing: str = dspy.OutputField(desc="what the passages do not say that the question needs; empty if nothing")
-    next_action: Action = dspy.OutputField()
-    argument: str = dspy.OutputField(desc="the query, or the passage number; empty for finish")
 
 
 class CheckSupport(dspy.Signature):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
@@ -119,13 +120,36 @@ def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
         },
         "short_answer": "term weighting",
         "missing": "",
-        "next_action": "finish",
-        "argument": "",
     }
     engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
     with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
         prediction = dspy.Predict(AnswerWithCitations)(question="q", passages="[1] BM25: ranks")
     assert len(prediction.answer.sentences) == 2
     schema = json.dumps(engine.llama.calls[0]["response_format"]["schema"])
-    assert '"minItems": 2' in schema and '"maxItems": 6' in schema
-    assert '"enum": ["finish", "search", "read_neighbours", "read_document", "recall_memory"]' in schema
+    assert '"minItems": 2' in schema and '"maxItems": 4' in schema
+    assert list(engine.llama.calls[0]["response_format"]["schema"]["properties"]) == [
+        "short_answer",
+        "answer",
+        "missing",
+    ]
+
+
+def test_the_engine_streams_pieces_to_the_sink_and_stops_at_the_deadline() -> None:
+    import time
+
+    from sleuth.agent.lm import generation
+
+    reply = {"sub_questions": ["What is BM25?"], "queries": ["bm25 ranking"]}
+    engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
+    pieces: list[str] = []
+    with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()), generation(pieces.append, time.perf_counter() + 60):
+        prediction = dspy.Predict(PlanResearch)(question="What is BM25?")
+    assert len(pieces) == 2 and "".join(pieces) == json.dumps(reply)
+    assert prediction.sub_questions == ["What is BM25?"]
+    cut: list[str] = []
+    past = time.perf_counter() - 1
+    lm = _lm(engine)
+    # half a JSON object may not parse: the drafter salvages it
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()), generation(cut.append, past), contextlib.suppress(Exception):
+        dspy.Predict(PlanResearch)(question="What is BM25?")
+    assert len(cut) == 1  # stopped after the first piece, past its deadline

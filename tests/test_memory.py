@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from sleuth.errors import SleuthError
 from sleuth.memory.store import RUN_TABLES, log_run, open_store, profile
-from sleuth.schema import Answer, Citation, Step, Usage
+from sleuth.schema import Answer, Citation, Search, Seen, Step, Usage
 from sleuth.tui.cli import app
 
 runner = CliRunner()
@@ -25,18 +25,11 @@ def _answer(run_id: str, question: str) -> Answer:
         citations=[Citation(n=1, doc_id="bm25", chunk_id="c1", title="BM25", text="BM25 is...", score=0.9)],
         usage=Usage(llm_calls=2, input_tokens=100, output_tokens=20),
         seconds=1.5,
-        steps=[
-            Step(kind="plan", detail={"sub_questions": [question], "queries": ["bm25"]}, llm_calls=1),
-            Step(
-                kind="search",
-                detail={
-                    "kept": ["c1"],
-                    "ranked": [{"chunk_id": "c1", "doc_id": "bm25", "title": "BM25", "score": 1.0}],
-                    "per_query": {question: ["bm25"]},
-                },
-            ),
-            Step(kind="synthesise", llm_calls=1),
-        ],
+        sub_questions=[question],
+        queries=["bm25"],
+        searches=[Search(query=question, docs=["bm25"])],
+        evidence=[Seen(chunk_id="c1", doc_id="bm25", title="BM25", rank=0, score=1.0, kept=True, cited=True)],
+        steps=[Step(kind="plan", llm_calls=1), Step(kind="search"), Step(kind="draft", llm_calls=1)],
     )
 
 
@@ -130,16 +123,15 @@ WRITER = """
 import sys, time
 from pathlib import Path
 from sleuth.memory.store import log_run, open_store
-from sleuth.schema import Answer, Citation, Step
+from sleuth.schema import Answer, Citation, Seen, Step
 
 db = open_store(Path(sys.argv[1]))
 name, count = sys.argv[2], int(sys.argv[3])
 for i in range(count):
     cites = [Citation(n=n, doc_id=f"d{n}", chunk_id=f"c{n}", title="t", text="x" * 2000, score=1.0) for n in (1, 2)]
-    steps = [Step(kind="search", detail={"kept": ["c1", "c2"], "ranked": [
-        {"chunk_id": f"c{n}", "doc_id": f"d{n}", "title": "t", "score": 1.0} for n in range(20)]})] * 3
+    seen = [Seen(chunk_id=f"c{n}", doc_id=f"d{n}", title="t", rank=n, kept=n < 3, cited=n < 3) for n in range(20)]
     log_run(db, Answer(run_id=f"{name}-{i}", question=f"question {i} from {name}", answer="a [1][2]",
-                       citations=cites, steps=steps))
+                       citations=cites, evidence=seen, steps=[Step(kind="search")] * 3))
     print(i, flush=True)
 """
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ScriptedLM, make_agent, plan, sentences
+from conftest import ScriptedLM, make_agent, sentences
 
 from sleuth.agent.optimize import load_examples, optimize, score
 from sleuth.errors import InputError
@@ -32,9 +32,7 @@ def test_bootstrap_keeps_demonstrations_of_good_runs_and_the_agent_loads_them(
     examples = load_examples(_questions(tmp_path))
     lm = ScriptedLM(
         [
-            plan(["What does ColBERT keep per token?"], ["colbert token embedding"]),
             _answer("ColBERT keeps one embedding per token.", "one embedding"),
-            plan(["What leavens sourdough?"], ["sourdough"]),
             _answer("Sourdough is leavened by wild yeast.", "rye flour"),  # wrong: F1 0, not kept
         ]
     )
@@ -42,13 +40,14 @@ def test_bootstrap_keeps_demonstrations_of_good_runs_and_the_agent_loads_them(
     agent.ingest([corpus_file])
     report = optimize(agent, examples, max_demos=2)
     assert report.path.is_file()
-    assert report.demos["synthesise"] == 1 and report.demos["plan"] == 1
+    # the adaptive loop answered both with one call each: only the drafter ran, so only it has a demonstration
+    assert report.demos["drafter.synthesise"] == 1 and report.demos["planner.plan"] == 0
     saved = json.loads(report.path.read_text())
-    demo = saved["synthesise"]["demos"][0]
+    demo = saved["drafter.synthesise"]["demos"][0]
     assert demo["question"] == "What does ColBERT keep per token?" and demo["short_answer"] == "one embedding"
 
     fresh = make_agent(settings, embedder, lm=ScriptedLM([]))
-    assert len(fresh.program.synthesise.demos) == 1
+    assert len(fresh.program.drafter.synthesise.demos) == 1
 
 
 def test_the_metric_rewards_the_right_answer_and_citations_of_supporting_passages() -> None:

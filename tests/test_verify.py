@@ -18,7 +18,7 @@ def _evidence() -> list[Hit]:
 
 
 def test_a_sentence_keeps_the_cited_passage_that_supports_it_and_loses_the_rest(embedder) -> None:
-    verified, removed = CitationVerifier(embedder).verify(
+    verified, removed, _ = CitationVerifier(embedder).verify(
         [CitedSentence(text="BM25 weighs terms by their frequency and inverse document frequency.", sources=[1, 2, 3])],
         _evidence(),
     )
@@ -27,7 +27,7 @@ def test_a_sentence_keeps_the_cited_passage_that_supports_it_and_loses_the_rest(
 
 
 def test_packed_claims_are_split_and_each_gets_its_own_source(embedder) -> None:
-    verified, _ = CitationVerifier(embedder).verify(
+    verified, _, _ = CitationVerifier(embedder).verify(
         [
             CitedSentence(
                 text="BM25 uses term frequency and inverse document frequency. Sourdough is leavened by wild yeast.",
@@ -40,7 +40,7 @@ def test_packed_claims_are_split_and_each_gets_its_own_source(embedder) -> None:
 
 
 def test_citations_are_never_invented(embedder) -> None:
-    verified, removed = CitationVerifier(embedder).verify(
+    verified, removed, _ = CitationVerifier(embedder).verify(
         [
             CitedSentence(text="ColBERT sums maximum similarities over token embeddings.", sources=[]),
             CitedSentence(text="Out of range.", sources=[9]),
@@ -56,3 +56,37 @@ def test_sentence_splitting_keeps_abbreviations_of_numbers_together() -> None:
         "It scored 0.72 on SciFact.",
         "Then it improved.",
     ]
+
+
+def test_a_sentence_citing_the_wrong_passage_is_re_pointed_to_the_one_it_came_from(embedder) -> None:
+    verified, removed, repointed = CitationVerifier(embedder).verify(
+        [CitedSentence(text="ColBERT keeps one embedding per token and sums maximum similarities.", sources=[1])],
+        _evidence(),
+    )
+    assert [s.sources for s in verified] == [[3]] and repointed == 1 and removed == 1
+
+
+def test_a_sentence_no_passage_supports_loses_its_citation(embedder) -> None:
+    verified, removed, repointed = CitationVerifier(embedder).verify(
+        [CitedSentence(text="Napoleon crossed the Alps with elephants in winter.", sources=[2])], _evidence()
+    )
+    assert [s.sources for s in verified] == [[]] and removed == 1 and repointed == 0
+
+
+def test_the_listwise_sentence_copied_from_first_is_not_credited_to_prorank(embedder) -> None:
+    """The demo-corpus case: a sentence nearly copied from the FIRST abstract, cited to the ProRank abstract."""
+    import json
+
+    from sleuth.tui.cli import demo_corpus
+
+    papers = {r["_id"]: r for r in map(json.loads, demo_corpus().read_text().splitlines())}
+    evidence = [
+        Hit(chunk=Chunk(chunk_id=i, doc_id=i, title=papers[i]["title"], text=papers[i]["text"]), score=1.0)
+        for i in ("s2b7b4b3b0b", "sc1f67e6ae1")  # [1] ProRank, [2] FIRST
+    ]
+    copied = (
+        "Listwise reranking with LLMs involves using the output logits of the first generated identifier to directly "
+        "obtain a ranked ordering of the candidates."
+    )
+    verified, _, repointed = CitationVerifier(embedder).verify([CitedSentence(text=copied, sources=[1])], evidence)
+    assert [s.sources for s in verified] == [[2]] and repointed == 1

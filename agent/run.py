@@ -1,0 +1,173 @@
+"""The state of one question's research, which every stage reads and extends, and the one place LM calls are made.
+
+`Run` holds what was spent (the budget), found (pool and evidence, with how each passage ranked) and recorded
+(steps, searches, errors); memory later reads its typed fields, never the display details of a step.
+`call_lm` is the only caller of a predictor: it checks nothing (stages check the budget first, since only they
+know whether a call is optional), charges the call, switches adapter once on malformed output, and reports
+prompt tokens reused from the engine's cache. Transient provider errors are retried by `dspy.LM` itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import dspy
+
+from sleuth.agent.budget import Budget
+from sleuth.prompts.signatures import CitedSentence
+from sleuth.schema import AnswerToken, Hit, Search, Seen, Step, Usage
+
+if TYPE_CHECKING:
+    from sleuth.memory.recall import Recollection
+    from sleuth.tools.research import ResearchTools
+
+StepSink = Callable[[Step], None]
+TokenSink = Callable[[AnswerToken], None]
+RANKED_LOGGED = 20  # pool candidates recorded per run as evidence seen
+
+
+@dataclass
+class Draft:
+    """One answer the LM wrote: cited sentences, the answer in a few words, and what it says is missing."""
+
+    sentences: list[CitedSentence]
+    short_answer: str = ""
+    missing: str = ""
+    cut_off: bool = False  # the LM ran out of tokens or time; the sentences were salvaged
+
+
+@dataclass
+class Run:
+    question: str
+    budget: Budget
+    tools: ResearchTools
+    emit: StepSink | None = None
+    on_token: TokenSink | None = None
+    memory: Recollection | None = None
+    path: str = "fast"
+    steps: list[Step] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sub_questions: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    searches: list[Search] = field(default_factory=list)
+    pool: list[Hit] = field(default_factory=list)
+    covering: dict[str, Hit | None] = field(default_factory=dict)  # each sub-question's best passage
+    evidence: list[Hit] = field(default_factory=list)
+    drafts: int = 0
+    lm_failed: bool = False
+
+    def record(self, kind: str, started: float, llm_calls: int = 0, **detail: Any) -> None:
+        step = Step(kind=kind, detail=detail, seconds=time.perf_counter() - started, llm_calls=llm_calls)
+        self.steps.append(step)
+        if self.emit:
+            self.emit(step)
+
+    def fail(self, what: str, exc: Exception) -> None:
+        self.errors.append(f"{what} failed ({type(exc).__name__}: {first_line(exc)})")
+
+    def searched(self, query: str, source: str, hits: list[Hit]) -> list[Hit]:
+        self.searches.append(Search(query=query, source=source, docs=unique_docs(hits)[:10]))
+        return hits
+
+    @property
+    def avoided(self) -> set[str]:
+        return self.memory.avoid_docs if self.memory else set()
+
+    def add_evidence(self, hits: list[Hit], limit: int) -> list[Hit]:
+        """Adds up to `limit` passages not yet in the evidence (and not from avoided sources); returns them."""
+        have = {h.chunk_id for h in self.evidence}
+        new = [h for h in hits if h.chunk_id not in have and h.doc_id not in self.avoided][:limit]
+        self.evidence.extend(new)
+        return new
+
+    def seen(self, cited: set[str]) -> list[Seen]:
+        """The best pool candidates and every evidence passage, each with its pool rank, kept and cited."""
+        kept = {h.chunk_id for h in self.evidence}
+        ranks = {h.chunk_id: rank for rank, h in enumerate(self.pool)}
+        rows = {h.chunk_id: h for h in [*self.pool[:RANKED_LOGGED], *self.evidence]}
+        return [
+            Seen(
+                chunk_id=h.chunk_id,
+                doc_id=h.doc_id,
+                title=h.chunk.title,
+                rank=ranks.get(h.chunk_id, len(self.pool)),
+                score=round(h.score, 6),
+                kept=h.chunk_id in kept,
+                cited=h.chunk_id in cited,
+            )
+            for h in rows.values()
+        ]
+
+
+def call_lm(predictor: Any, run: Run, **inputs: Any) -> tuple[dspy.Prediction, Usage]:
+    """One LM call, charged to the run's budget; malformed output is retried once with the other adapter
+    (JSON <-> chat). What still fails is raised, charged."""
+    adapter = None
+    while True:
+        started = time.perf_counter()
+        try:
+            with dspy.context(track_usage=True, **({"adapter": adapter} if adapter else {})):
+                prediction = predictor(**inputs)
+        except Exception as exc:
+            run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, _chars(inputs))
+            if _is_parse_error(exc) and adapter is None and run.budget.allows_llm_call(prompt_chars=_chars(inputs)):
+                adapter = _other_adapter()
+                continue
+            raise
+        usage = usage_of(prediction)
+        run.budget.charge_call(usage, time.perf_counter() - started, _chars(inputs))
+        return prediction, usage
+
+
+def usage_of(prediction: dspy.Prediction) -> Usage:
+    usage = Usage(llm_calls=1)
+    for stats in (prediction.get_lm_usage() or {}).values():
+        usage.input_tokens += int(stats.get("prompt_tokens") or stats.get("input_tokens") or 0)
+        usage.output_tokens += int(stats.get("completion_tokens") or stats.get("output_tokens") or 0)
+        details = stats.get("prompt_tokens_details") or {}
+        usage.cached_tokens += int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0)
+    return usage
+
+
+def tokens(usage: Usage) -> dict[str, int]:
+    """A step's token fields."""
+    return usage.model_dump(exclude={"llm_calls"})
+
+
+def _is_parse_error(exc: Exception) -> bool:
+    from dspy.utils.exceptions import AdapterParseError
+
+    return isinstance(exc, AdapterParseError)
+
+
+def _other_adapter() -> Any:
+    current = dspy.settings.adapter
+    return dspy.ChatAdapter() if isinstance(current, dspy.JSONAdapter) else dspy.JSONAdapter()
+
+
+def _chars(inputs: dict[str, Any]) -> int:
+    return sum(len(str(v)) for v in inputs.values())
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def unique_docs(hits: list[Hit]) -> list[str]:
+    return list(dict.fromkeys(h.doc_id for h in hits))
+
+
+def diverse(hits: list[Hit], k: int, per_doc: int = 2) -> list[Hit]:
+    """The best `k` hits, at most `per_doc` from any one document, so one long paper cannot crowd out the rest."""
+    taken: list[Hit] = []
+    counts: dict[str, int] = {}
+    for hit in hits:
+        if counts.get(hit.doc_id, 0) < per_doc:
+            taken.append(hit)
+            counts[hit.doc_id] = counts.get(hit.doc_id, 0) + 1
+        if len(taken) == k:
+            break
+    return taken
