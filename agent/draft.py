@@ -45,7 +45,9 @@ class Drafter(dspy.Module):
         streamer = TextStreamer(run, run.drafts)
         try:
             with generation(streamer.feed, run.budget.answer_deadline()):
-                prediction, usage = call_lm(self.synthesise, run, question=run.question, passages=passages)
+                prediction, usage = call_lm(
+                    self.synthesise, run, retry=not optional, question=run.question, passages=passages
+                )
             draft = Draft(
                 sentences=list(getattr(prediction.answer, "sentences", None) or []),
                 short_answer=" ".join(str(prediction.short_answer or "").split()),

@@ -29,7 +29,8 @@ from sleuth.agent.retrieve import Retrieve
 from sleuth.agent.reuse import Reuse
 from sleuth.agent.run import Draft, Run, StepSink, TokenSink, diverse, unique_docs
 from sleuth.agent.shape import question_shape
-from sleuth.agent.verify import NOT_FOUND, Verified, Verify, extractive_answer
+from sleuth.agent.verify import NOT_FOUND, Verified, Verify, content_words, extractive_answer
+from sleuth.prompts.signatures import AnswerWithCitations
 from sleuth.settings import AgentSettings
 from sleuth.tools.research import MemoryLookup, ResearchTools
 from sleuth.tools.search import HybridSearcher
@@ -41,6 +42,11 @@ NEW_PER_ROUND = 2  # passages one further round may add to the evidence
 MIN_SENTENCES = 2  # an answer left with fewer supported sentences than this after verification is worth a round
 NO_GAP = {"", "none", "nothing", "n/a", "na", "empty", "no", "unknown", "-"}
 LOOPS = {"auto": "adaptive", "guided": "full"}
+_NOT_A_GAP = content_words(  # words of the instructions and of "the passages do not say" phrasings
+    AnswerWithCitations.instructions
+    + " what asks that does provide information mention mentioned specify specified says state states given "
+    "needs about question passages passage answer nothing missing none provided there this these detail details"
+)
 
 
 class ResearchProgram(dspy.Module):
@@ -133,17 +139,19 @@ class ResearchProgram(dspy.Module):
             if draft is None:
                 break
             verified = self.verifier(run, draft, with_lm=with_lm_check)
-            verified.short = _with_gap(verified, draft)
+            verified.short = _with_gap(verified, draft, run.question)
             if best is None or verified.score >= best.score:
                 best = verified
-            why = _needs_another_round(draft, verified)
+            why = _needs_another_round(draft, verified, run.question)
             room = min(NEW_PER_ROUND, self.settings.max_evidence - len(run.evidence))
             if not why or room <= 0 or round_no == (rounds or self.settings.max_rounds):
                 break
             if run.path == "fast":
                 run.path = "deep"
             run.record("route", time.perf_counter(), path=run.path, reason=why)
-            if not run.budget.allows_tool_call(reserve=1) or not self.retriever.gap(run, _gap(draft), room):
+            if not run.budget.allows_tool_call(reserve=1) or not self.retriever.gap(
+                run, _gap(draft, run.question), room
+            ):
                 break
         return best
 
@@ -194,25 +202,28 @@ class ResearchProgram(dspy.Module):
         )
 
 
-def _meaningful(gap: str) -> bool:
-    return gap.strip(" .").lower() not in NO_GAP and len(gap.split()) >= 2
+def _meaningful(gap: str, question: str = "") -> bool:
+    """A gap worth a search: not "none" or the like, and not the field's own description echoed back (a small LM
+    writes "What the question asks that the passages do not say")."""
+    new = content_words(gap) - _NOT_A_GAP - content_words(question)  # the question echoed back names no gap
+    return gap.strip(" .").lower() not in NO_GAP and len(gap.split()) >= 2 and bool(new)
 
 
-def _gap(draft: Draft) -> str:
-    return draft.missing if _meaningful(draft.missing) else ""
+def _gap(draft: Draft, question: str) -> str:
+    return draft.missing if _meaningful(draft.missing, question) else ""
 
 
-def _needs_another_round(draft: Draft, verified: Verified) -> str:
+def _needs_another_round(draft: Draft, verified: Verified, question: str) -> str:
     """Why one more round would pay, or "" if it would not."""
-    if _meaningful(draft.missing):
+    if _meaningful(draft.missing, question):
         return f"the draft names a gap: {draft.missing}"
     if verified.lost and verified.sentences < MIN_SENTENCES:
         return f"verification removed {verified.lost} sentence(s) no passage supports, leaving {verified.sentences}"
     return ""
 
 
-def _with_gap(verified: Verified, draft: Draft) -> str:
+def _with_gap(verified: Verified, draft: Draft, question: str) -> str:
     """The short answer; when it is unknown and the draft named what is missing, the answer text says so."""
-    if verified.citations and _meaningful(draft.missing) and draft.short_answer.lower() in ("", "unknown"):
+    if verified.citations and _meaningful(draft.missing, question) and draft.short_answer.lower() in ("", "unknown"):
         verified.text += f" The collection does not say: {draft.missing.rstrip('.')}."
     return draft.short_answer

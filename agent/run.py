@@ -102,9 +102,9 @@ class Run:
         ]
 
 
-def call_lm(predictor: Any, run: Run, **inputs: Any) -> tuple[dspy.Prediction, Usage]:
+def call_lm(predictor: Any, run: Run, *, retry: bool = True, **inputs: Any) -> tuple[dspy.Prediction, Usage]:
     """One LM call, charged to the run's budget; malformed output is retried once with the other adapter
-    (JSON <-> chat). What still fails is raised, charged."""
+    (JSON <-> chat) unless `retry` is off. What still fails is raised, charged."""
     adapter = None
     while True:
         started = time.perf_counter()
@@ -113,7 +113,8 @@ def call_lm(predictor: Any, run: Run, **inputs: Any) -> tuple[dspy.Prediction, U
                 prediction = predictor(**inputs)
         except Exception as exc:
             run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, _chars(inputs))
-            if _is_parse_error(exc) and adapter is None and run.budget.allows_llm_call(prompt_chars=_chars(inputs)):
+            again = retry and adapter is None and run.budget.allows_llm_call(prompt_chars=_chars(inputs))
+            if again and _is_parse_error(exc):
                 adapter = _other_adapter()
                 continue
             raise

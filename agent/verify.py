@@ -30,6 +30,7 @@ RESTATED = 1.0  # share of a sentence's content words found in its cited passage
 MIN_WORDS = 3  # a "sentence" shorter than this ("Arthur!") states nothing a citation could support
 EXTRACTED = 3  # sentences in an extractive answer
 MIN_COVERAGE = 0.5  # share of a sentence's content words a passage must hold to support it on words alone
+REPEATED = 0.8  # share of a sentence's content words an earlier sentence holds that makes it a repeat
 MISATTRIBUTED = 0.25  # another passage holding this much more of a sentence's words is its real source
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
@@ -108,7 +109,7 @@ class Verify(dspy.Module):
         started = time.perf_counter()
         verifier = CitationVerifier(run.tools.searcher.embedder)
         sentences, narrowed, repointed = verifier.verify(draft.sentences, run.evidence)
-        sentences = [s for s in sentences if len(split_markers(s)[0].split()) >= MIN_WORDS]
+        sentences = distinct([s for s in sentences if len(split_markers(s)[0].split()) >= MIN_WORDS])
         cited = [s for s in sentences if s.sources]
         lost = len(sentences) - len(cited)
         unsupported: list[str] | None = None
@@ -187,6 +188,19 @@ def extractive_answer(run: Run, why: str) -> Verified:
     run.errors.append(f"{why}; the answer is the evidence's key sentences, each cited")
     run.record("verify", started, extractive=True, cited=[c.chunk_id for c in citations])
     return Verified(text, citations, "", 0, len(sentences))
+
+
+def distinct(sentences: list[CitedSentence]) -> list[CitedSentence]:
+    """The sentences without those that repeat an earlier one (a small LM loops on its best sentence)."""
+    kept: list[CitedSentence] = []
+    seen: list[set[str]] = []
+    for sentence in sentences:
+        words = content_words(split_markers(sentence)[0])
+        if any(len(words & before) >= REPEATED * max(1, len(words)) for before in seen):
+            continue
+        kept.append(sentence)
+        seen.append(words)
+    return kept
 
 
 def restates(sentence: CitedSentence, evidence: list[Hit]) -> bool:

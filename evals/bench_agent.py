@@ -1,30 +1,37 @@
-"""The research agent against single-shot RAG with the same LM, on multi-hop QA (HotpotQA, MuSiQue train splits).
+"""The adaptive agent against the full loop and single-shot RAG, same LM for every row, resumable.
 
-    python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 [--limit 20] [--lm local/...]
+    python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 --data ../shared/data/musique-train100 \
+        --data evals/data/demo_questions.jsonl --limit 60 --out evals/results/bench_agent_runs
 
-For the first `--limit` questions with supporting passages, side by side:
-- single-shot RAG: hybrid search of the question, the top 4 passages (two per document at most), one
-  synthesis call with the same Signature and LM as the agent, the same citation resolution;
-- the agent (`ResearchAgent.ask`, memory off so questions do not help each other).
-Reported: answer EM and token F1 of the short answer (SQuAD normalisation) and whether a gold answer appears in
-the cited prose answer; supporting-passage recall@10 and all-found@10 of what each retrieved; citation precision
-(cited passages that are gold supporting passages); dangling citations (markers that resolve to no passage, and
-citations of passages that were not in the evidence); p50 seconds and LM calls per question. No setting was tuned
-on these questions.
+Systems, each question asked of all three before the next question (so an interrupted run leaves paired data):
+- single-shot RAG: one hybrid search of the question, the top 4 passages (two per document at most), one call of
+  the agent's answer Signature, the markers resolved against those passages (no verification);
+- adaptive (the default loop), and full (plan, rewrite, judge, draft, gap round, LM check), memory off so
+  questions do not help each other.
+Each answer is one line of `<out>/<set>.jsonl`; a re-run skips the (system, id) pairs already there. `--report`
+prints the tables from what is stored: EM, token F1 of the short answer, gold answer contained in the cited prose,
+supporting-passage recall@10 and all-found@10, cited passages that are gold, dangling citations, p50/p95 seconds, LM
+calls, prompt tokens evaluated and reused, failed or empty answers; then the paired comparison of adaptive against
+each other system (per-question F1 wins/losses/ties, mean difference with a 95% bootstrap interval). Sets: HotpotQA
+train100 chose the multi-hop fusion (and the question-shape cues); MuSiQue chose nothing; the demo questions were
+written for this benchmark.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import random
 import re
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from sleuth.evals.beir import iter_jsonl
 from sleuth.evals.metrics import answer_contains, answer_f1, normalise_answer, support_found
+
+SYSTEMS = ("single-shot", "adaptive", "full")
 
 
 def _dangling(answer: str, citations: list[Any], evidence_ids: set[str]) -> int:
@@ -38,20 +45,22 @@ def single_shot(agent: Any, question: str) -> dict[str, Any]:
 
     from sleuth.agent.api import _adapter
     from sleuth.agent.citations import format_passages, resolve_citations
-    from sleuth.agent.program import _diverse
+    from sleuth.agent.run import diverse, usage_of
     from sleuth.prompts.signatures import AnswerWithCitations, render_sentences
+    from sleuth.schema import Usage
 
     started = time.perf_counter()
     hits = agent.searcher.search(question, k=40)
-    evidence = _diverse(hits, 4, per_doc=2)
+    evidence = diverse(hits, 4)
     passages = format_passages(evidence, agent.settings.agent.passage_chars)
-    short, text, citations, error = "", "", [], None
+    short, text, citations, error, usage = "", "", [], None, Usage(llm_calls=1)
     try:
-        with dspy.context(lm=agent.lm, adapter=_adapter(agent.lm)):
+        with dspy.context(lm=agent.lm, adapter=_adapter(agent.lm), track_usage=True):
             prediction = dspy.Predict(AnswerWithCitations)(question=question, passages=passages)
+        usage = usage_of(prediction)
         short = str(prediction.short_answer or "")
         text, citations, _ = resolve_citations(render_sentences(prediction.answer.sentences), evidence)
-    except Exception as exc:  # counted as a wrong answer
+    except Exception as exc:  # counted as a failed answer
         error = f"{type(exc).__name__}: {exc}"
     return {
         "short": short,
@@ -60,89 +69,195 @@ def single_shot(agent: Any, question: str) -> dict[str, Any]:
         "retrieved": list(dict.fromkeys(h.doc_id for h in hits)),
         "evidence": {h.chunk_id for h in evidence},
         "seconds": time.perf_counter() - started,
-        "calls": 1,
+        "usage": usage,
         "error": error,
+        "path": "single-shot",
     }
 
 
 def research(agent: Any, question: str) -> dict[str, Any]:
     answer = agent.ask(question)
-    evidence = {c for s in answer.steps for c in [*s.detail.get("kept", []), *s.detail.get("added", [])]}
     return {
         "short": answer.short_answer,
         "answer": answer.answer,
         "citations": answer.citations,
         "retrieved": answer.retrieved,
-        "evidence": evidence,
+        "evidence": {e.chunk_id for e in answer.evidence if e.kept},
         "seconds": answer.seconds,
-        "calls": answer.usage.llm_calls,
+        "usage": answer.usage,
         "error": answer.error,
+        "path": answer.path,
     }
 
 
-def run(data: Path, home: Path, limit: int, lm: str | None) -> None:
+def score(q: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
+    gold = list(dict.fromkeys(q.get("supporting") or []))
+    answers = q.get("answers") or []
+    cited = [c.doc_id for c in r["citations"]]
+    u = r["usage"]
+    return {
+        "em": float(normalise_answer(r["short"]) in {normalise_answer(a) for a in answers}) if answers else None,
+        "f1": answer_f1(r["short"], answers) if answers else None,
+        "contains": answer_contains(r["answer"], answers) if answers else None,
+        "support": list(support_found(r["retrieved"], gold)) if gold else None,
+        "precision": (sum(d in gold for d in cited) / len(cited)) if cited and gold else None,
+        "dangling": _dangling(r["answer"], r["citations"], r["evidence"]),
+        "seconds": round(r["seconds"], 2),
+        "calls": u.llm_calls,
+        "prompt_tokens": u.input_tokens,
+        "reused_tokens": u.cached_tokens,
+        "output_tokens": u.output_tokens,
+        "failed": r["error"] is not None and not r["answer"],
+        "empty": not r["answer"].strip(),
+        "error": r["error"],
+        "path": r["path"],
+        "short": r["short"],
+        "cited": cited,
+    }
+
+
+def load_set(data: Path, limit: int) -> tuple[str, list[dict[str, Any]], Path | None]:
+    """A QA set's name, its questions (those with supporting passages), and its corpus (None: the demo corpus)."""
+    if data.is_file():
+        return data.stem, list(iter_jsonl(data))[:limit], None
+    questions = [q for q in iter_jsonl(data / "questions.jsonl") if q.get("supporting")][:limit]
+    return data.name, questions, data / "corpus.jsonl"
+
+
+def run(sets: list[Path], out: Path, limit: int, lm: str | None, home: Path) -> None:
     from sleuth.agent.api import ResearchAgent
     from sleuth.settings import Settings
+    from sleuth.tui.cli import demo_corpus
 
-    questions = [q for q in iter_jsonl(data / "questions.jsonl") if q.get("supporting")][:limit]
-    settings = Settings(home=home)
-    settings.index.collection = data.name
-    settings.memory.enabled = False
-    if lm:
-        settings.models.lm = lm
-    rows: dict[str, list[dict[str, Any]]] = {"single-shot RAG": [], "agent": []}
-    with ResearchAgent(settings) as agent:
-        agent.ingest([data / "corpus.jsonl"])
-        agent.warm_up()
-        for i, q in enumerate(questions, 1):
-            gold = list(dict.fromkeys(q["supporting"]))
-            for name, system in (("single-shot RAG", single_shot), ("agent", research)):
-                r = system(agent, q["question"])
-                cited = [c.doc_id for c in r["citations"]]
-                rows[name].append(
-                    {
-                        "em": float(normalise_answer(r["short"]) in {normalise_answer(a) for a in q["answers"]}),
-                        "f1": answer_f1(r["short"], q["answers"]),
-                        "contains": answer_contains(r["answer"], q["answers"]),
-                        "support": support_found(r["retrieved"], gold),
-                        "precision": (sum(d in gold for d in cited) / len(cited)) if cited else None,
-                        "dangling": _dangling(r["answer"], r["citations"], r["evidence"]),
-                        "seconds": r["seconds"],
-                        "calls": r["calls"],
-                        "error": r["error"],
-                    }
+    out.mkdir(parents=True, exist_ok=True)
+    loaded = [load_set(path, limit) for path in sets]
+    agents: dict[str, dict[str, Any]] = {}
+    for name, _, corpus in loaded:
+        base = Settings(home=home)
+        base.index.collection = f"bench-{name}"
+        base.memory.enabled = False
+        if lm:
+            base.models.lm = lm
+        shared = ResearchAgent(base)
+        shared.ingest([corpus or demo_corpus()])
+        full = base.model_copy(deep=True)
+        full.agent.loop = "full"
+        agents[name] = {
+            "single-shot": shared,
+            "adaptive": shared,
+            "full": ResearchAgent(full, lm=shared.lm, index=shared.index, embedder=shared.embedder),
+        }
+    first = next(iter(agents.values()))["adaptive"]
+    first.warm_up()
+    done = {name: _done(out / f"{name}.jsonl") for name, _, _ in loaded}
+    longest = max(len(qs) for _, qs, _ in loaded)
+    for i in range(longest):  # the sets interleaved, so each grows at the same pace
+        for name, questions, _ in loaded:
+            if i >= len(questions):
+                continue
+            q = questions[i]
+            for system in SYSTEMS:
+                if (system, str(q["id"])) in done[name]:
+                    continue
+                agent = agents[name][system]
+                result = (
+                    single_shot(agent, q["question"]) if system == "single-shot" else research(agent, q["question"])
                 )
+                row = {"set": name, "id": str(q["id"]), "system": system, **score(q, result)}
+                with (out / f"{name}.jsonl").open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 print(
-                    f"[{i}/{len(questions)}] {name:16s} {r['seconds']:5.1f}s  short={r['short']!r:.60}  "
-                    f"gold={q['answers'][0]!r:.40}",
+                    f"[{name} {i + 1}/{len(questions)}] {system:11s} {row['seconds']:6.1f}s {row['calls']} calls "
+                    f"short={row['short']!r:.50} gold={(q.get('answers') or ['-'])[0]!r:.30}",
                     flush=True,
                 )
-    print(f"\n== {data.name}: {len(questions)} questions, LM {settings.models.lm}")
-    print(
-        f"{'system':16s} {'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite prec':>9s} "
-        f"{'dangling':>8s} {'p50 s':>6s} {'calls':>5s} {'errors':>6s}"
-    )
-    for name, rs in rows.items():
-        precisions = [r["precision"] for r in rs if r["precision"] is not None]
-        print(
-            f"{name:16s} {statistics.mean(r['em'] for r in rs):5.2f} {statistics.mean(r['f1'] for r in rs):5.2f} "
-            f"{statistics.mean(r['contains'] for r in rs):8.2f} "
-            f"{statistics.mean(r['support'][0] for r in rs):5.2f} {statistics.mean(r['support'][1] for r in rs):6.2f} "
-            f"{(statistics.mean(precisions) if precisions else 0):9.2f} {sum(r['dangling'] for r in rs):8d} "
-            f"{statistics.median(r['seconds'] for r in rs):6.1f} {statistics.mean(r['calls'] for r in rs):5.1f} "
-            f"{sum(r['error'] is not None for r in rs):6d}"
+
+
+def _done(path: Path) -> set[tuple[str, str]]:
+    if not path.exists():
+        return set()
+    return {(r["system"], r["id"]) for r in map(json.loads, path.read_text().splitlines()) if r.get("system")}
+
+
+def _mean(values: list[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return statistics.mean(kept) if kept else None
+
+
+def _fmt(value: float | None, width: int = 5, digits: int = 2) -> str:
+    return f"{value:{width}.{digits}f}" if value is not None else f"{'-':>{width}s}"
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else (values[0] if values else 0.0)
+
+
+def bootstrap(diffs: list[float], rounds: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of the mean of paired differences."""
+    rng = random.Random(seed)
+    means = sorted(statistics.mean(rng.choices(diffs, k=len(diffs))) for _ in range(rounds))
+    return means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1]
+
+
+def report(out: Path) -> str:
+    lines = []
+    for path in sorted(out.glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        by: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in SYSTEMS}
+        for row in rows:
+            by[row["system"]][row["id"]] = row
+        complete = sorted(set.intersection(*(set(by[s]) for s in SYSTEMS))) if all(by.values()) else []
+        lines.append(f"\n== {path.stem}: {len(complete)} questions answered by all three systems")
+        lines.append(
+            f"{'system':11s} {'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite gold':>9s} "
+            f"{'dangling':>8s} {'p50 s':>6s} {'p95 s':>6s} {'calls':>5s} {'prompt tok':>10s} {'reused':>7s} "
+            f"{'failed':>6s} {'empty':>5s}"
         )
+        for system in SYSTEMS:
+            rs = [by[system][i] for i in complete]
+            if not rs:
+                continue
+            seconds = [r["seconds"] for r in rs]
+            support = [r["support"] for r in rs if r["support"]]
+            prompt = statistics.mean(r["prompt_tokens"] for r in rs)
+            reused = statistics.mean(r["reused_tokens"] for r in rs)
+            lines.append(
+                f"{system:11s} {_fmt(_mean([r['em'] for r in rs]))} {_fmt(_mean([r['f1'] for r in rs]))} "
+                f"{_fmt(_mean([r['contains'] for r in rs]), 8)} "
+                f"{_fmt(_mean([s[0] for s in support]))} {_fmt(_mean([s[1] for s in support]), 6)} "
+                f"{_fmt(_mean([r['precision'] for r in rs]), 9)} {sum(r['dangling'] for r in rs):8d} "
+                f"{statistics.median(seconds):6.1f} {_p95(seconds):6.1f} "
+                f"{statistics.mean(r['calls'] for r in rs):5.2f} {prompt:10.0f} {reused:7.0f} "
+                f"{sum(r['failed'] for r in rs):6d} {sum(r['empty'] for r in rs):5d}"
+            )
+        for other in ("single-shot", "full"):
+            pairs = [(by["adaptive"][i], by[other][i]) for i in complete if by["adaptive"][i]["f1"] is not None]
+            if not pairs:
+                continue
+            diffs = [a["f1"] - b["f1"] for a, b in pairs]
+            wins, losses = sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
+            low, high = bootstrap(diffs)
+            more_calls = sum(a["calls"] > b["calls"] for a, b in pairs)
+            lines.append(
+                f"adaptive vs {other}: F1 {statistics.mean(diffs):+.3f} (95% CI {low:+.3f} to {high:+.3f}); "
+                f"wins {wins}, losses {losses}, ties {len(diffs) - wins - losses}; "
+                f"questions where adaptive made more LM calls: {more_calls}"
+            )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, action="append", required=True)
-    parser.add_argument("--limit", type=int, default=20)
-    parser.add_argument("--lm", help="LM for both systems (default: the embedded model).")
+    parser.add_argument("--data", type=Path, action="append", default=[])
+    parser.add_argument("--limit", type=int, default=60)
+    parser.add_argument("--lm", help="LM for every system (default: the embedded model).")
+    parser.add_argument("--out", type=Path, default=Path("evals/results/bench_agent_runs"))
+    parser.add_argument("--home", type=Path, default=Path("/tmp/sleuth-bench-agent"), help="Index and model cache.")
+    parser.add_argument("--report", action="store_true", help="Only print the tables from the stored answers.")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        for data in args.data:
-            run(data, Path(tmp), args.limit, args.lm)
+    if not args.report:
+        run(args.data, args.out, args.limit, args.lm, args.home)
+    print(report(args.out))
 
 
 if __name__ == "__main__":

@@ -57,25 +57,25 @@ class SameQuestion(dspy.Signature):
 class CitedSentence(BaseModel):
     """One sentence of an answer and the numbers of the passages that support it."""
 
-    text: str = Field(max_length=500)
+    text: str = Field(max_length=400)
     sources: list[int] = Field(max_length=4)
 
 
 class CitedAnswer(BaseModel):
     """An answer as a short list of sentences; the bounds keep a small LM from stopping early or rambling."""
 
-    sentences: list[CitedSentence] = Field(min_length=2, max_length=4)
+    sentences: list[CitedSentence] = Field(min_length=2, max_length=3)
 
 
 class AnswerWithCitations(dspy.Signature):
     """Answer the question using only the numbered passages.
 
-    First give the answer itself in a few words (`short_answer`: a name, date, number, yes or no; "unknown" if the
-    passages do not say). Then write two to four sentences that explain it, each with the numbers of the passages
-    that state it (`sources`), using different passages when they are relevant. Name a paper's method or system
-    instead of copying its "we". Never state what the passages do not say. If no passage answers the question, say
-    so in two sentences with no sources. In `missing`, name what the question asks that the passages do not say
-    (empty if nothing)."""
+    First give the answer itself in a few words (`short_answer`: a name, date, number, yes or no, or a short
+    phrase; "unknown" if the passages do not say). Then write two or three short sentences that explain it, each
+    with the numbers of the passages that state it (`sources`), using different passages when they are relevant.
+    Name a paper's method or system instead of copying its "we". Never state what the passages do not say. If no
+    passage answers the question, say so in two sentences with no sources. In `missing`, name the fact the question
+    needs that the passages do not give (empty if nothing is missing)."""
 
     question: str = dspy.InputField()
     passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")

@@ -126,7 +126,7 @@ def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
         prediction = dspy.Predict(AnswerWithCitations)(question="q", passages="[1] BM25: ranks")
     assert len(prediction.answer.sentences) == 2
     schema = json.dumps(engine.llama.calls[0]["response_format"]["schema"])
-    assert '"minItems": 2' in schema and '"maxItems": 4' in schema
+    assert '"minItems": 2' in schema and '"maxItems": 3' in schema
     assert list(engine.llama.calls[0]["response_format"]["schema"]["properties"]) == [
         "short_answer",
         "answer",

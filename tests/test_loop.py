@@ -270,3 +270,13 @@ def test_with_no_lm_installed_ask_returns_the_llm_free_evidence(settings, embedd
     answer = a.ask("What does ColBERT keep per token?")
     assert answer.error and "no LM available" in answer.error and "missing.gguf" in answer.error
     assert answer.retrieved[0] == "colbert" and answer.citations == []
+
+
+def test_a_gap_that_echoes_the_question_or_the_instructions_is_no_gap() -> None:
+    from sleuth.agent.program import _meaningful
+
+    question = "What are hard negatives?"
+    assert not _meaningful("What are hard negatives?", question)
+    assert not _meaningful("What the question asks that the passages do not say", question)
+    assert not _meaningful("The passages do not provide information about this.", question)
+    assert _meaningful("how hard negatives are mined", question)

@@ -90,3 +90,12 @@ def test_the_listwise_sentence_copied_from_first_is_not_credited_to_prorank(embe
     )
     verified, _, repointed = CitationVerifier(embedder).verify([CitedSentence(text=copied, sources=[1])], evidence)
     assert [s.sources for s in verified] == [[2]] and repointed == 1
+
+
+def test_repeated_sentences_are_said_once() -> None:
+    from sleuth.agent.verify import distinct
+
+    same = "Hard negatives are semantically similar to positive documents yet non-relevant."
+    sentences = [CitedSentence(text=same, sources=[1]), CitedSentence(text=same, sources=[1])]
+    sentences.append(CitedSentence(text="Mining them improves dense retrievers.", sources=[2]))
+    assert [s.text for s in distinct(sentences)] == [same, "Mining them improves dense retrievers."]

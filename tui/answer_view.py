@@ -5,24 +5,7 @@ from __future__ import annotations
 from textual.widgets import Markdown
 
 from sleuth.schema import Answer
-
-
-def answer_markdown(answer: Answer) -> str:
-    lines = [answer.answer or "_(no answer)_"]
-    if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
-        lines.append(f"\n**In short:** {answer.short_answer}")
-    if answer.citations:
-        lines.append("\n**Sources**\n")
-        for c in answer.citations:
-            snippet = " ".join(c.text.split())[:200]
-            lines.append(f"- **[{c.n}]** {c.title} (`{c.doc_id}`): {snippet}...")
-    meta = f"{answer.seconds:.1f}s, {answer.usage.llm_calls} LM call(s), run `{answer.run_id[:12]}`"
-    lines.append(f"\n_{meta}_")
-    if answer.memory and answer.memory.used:
-        lines.append(f"\n_{answer.memory.describe()}_")
-    if answer.error:
-        lines.append(f"\n> warning: {answer.error}")
-    return "\n".join(lines)
+from sleuth.tui.render import answer_markdown
 
 
 class QuestionView(Markdown):

@@ -194,16 +194,10 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON.")] = False,
     collection: Collection = None,
 ) -> None:
-    """Research a question in the collection and answer it with citations."""
+    """Research a question in the collection and answer it with citations (streamed as it is written)."""
     try:
-        with _agent(collection) as agent, err.status("loading models...") as status:
-            from sleuth.schema import STEP_WORDS
-
-            def show(step: Step) -> None:
-                done = STEP_WORDS.get(step.kind, step.kind)
-                status.update(f"{done} in {step.seconds:.1f}s; working...")
-
-            answer = agent.ask(question, on_step=show)
+        with _agent(collection) as agent:
+            answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
     except SleuthError as exc:
         _fail(exc)
     if as_json:
@@ -214,21 +208,56 @@ def ask(
         raise typer.Exit(1)
 
 
-def _print_answer(answer: Answer) -> None:
-    from rich.markup import escape
+def _ask_quietly(agent: ResearchAgent, question: str) -> Answer:
+    """Progress on stderr; the answer is printed once, whole (for pipes and --json)."""
+    from sleuth.schema import STEP_WORDS
 
-    out.print(escape(answer.answer) or "[dim](no answer)[/]")
-    if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
-        out.print(f"[bold]In short:[/] {escape(answer.short_answer)}")
-    if answer.citations:
-        out.print("\n[bold]Sources[/]")
-        for c in answer.citations:
-            snippet = " ".join(c.text.split())[:160]
-            out.print(f"[cyan][{c.n}][/] {escape(c.title)} [dim]({c.doc_id})[/]\n    {escape(snippet)}...")
-    calls = answer.usage.llm_calls
-    out.print(f"\n[dim]{answer.seconds:.1f}s, {calls} LM call(s), model {answer.model}, run {answer.run_id}[/]")
-    if answer.memory and answer.memory.used:
-        out.print(f"[dim]{escape(answer.memory.describe())}[/]")
+    with err.status("loading models...") as status:
+
+        def show(step: Step) -> None:
+            status.update(f"{STEP_WORDS.get(step.kind, step.kind)} in {step.seconds:.1f}s; working...")
+
+        return agent.ask(question, on_step=show)
+
+
+def _ask_live(agent: ResearchAgent, question: str) -> Answer:
+    """The answer's text as the LM writes it, under a line saying what the agent is doing; then the checked answer
+    replaces it (verification may drop a sentence or renumber its sources)."""
+    from rich.console import Group
+    from rich.live import Live
+    from rich.spinner import Spinner
+    from rich.text import Text
+
+    from sleuth.schema import STEP_WORDS, AnswerToken
+
+    state = {"status": "loading models...", "text": "", "draft": 1}
+
+    def view() -> Group:
+        return Group(Text(str(state["text"])), Spinner("dots", text=Text(str(state["status"]), style="dim")))
+
+    with Live(view(), console=out, transient=True, refresh_per_second=12) as live:
+
+        def show(step: Step) -> None:
+            state["status"] = f"{STEP_WORDS.get(step.kind, step.kind)} in {step.seconds:.1f}s; working..."
+            if step.kind == "search":
+                state["status"] = "writing the answer..."
+            live.update(view())
+
+        def token(piece: AnswerToken) -> None:
+            if piece.draft != state["draft"]:
+                state["text"], state["draft"] = "", piece.draft
+            state["text"] = str(state["text"]) + piece.text
+            live.update(view())
+
+        return agent.ask(question, on_step=show, on_token=token)
+
+
+def _print_answer(answer: Answer) -> None:
+    from rich.markdown import Markdown
+
+    from sleuth.tui.render import answer_markdown
+
+    out.print(Markdown(answer_markdown(answer)))
     if answer.error:
         err.print(f"[yellow]Warning:[/] {answer.error}")
 

@@ -1,0 +1,39 @@
+"""One rendering of an Answer as Markdown, for `sleuth ask`, `sleuth memory show` and the chat alike."""
+
+from __future__ import annotations
+
+from sleuth.schema import Answer
+
+SNIPPET = 200
+
+
+def answer_markdown(answer: Answer) -> str:
+    lines = [answer.answer or "_(no answer)_"]
+    if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
+        lines.append(f"\n**In short:** {answer.short_answer}")
+    if answer.citations:
+        lines.append("\n**Sources**\n")
+        for c in answer.citations:
+            snippet = " ".join(c.text.split())
+            snippet = snippet if len(snippet) <= SNIPPET else snippet[:SNIPPET].rsplit(" ", 1)[0] + " ..."
+            lines.append(f"- **[{c.n}]** {c.title} (`{c.doc_id}`): {snippet}")
+    lines.append(f"\n_{cost_line(answer)}_")
+    if answer.memory and answer.memory.used:
+        lines.append(f"\n_{answer.memory.describe()}_")
+    if answer.error:
+        lines.append(f"\n> warning: {answer.error}")
+    return "\n".join(lines)
+
+
+def cost_line(answer: Answer) -> str:
+    """Seconds, LM calls and prompt tokens (evaluated and reused from the engine's cache), path, run id."""
+    u = answer.usage
+    parts = [f"{answer.seconds:.1f}s", f"{u.llm_calls} LM call(s)"]
+    if u.input_tokens:
+        parts.append(f"{u.evaluated_tokens:,} prompt tokens evaluated, {u.cached_tokens:,} reused")
+    if answer.path:
+        parts.append(f"{answer.path} path")
+    if answer.model:
+        parts.append(f"model {answer.model}")
+    parts.append(f"run {answer.run_id[:12]}")
+    return ", ".join(parts)
