@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from sleuth.tools.ingest import IngestReport, Progress
 
 MAX_QUESTION_CHARS = 4000
+_SHORT_STOPWORDS = frozenset(
+    "a an and any are as at be by can do for he how i if in is it me my no not of on or so the to up us we who why "
+    "you all was its".split()
+)  # memory's stop words are those of four letters or more
 
 
 class ResearchAgent:
@@ -213,7 +217,9 @@ class ResearchAgent:
             error="; ".join(filter(None, [result.error, problem])) or None,
             memory=result.memory,
         )
-        if store is not None:
+        if store is not None and result.lm_failed:
+            answer.error = f"{answer.error}; not stored in memory: the LM failed, so the run teaches nothing"
+        elif store is not None:
             self._remember(store, answer, vector, state)
         return answer
 
@@ -356,6 +362,15 @@ def _check_question(question: str) -> str:
         raise InputError(
             f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}.",
             "Shorten it to the question itself; put background material into the collection instead.",
+        )
+    import re
+
+    from sleuth.memory.store import STOPWORDS
+
+    if not any(w not in STOPWORDS and w not in _SHORT_STOPWORDS for w in re.findall(r"\w+", text.lower())):
+        raise InputError(
+            f"The question '{text[:80]}' has nothing to search for: only punctuation or words such as 'the' and 'what'.",
+            "Ask about something by name: a method, a paper, a person, a term.",
         )
     return text
 

@@ -177,6 +177,7 @@ class ResearchProgram(dspy.Module):
             steps=run.steps,
             usage=run.budget.usage,
             path=run.path,
+            lm_failed=run.lm_failed,
             error="; ".join(run.errors) or None,
             memory=run.memory.report(reused=False, plan_used=bool(run.memory.plan)) if run.memory else None,
         )
@@ -197,6 +198,7 @@ class ResearchProgram(dspy.Module):
             steps=run.steps,
             usage=run.budget.usage,
             path="memory",
+            lm_failed=False,
             error=None,
             memory=memory.report(reused=True, plan_used=False),
         )

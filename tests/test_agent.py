@@ -213,3 +213,35 @@ def test_a_truncated_json_answer_is_salvaged_sentence_by_sentence() -> None:
     salvaged = salvage_sentences(Cut())
     assert [(s.text, s.sources) for s in salvaged][0] == ("BM25 ranks by term weights.", [1])
     assert all(s.sources is not None for s in salvaged)
+
+
+@pytest.mark.parametrize("question", ["???", "What is the?", "... and so on, or not?!"])
+def test_a_question_with_nothing_to_search_for_is_refused_and_not_stored(agent, question, sleuth_home) -> None:
+    a = agent()
+    with pytest.raises(InputError, match="nothing to search for"):
+        a.ask(question)
+    assert not (sleuth_home / "memory.db").exists() or a._store()["runs"].count == 0
+
+
+def test_a_short_name_is_something_to_search_for(agent) -> None:
+    answer = agent(sentences(("BM25 is a lexical ranking function.", [1]), ("It uses term frequency.", [1]))).ask(
+        "BM25?"
+    )
+    assert answer.citations
+
+
+def test_an_lm_server_that_closes_the_connection_mid_answer_gives_a_clear_error_and_no_memory(
+    settings, embedder, corpus_file, sleuth_home
+) -> None:
+    from fake_openai import fake_openai
+
+    with fake_openai("cut") as base:
+        settings.models.lm = "openai/fake-model"
+        settings.models.api_base = base
+        settings.models.timeout = 5
+        a = make_agent(settings, embedder)
+        a.ingest([corpus_file])
+        answer = a.ask("How does ColBERT score passages?")
+    assert answer.error and "writing the answer failed" in answer.error and "not stored in memory" in answer.error
+    assert answer.citations and answer.citations[0].doc_id == "colbert"  # the evidence still answers
+    assert a._store()["runs"].count == 0

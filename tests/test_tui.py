@@ -50,3 +50,27 @@ async def test_typing_at_start_goes_to_the_question_box_without_tab(settings, em
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press(*"hello")
         assert app.query_one("#question").value == "hello"
+
+
+@pytest.mark.asyncio
+async def test_the_answer_streams_into_the_chat_then_the_checked_answer_replaces_it(settings, embedder, corpus_file):
+    from sleuth.tui.answer_view import DraftView
+
+    lm = ScriptedLM(
+        [sentences(("ColBERT keeps one embedding per token.", [1]), ("It scores passages with MaxSim.", [1]))]
+    )
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    streamed: list[str] = []
+
+    class Watched(SleuthApp):
+        def on_sleuth_app_token(self, message: SleuthApp.Token) -> None:  # Textual also calls the base handler
+            streamed.extend(d.written for d in self.query(DraftView))
+
+    app = Watched(agent)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*"What is ColBERT?", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(streamed) > 3 and streamed[-1].startswith("ColBERT keeps one embedding")
+        assert not app.query(DraftView) and len(app.query(AnswerView)) == 1

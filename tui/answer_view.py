@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
-from sleuth.schema import Answer
+from sleuth.schema import Answer, AnswerToken
 from sleuth.tui.render import answer_markdown
 
 
@@ -21,3 +21,20 @@ class AnswerView(Markdown):
     def __init__(self, answer: Answer) -> None:
         super().__init__(answer_markdown(answer))
         self.answer = answer
+
+
+class DraftView(Static):
+    """The answer as the LM writes it; replaced by the checked AnswerView when the run ends."""
+
+    DEFAULT_CSS = "DraftView { margin: 0 0 1 2; color: $text-muted; }"
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.written = ""
+        self.draft = 1
+
+    def add(self, token: AnswerToken) -> None:
+        if token.draft != self.draft:
+            self.written, self.draft = "", token.draft
+        self.written += token.text
+        self.update(self.written)

@@ -11,8 +11,8 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
 from sleuth.errors import SleuthError
-from sleuth.schema import STEP_WORDS, Answer, Step
-from sleuth.tui.answer_view import AnswerView, QuestionView
+from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Step
+from sleuth.tui.answer_view import AnswerView, DraftView, QuestionView
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -32,6 +32,11 @@ class SleuthApp(App[None]):
         def __init__(self, step: Step) -> None:
             super().__init__()
             self.step = step
+
+    class Token(Message):
+        def __init__(self, token: AnswerToken) -> None:
+            super().__init__()
+            self.token = token
 
     class Answered(Message):
         def __init__(self, answer: Answer) -> None:
@@ -60,14 +65,20 @@ class SleuthApp(App[None]):
             return
         event.input.value = ""
         event.input.disabled = True
-        self.query_one("#log", VerticalScroll).mount(QuestionView(question))
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(QuestionView(question))
+        log.mount(DraftView())
         self.query_one("#status", Static).update("researching...")
         self.research(question)
 
     @work(exclusive=True, thread=True)
     def research(self, question: str) -> None:
         try:
-            answer = self.agent.ask(question, on_step=lambda s: self.post_message(self.StepDone(s)))
+            answer = self.agent.ask(
+                question,
+                on_step=lambda s: self.post_message(self.StepDone(s)),
+                on_token=lambda t: self.post_message(self.Token(t)),
+            )
         except SleuthError as exc:
             self.post_message(self.Failed(str(exc)))
         except Exception as exc:  # the app stays up; the user sees what broke
@@ -79,14 +90,21 @@ class SleuthApp(App[None]):
         word = STEP_WORDS.get(message.step.kind, message.step.kind)
         self.query_one("#status", Static).update(f"{word} in {message.step.seconds:.1f}s...")
 
+    def on_sleuth_app_token(self, message: Token) -> None:
+        for draft in self.query(DraftView):
+            draft.add(message.token)
+        self.query_one("#log", VerticalScroll).scroll_end(animate=False)
+
     def on_sleuth_app_answered(self, message: Answered) -> None:
         log = self.query_one("#log", VerticalScroll)
+        self.query(DraftView).remove()  # the checked answer replaces the draft as it was written
         log.mount(AnswerView(message.answer))
         log.scroll_end(animate=False)
         self.query_one("#status", Static).update(f"answered in {message.answer.seconds:.1f}s")
         self._enable_input()
 
     def on_sleuth_app_failed(self, message: Failed) -> None:
+        self.query(DraftView).remove()
         self.notify(message.error, severity="error", timeout=10)
         self.query_one("#status", Static).update("failed; see the message")
         self._enable_input()
