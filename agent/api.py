@@ -23,10 +23,11 @@ if TYPE_CHECKING:
     from sleuth.tools.ingest import IngestReport, Progress
 
 MAX_QUESTION_CHARS = 4000
-_SHORT_STOPWORDS = frozenset(
-    "a an and any are as at be by can do for he how i if in is it me my no not of on or so the to up us we who why "
-    "you all was its".split()
-)  # memory's stop words are those of four letters or more
+_SHORT_STOPWORDS = frozenset(  # memory's stop words are those of four letters or more
+    {"a", "an", "and", "any", "are", "as", "at", "be", "by", "can", "do", "for", "he", "how", "i", "if", "in", "is"}
+    | {"it", "me", "my", "no", "not", "of", "on", "or", "so", "the", "to", "up", "us", "we", "who", "why", "you"}
+    | {"all", "was", "its"}
+)
 
 
 class ResearchAgent:
@@ -369,7 +370,7 @@ def _check_question(question: str) -> str:
 
     if not any(w not in STOPWORDS and w not in _SHORT_STOPWORDS for w in re.findall(r"\w+", text.lower())):
         raise InputError(
-            f"The question '{text[:80]}' has nothing to search for: only punctuation or words such as 'the' and 'what'.",
+            f"The question '{text[:80]}' has nothing to search for: only punctuation or words like 'the' and 'what'.",
             "Ask about something by name: a method, a paper, a person, a term.",
         )
     return text
