@@ -25,6 +25,8 @@ import random
 import re
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +126,15 @@ def load_set(data: Path, limit: int) -> tuple[str, list[dict[str, Any]], Path | 
     return data.name, questions, data / "corpus.jsonl"
 
 
-def run(sets: list[Path], out: Path, limit: int, lm: str | None, home: Path) -> None:
+def run(
+    sets: list[Path],
+    out: Path,
+    limit: int,
+    lm: str | None,
+    home: Path,
+    systems: tuple[str, ...] = SYSTEMS,
+    api_base: str | None = None,
+) -> None:
     from sleuth.agent.api import ResearchAgent
     from sleuth.settings import Settings
     from sleuth.tui.cli import demo_corpus
@@ -138,6 +148,9 @@ def run(sets: list[Path], out: Path, limit: int, lm: str | None, home: Path) -> 
         base.memory.enabled = False
         if lm:
             base.models.lm = lm
+        if api_base:
+            base.models.api_base = api_base
+            base.models.api_key = "sk-local"  # type: ignore[assignment]
         shared = ResearchAgent(base)
         shared.ingest([corpus or demo_corpus()])
         full = base.model_copy(deep=True)
@@ -147,7 +160,7 @@ def run(sets: list[Path], out: Path, limit: int, lm: str | None, home: Path) -> 
             "adaptive": shared,
             "full": ResearchAgent(full, lm=shared.lm, index=shared.index, embedder=shared.embedder),
         }
-    first = next(iter(agents.values()))["adaptive"]
+    first = next(iter(agents.values()))["adaptive"]  # all share one LM
     first.warm_up()
     done = {name: _done(out / f"{name}.jsonl") for name, _, _ in loaded}
     longest = max(len(qs) for _, qs, _ in loaded)
@@ -156,7 +169,7 @@ def run(sets: list[Path], out: Path, limit: int, lm: str | None, home: Path) -> 
             if i >= len(questions):
                 continue
             q = questions[i]
-            for system in SYSTEMS:
+            for system in systems:
                 if (system, str(q["id"])) in done[name]:
                     continue
                 agent = agents[name][system]
@@ -171,6 +184,36 @@ def run(sets: list[Path], out: Path, limit: int, lm: str | None, home: Path) -> 
                     f"short={row['short']!r:.50} gold={(q.get('answers') or ['-'])[0]!r:.30}",
                     flush=True,
                 )
+
+
+@contextmanager
+def llama_server(home: Path, port: int = 8765) -> Iterator[str]:
+    """llama.cpp's OpenAI-compatible server (`pip install -e ".[bench]"`) on 127.0.0.1 with the bundled 1.5B model,
+    for measuring the remote path for real; yields its base URL."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    from sleuth.agent.local_models import model_file, preset
+
+    model = model_file(preset("qwen2.5-coder-1.5b"), home / "models")
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "qwen"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/models", timeout=2)  # noqa: S310 (our own server)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError("llama_cpp.server did not start: pip install -e '.[bench]'") from None
+                time.sleep(1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _done(path: Path) -> set[tuple[str, str]]:
@@ -206,14 +249,15 @@ def report(out: Path) -> str:
         by: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in SYSTEMS}
         for row in rows:
             by[row["system"]][row["id"]] = row
-        complete = sorted(set.intersection(*(set(by[s]) for s in SYSTEMS))) if all(by.values()) else []
-        lines.append(f"\n== {path.stem}: {len(complete)} questions answered by all three systems")
+        present = [s for s in SYSTEMS if by[s]]
+        complete = sorted(set.intersection(*(set(by[s]) for s in present))) if present else []
+        lines.append(f"\n== {path.stem}: {len(complete)} questions answered by every system ({', '.join(present)})")
         lines.append(
             f"{'system':11s} {'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite gold':>9s} "
             f"{'dangling':>8s} {'p50 s':>6s} {'p95 s':>6s} {'calls':>5s} {'prompt tok':>10s} {'reused':>7s} "
             f"{'failed':>6s} {'empty':>5s}"
         )
-        for system in SYSTEMS:
+        for system in present:
             rs = [by[system][i] for i in complete]
             if not rs:
                 continue
@@ -230,7 +274,7 @@ def report(out: Path) -> str:
                 f"{statistics.mean(r['calls'] for r in rs):5.2f} {prompt:10.0f} {reused:7.0f} "
                 f"{sum(r['failed'] for r in rs):6d} {sum(r['empty'] for r in rs):5d}"
             )
-        for other in ("single-shot", "full"):
+        for other in [s for s in ("single-shot", "full") if s in present and "adaptive" in present]:
             pairs = [(by["adaptive"][i], by[other][i]) for i in complete if by["adaptive"][i]["f1"] is not None]
             if not pairs:
                 continue
@@ -253,10 +297,19 @@ def main() -> None:
     parser.add_argument("--lm", help="LM for every system (default: the embedded model).")
     parser.add_argument("--out", type=Path, default=Path("evals/results/bench_agent_runs"))
     parser.add_argument("--home", type=Path, default=Path("/tmp/sleuth-bench-agent"), help="Index and model cache.")
+    parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
+    parser.add_argument(
+        "--server", action="store_true", help="Serve the bundled model with llama.cpp's server and use it remotely."
+    )
     parser.add_argument("--report", action="store_true", help="Only print the tables from the stored answers.")
     args = parser.parse_args()
-    if not args.report:
-        run(args.data, args.out, args.limit, args.lm, args.home)
+    if args.report:
+        pass
+    elif args.server:
+        with llama_server(args.home) as base:
+            run(args.data, args.out, args.limit, "openai/qwen", args.home, tuple(args.systems), api_base=base)
+    else:
+        run(args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems))
     print(report(args.out))
 
 

@@ -47,12 +47,7 @@ def _row(name: str, answers: list[Any], gold: dict[str, dict[str, Any]]) -> str:
 
 def _evidence_docs(answer: Any) -> set[str]:
     """Documents that reached the LM as evidence (or were reused as citations)."""
-    docs = {c.doc_id for c in answer.citations}
-    for step in answer.steps:
-        if step.kind == "search":
-            kept = set(step.detail.get("kept", []))
-            docs |= {h["doc_id"] for h in step.detail.get("ranked", []) if h["chunk_id"] in kept}
-    return docs
+    return {c.doc_id for c in answer.citations} | {e.doc_id for e in answer.evidence if e.kept}
 
 
 def run(data: Path, items: list[dict[str, Any]], home: Path, model: str, feedback_only: bool = False) -> None:
