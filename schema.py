@@ -58,7 +58,9 @@ class Hit(BaseModel):
 
 
 class Citation(BaseModel):
-    """A numbered source of an answer: `[n]` in the text resolves to exactly one of these."""
+    """A numbered source of an answer: `[n]` in the text resolves to exactly one of these. `spans` are the
+    character offsets in `text` of the sentences that support the answer's sentences citing it; `page` is the
+    passage's first page in a PDF."""
 
     n: int
     doc_id: str
@@ -66,6 +68,12 @@ class Citation(BaseModel):
     title: str
     text: str
     score: float
+    spans: list[tuple[int, int]] = Field(default_factory=list)
+    page: int | None = None
+
+    @property
+    def quotes(self) -> list[str]:
+        return [self.text[start:end] for start, end in self.spans]
 
 
 STEP_WORDS = {

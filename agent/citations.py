@@ -14,8 +14,11 @@ from sleuth.schema import Citation, Hit
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 
 
-def resolve_citations(text: str, evidence: list[Hit]) -> tuple[str, list[Citation], list[int]]:
-    """Returns the answer text with valid, renumbered markers, its citations, and the numbers dropped."""
+def resolve_citations(
+    text: str, evidence: list[Hit], spans: dict[int, list[tuple[int, int]]] | None = None
+) -> tuple[str, list[Citation], list[int]]:
+    """Returns the answer text with valid, renumbered markers, its citations, and the numbers dropped. `spans` maps
+    an evidence number to the offsets of its supporting sentences."""
     renumber: dict[int, int] = {}
     dropped: list[int] = []
 
@@ -41,6 +44,8 @@ def resolve_citations(text: str, evidence: list[Hit]) -> tuple[str, list[Citatio
             title=evidence[old - 1].chunk.title,
             text=evidence[old - 1].chunk.text,
             score=round(evidence[old - 1].score, 6),
+            spans=sorted(set((spans or {}).get(old, []))),
+            page=evidence[old - 1].chunk.metadata.get("page"),
         )
         for old, new in sorted(renumber.items(), key=lambda item: item[1])
     ]

@@ -40,6 +40,34 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
 
 
+def sentence_offsets(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, as offsets into `text` itself."""
+    spans, start = [], 0
+    for boundary in _SENTENCE_END.finditer(text):
+        spans.append((start, boundary.start()))
+        start = boundary.end()
+    spans.append((start, len(text.rstrip())))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def spans_of(sentences: list[CitedSentence], evidence: list[Hit]) -> dict[int, list[tuple[int, int]]]:
+    """Per evidence number, the offsets of its sentences that support the answer sentences citing it."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for sentence in sentences:
+        body, sources = split_markers(sentence)
+        for n in sources:
+            if 1 <= n <= len(evidence):
+                spans.setdefault(n, []).append(supporting_span(body, evidence[n - 1].chunk.text))
+    return spans
+
+
+def supporting_span(sentence: str, passage: str) -> tuple[int, int]:
+    """The passage sentence that holds most of `sentence`'s content words (the first one on a tie)."""
+    words = content_words(sentence)
+    spans = sentence_offsets(passage) or [(0, len(passage))]
+    return max(spans, key=lambda span: len(words & content_words(passage[span[0] : span[1]])))
+
+
 class CitationVerifier:
     def __init__(
         self, embedder: Embedder, min_similarity: float = 0.3, margin: float = 0.12, max_per_sentence: int = 2
@@ -115,7 +143,9 @@ class Verify(dspy.Module):
         unsupported: list[str] | None = None
         if with_lm and self.settings.verify_with_lm:
             cited, unsupported = self._check(run, cited)
-        text, citations, dangling = resolve_citations(render_sentences(cited), run.evidence)
+        text, citations, dangling = resolve_citations(
+            render_sentences(cited), run.evidence, spans_of(cited, run.evidence)
+        )
         run.record(
             "verify",
             started,
@@ -184,7 +214,7 @@ def extractive_answer(run: Run, why: str) -> Verified:
         if first and len(first[0].split()) >= MIN_WORDS:
             sentences.append(CitedSentence(text=first[0][:500], sources=[n]))
     run.evidence = top
-    text, citations, _ = resolve_citations(render_sentences(sentences), top)
+    text, citations, _ = resolve_citations(render_sentences(sentences), top, spans_of(sentences, top))
     run.errors.append(f"{why}; the answer is the evidence's key sentences, each cited")
     run.record("verify", started, extractive=True, cited=[c.chunk_id for c in citations])
     return Verified(text, citations, "", 0, len(sentences))

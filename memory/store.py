@@ -100,10 +100,17 @@ def _m003_experience(db: sqlite_utils.Database) -> None:
         db[table].create_index(["run_id"], if_not_exists=True)
 
 
+def _m004_citation_spans(db: sqlite_utils.Database) -> None:
+    """Where in its passage each citation's support lies (character offsets, JSON) and the passage's PDF page."""
+    db["citations"].add_column("spans", str)
+    db["citations"].add_column("page", int)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs", _m001_runs),
     ("m002_feedback_and_search", _m002_feedback_and_search),
     ("m003_experience", _m003_experience),
+    ("m004_citation_spans", _m004_citation_spans),
 ]
 RUN_TABLES = ("citations", "feedback", "steps", "evidence", "lessons", "question_vectors")
 _STOPWORDS = """about above after again against also among and are because been before being between both but can
@@ -364,7 +371,11 @@ def log_run(
                 }
             ],
         )
-        _insert(db, "citations", ({"run_id": run, **c.model_dump()} for c in answer.citations))
+        _insert(
+            db,
+            "citations",
+            ({"run_id": run, **c.model_dump(), "spans": json.dumps(c.spans)} for c in answer.citations),
+        )
         _insert(
             db,
             "steps",

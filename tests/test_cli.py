@@ -129,3 +129,12 @@ def test_memory_commands_take_last_for_the_newest_run(corpus_file: Path, monkeyp
     shown = runner.invoke(app, ["memory", "show", "last", "--json"])
     assert json.loads(shown.output)["id"] == run_id
     assert runner.invoke(app, ["feedback", "last", "up"]).exit_code == 0
+
+
+def test_ask_prints_the_quoted_span_under_each_source(corpus_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLEUTH_LM", "scripted")
+    assert runner.invoke(app, ["ingest", str(corpus_file), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["ask", "What does ColBERT keep per token?"])
+    assert result.exit_code == 0, result.output
+    assert "Sources" in result.output and "“ColBERT is a late-interaction retriever" in result.output
+    assert "prompt tokens" in result.output or "LM call" in result.output

@@ -99,3 +99,31 @@ def test_repeated_sentences_are_said_once() -> None:
     sentences = [CitedSentence(text=same, sources=[1]), CitedSentence(text=same, sources=[1])]
     sentences.append(CitedSentence(text="Mining them improves dense retrievers.", sources=[2]))
     assert [s.text for s in distinct(sentences)] == [same, "Mining them improves dense retrievers."]
+
+
+def test_each_citation_carries_the_span_of_the_sentence_that_supports_it(agent) -> None:
+    from conftest import sentences
+
+    a = agent(
+        sentences(
+            ("ColBERT keeps one embedding per token.", [1]),
+            ("It scores a passage by summing the maximum similarity of each query token.", [1]),
+        )
+    )
+    answer = a.ask("How does ColBERT score passages?")
+    [citation] = answer.citations
+    assert citation.doc_id == "colbert" and citation.spans
+    quoted = " ".join(citation.quotes)
+    assert "one embedding per token" in quoted and "maximum similarity" in quoted
+    assert all(citation.text[a:b] == q for (a, b), q in zip(citation.spans, citation.quotes, strict=True))
+    import json
+
+    line = json.loads(json.dumps(answer.record()))  # the batch line
+    assert line["citations"][0]["spans"] == [list(s) for s in citation.spans]
+
+
+def test_sentence_offsets_point_into_the_text_itself() -> None:
+    from sleuth.agent.verify import sentence_offsets
+
+    text = "First  one.\nSecond one!  Third 3.5 here."
+    assert [text[a:b] for a, b in sentence_offsets(text)] == ["First  one.", "Second one!", "Third 3.5 here."]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sleuth.schema import Answer
+from sleuth.schema import Answer, Citation
 
-SNIPPET = 200
+SNIPPET = 240
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -14,15 +14,21 @@ def answer_markdown(answer: Answer) -> str:
     if answer.citations:
         lines.append("\n**Sources**\n")
         for c in answer.citations:
-            snippet = " ".join(c.text.split())
-            snippet = snippet if len(snippet) <= SNIPPET else snippet[:SNIPPET].rsplit(" ", 1)[0] + " ..."
-            lines.append(f"- **[{c.n}]** {c.title} (`{c.doc_id}`): {snippet}")
+            page = f", p. {c.page}" if c.page else ""
+            lines.append(f"- **[{c.n}]** {c.title} (`{c.doc_id}`{page}): {_quote(c)}")
     lines.append(f"\n_{cost_line(answer)}_")
     if answer.memory and answer.memory.used:
         lines.append(f"\n_{answer.memory.describe()}_")
     if answer.error:
         lines.append(f"\n> warning: {answer.error}")
     return "\n".join(lines)
+
+
+def _quote(citation: Citation) -> str:
+    """The cited span (the sentences that support the answer), else the passage's beginning."""
+    text = " … ".join(" ".join(q.split()) for q in citation.quotes) or " ".join(citation.text.split())
+    text = text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " ..."
+    return f"“{text}”" if citation.quotes else text
 
 
 def cost_line(answer: Answer) -> str:
