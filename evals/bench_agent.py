@@ -10,11 +10,12 @@ Systems, each question asked of all three before the next question (so an interr
   questions do not help each other.
 Each answer is one line of `<out>/<set>.jsonl`; a re-run skips the (system, id) pairs already there. `--report`
 prints the tables from what is stored: EM, token F1 of the short answer, gold answer contained in the cited prose,
-supporting-passage recall@10 and all-found@10, cited passages that are gold, dangling citations, p50/p95 seconds, LM
-calls, prompt tokens evaluated and reused, failed or empty answers; then the paired comparison of adaptive against
-each other system (per-question F1 wins/losses/ties, mean difference with a 95% bootstrap interval). Sets: HotpotQA
-train100 chose the multi-hop fusion (and the question-shape cues); MuSiQue chose nothing; the demo questions were
-written for this benchmark.
+supporting-passage recall@10 and all-found@10, cited passages that are gold, dangling citations, the attribution
+audit (share of cited sentences misattributed or unsupported, `evals.metrics.attribution_audit`), p50/p95 seconds,
+LM calls, prompt tokens (all of them, and those reused from the engine's cache), failed or empty answers; then the
+paired comparison of adaptive against each other system (per-question F1 wins/losses/ties, mean difference with a
+95% bootstrap interval). Sets: HotpotQA train100 chose the multi-hop fusion (and the question-shape cues); MuSiQue
+chose nothing; the demo questions were written for this benchmark.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.evals.beir import iter_jsonl
-from sleuth.evals.metrics import answer_contains, answer_f1, normalise_answer, support_found
+from sleuth.evals.metrics import answer_contains, answer_f1, attribution_audit, normalise_answer, support_found
 
 SYSTEMS = ("single-shot", "adaptive", "full")
 
@@ -115,6 +116,8 @@ def score(q: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
         "path": r["path"],
         "short": r["short"],
         "cited": cited,
+        "answer": r["answer"],
+        **attribution_audit(r["answer"], r["citations"]),
     }
 
 
@@ -231,6 +234,13 @@ def _fmt(value: float | None, width: int = 5, digits: int = 2) -> str:
     return f"{value:{width}.{digits}f}" if value is not None else f"{'-':>{width}s}"
 
 
+def _share(rows: list[dict[str, Any]], key: str) -> str:
+    """The share of cited sentences the attribution audit flags (`key`), over the rows that were audited."""
+    audited = [r for r in rows if "cited_sentences" in r]
+    sentences = sum(r["cited_sentences"] for r in audited)
+    return f"{sum(r[key] for r in audited) / sentences:.2f}" if sentences else "-"
+
+
 def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else (values[0] if values else 0.0)
 
@@ -254,8 +264,8 @@ def report(out: Path) -> str:
         lines.append(f"\n== {path.stem}: {len(complete)} questions answered by every system ({', '.join(present)})")
         lines.append(
             f"{'system':11s} {'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite gold':>9s} "
-            f"{'dangling':>8s} {'p50 s':>6s} {'p95 s':>6s} {'calls':>5s} {'prompt tok':>10s} {'reused':>7s} "
-            f"{'failed':>6s} {'empty':>5s}"
+            f"{'dangling':>8s} {'misattr':>7s} {'unsupp':>6s} {'p50 s':>6s} {'p95 s':>6s} {'calls':>5s} "
+            f"{'prompt tok':>10s} {'reused':>7s} {'failed':>6s} {'empty':>5s}"
         )
         for system in present:
             rs = [by[system][i] for i in complete]
@@ -270,6 +280,7 @@ def report(out: Path) -> str:
                 f"{_fmt(_mean([r['contains'] for r in rs]), 8)} "
                 f"{_fmt(_mean([s[0] for s in support]))} {_fmt(_mean([s[1] for s in support]), 6)} "
                 f"{_fmt(_mean([r['precision'] for r in rs]), 9)} {sum(r['dangling'] for r in rs):8d} "
+                f"{_share(rs, 'misattributed'):>7s} {_share(rs, 'unsupported'):>6s} "
                 f"{statistics.median(seconds):6.1f} {_p95(seconds):6.1f} "
                 f"{statistics.mean(r['calls'] for r in rs):5.2f} {prompt:10.0f} {reused:7.0f} "
                 f"{sum(r['failed'] for r in rs):6d} {sum(r['empty'] for r in rs):5d}"

@@ -71,3 +71,26 @@ def support_found(ranked: list[str], gold: list[str], k: int = 10) -> tuple[floa
     top = set(ranked[:k])
     found = sum(g in top for g in gold)
     return found / len(gold), float(found == len(gold))
+
+
+def attribution_audit(answer: str, citations: list) -> dict[str, int]:
+    """LLM-free audit of an answer's citations. Per cited sentence: the share of its content words found in its
+    cited passages, and in the best other passage the answer cites. A sentence is misattributed when another
+    cited passage covers it clearly better (by 0.25 or more), unsupported when its own passages cover under half."""
+    import re
+
+    from sleuth.agent.verify import content_words, split_sentences
+
+    texts = {c.n: content_words(f"{c.title} {c.text}") for c in citations}
+    counts = {"cited_sentences": 0, "misattributed": 0, "unsupported": 0}
+    for sentence in split_sentences(answer):  # rendered as "text [1][2]." so markers stay with their sentence
+        own = [int(n) for n in re.findall(r"\[(\d+)\]", sentence) if int(n) in texts]
+        words = content_words(re.sub(r"\[\d+\]", "", sentence))
+        if not own or not words:
+            continue
+        counts["cited_sentences"] += 1
+        covered = len(words & set().union(*(texts[n] for n in own))) / len(words)
+        others = [len(words & texts[n]) / len(words) for n in texts if n not in own]
+        counts["misattributed"] += bool(others) and max(others) >= covered + 0.25
+        counts["unsupported"] += covered < 0.5
+    return counts
