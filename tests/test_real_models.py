@@ -19,13 +19,20 @@ def test_demo_corpus_question_gets_a_cited_answer_from_the_embedded_models() -> 
         report = agent.ingest([demo_corpus()])
         assert report.documents == 260 and not report.failures
         answer = agent.ask("How do hybrid retrievers combine sparse BM25 and dense embeddings?")
+        streamed: list[str] = []
+        second = agent.ask("How does FIRST speed up listwise reranking?", on_token=lambda t: streamed.append(t.text))
     assert answer.error is None, answer.error
     assert len(answer.answer.split()) > 15
     assert answer.citations, answer.answer
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.n for c in answer.citations}
-    kept = next(s for s in answer.steps if s.kind == "filter").detail["kept"]
-    assert {c.chunk_id for c in answer.citations} <= set(kept)
+    kept = {e.chunk_id for e in answer.evidence if e.kept}
+    assert {c.chunk_id for c in answer.citations} <= kept
+    assert all(c.spans for c in answer.citations)
+    assert answer.usage.llm_calls <= 2 and answer.path in ("fast", "deep")
+    # the second question reuses the answer call's instructions from llama.cpp's prompt cache, and streams
+    assert second.usage.cached_tokens > 200, second.usage
+    assert len(streamed) > 5 and "".join(streamed).strip()
 
 
 def test_yes_no_logits_of_the_embedded_llm_prefer_the_relevant_passage() -> None:
@@ -46,3 +53,12 @@ def test_yes_no_logits_of_the_embedded_llm_prefer_the_relevant_passage() -> None
     assert again[1] > again[0]
     # evaluated from a cached prefix or whole, quantised arithmetic differs slightly: the scores agree, not exactly
     assert again == pytest.approx([unrelated, relevant], abs=0.25)
+
+
+def test_doctor_passes_on_a_fresh_install() -> None:
+    pytest.importorskip("llama_cpp", reason="the embedded LLM is installed by setup.sh")
+    from sleuth.agent.doctor import run_checks
+
+    checks = {c.name: c for c in run_checks(Settings())}
+    assert all(c.ok for c in checks.values()), [(c.name, c.detail, c.fix) for c in checks.values() if not c.ok]
+    assert "sha256 verified" in checks["model file"].detail and not checks["llama.cpp"].skipped
