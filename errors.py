@@ -41,3 +41,7 @@ class IndexLockedError(SleuthError):
 
 class LMError(SleuthError):
     """The language model failed in a way retries could not fix."""
+
+
+class Cancelled(SleuthError):
+    """The user stopped the question; nothing of the run was stored."""

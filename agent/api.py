@@ -165,8 +165,17 @@ class ResearchAgent:
         self._require_collection()
         return self.searcher.search(query, k=k, filters=filters, rerank=True)
 
-    def ask(self, question: str, *, id: str = "", on_step: Any = None, on_token: Any = None) -> Answer:
-        """Answer one question with cited evidence; failures of the LM come back in `Answer.error`."""
+    def ask(
+        self,
+        question: str,
+        *,
+        id: str = "",
+        on_step: Any = None,
+        on_token: Any = None,
+        cancel: threading.Event | None = None,
+    ) -> Answer:
+        """Answer one question with cited evidence; failures of the LM come back in `Answer.error`. Setting `cancel`
+        stops the run at its next step (or token) with `Cancelled`; nothing of it is stored."""
         import dspy
 
         question = _check_question(question)
@@ -197,6 +206,7 @@ class ResearchAgent:
                 memory_lookup=lookup,
                 loop=self.loop,
                 on_token=on_token,
+                cancel=cancel,
             )
         answer = Answer(
             id=id,

@@ -44,7 +44,7 @@ class Drafter(dspy.Module):
         run.drafts += 1
         streamer = TextStreamer(run, run.drafts)
         try:
-            with generation(streamer.feed, run.budget.answer_deadline()):
+            with generation(streamer.feed, run.budget.answer_deadline(), lambda: run.cancelled):
                 prediction, usage = call_lm(
                     self.synthesise, run, retry=not optional, question=run.question, passages=passages
                 )
@@ -54,6 +54,7 @@ class Drafter(dspy.Module):
                 missing=" ".join(str(prediction.missing or "").split()),
             )
         except Exception as exc:
+            run.check()  # a generation stopped by the user is a cancellation, not an LM failure
             usage = Usage(llm_calls=1)
             draft = Draft(sentences=salvage_sentences(exc, streamer.raw), cut_off=True)
             draft.short_answer = salvage_short_answer(exc, streamer.raw)

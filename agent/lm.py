@@ -125,18 +125,24 @@ def _generation_kwargs(request: Any) -> dict[str, Any]:
 
 TOKEN_SINK: ContextVar[Callable[[str], None] | None] = ContextVar("sleuth_token_sink", default=None)
 DEADLINE: ContextVar[float | None] = ContextVar("sleuth_deadline", default=None)  # a time.perf_counter() value
+STOP: ContextVar[Callable[[], bool] | None] = ContextVar("sleuth_stop", default=None)
 
 
 @contextmanager
-def generation(sink: Callable[[str], None] | None = None, deadline: float | None = None) -> Iterator[None]:
+def generation(
+    sink: Callable[[str], None] | None = None,
+    deadline: float | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Iterator[None]:
     """Within this block the embedded engine hands each generated piece of text to `sink` and stops generating
-    at `deadline` (what it wrote so far is returned, marked as cut off by length)."""
-    tokens, limit = TOKEN_SINK.set(sink), DEADLINE.set(deadline)
+    at `deadline`, or as soon as `stop()` is true (what it wrote so far is returned, marked as cut off)."""
+    tokens, limit, halt = TOKEN_SINK.set(sink), DEADLINE.set(deadline), STOP.set(stop)
     try:
         yield
     finally:
         TOKEN_SINK.reset(tokens)
         DEADLINE.reset(limit)
+        STOP.reset(halt)
 
 
 class LlamaCppEngine:
@@ -193,16 +199,16 @@ class LlamaCppEngine:
     def complete(self, request: Any) -> Any:
         from dspy.lm15 import Message, Response, TextPart, Usage
 
-        sink, deadline = TOKEN_SINK.get(), DEADLINE.get()
+        sink, deadline, stop = TOKEN_SINK.get(), DEADLINE.get(), STOP.get()
         with self._lock:
             llama = self.llama
             _reset_counters(llama)
-            if sink is None and deadline is None:
+            if sink is None and deadline is None and stop is None:
                 out = llama.create_chat_completion(messages=_messages(request), **_generation_kwargs(request))
                 choice = out["choices"][0]
                 text, finish, usage = choice["message"].get("content") or "", choice.get("finish_reason"), out["usage"]
             else:
-                text, finish, usage = self._streamed(llama, request, sink, deadline)
+                text, finish, usage = self._streamed(llama, request, sink, deadline, stop)
             evaluated = _evaluated_prompt_tokens(llama)
         prompt = usage.get("prompt_tokens")
         cached = max(0, prompt - evaluated) if prompt is not None and evaluated is not None else None
@@ -215,7 +221,12 @@ class LlamaCppEngine:
         )
 
     def _streamed(
-        self, llama: Any, request: Any, sink: Callable[[str], None] | None, deadline: float | None
+        self,
+        llama: Any,
+        request: Any,
+        sink: Callable[[str], None] | None,
+        deadline: float | None,
+        stop: Callable[[], bool] | None = None,
     ) -> tuple[str, str, dict[str, Any]]:
         """Generates piece by piece, handing each to `sink`; past `deadline` it stops and reports `length`."""
         pieces: list[str] = []
@@ -231,7 +242,7 @@ class LlamaCppEngine:
                         sink(piece)
                 if choice.get("finish_reason"):
                     finish = choice["finish_reason"]
-                if deadline is not None and time.perf_counter() > deadline:
+                if (deadline is not None and time.perf_counter() > deadline) or (stop is not None and stop()):
                     finish = "length"
                     break
         finally:

@@ -15,6 +15,7 @@ from the evidence) with `error` set instead of raising. `Answer.steps` says whic
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -80,10 +81,11 @@ class ResearchProgram(dspy.Module):
         memory_lookup: MemoryLookup | None = None,
         loop: str = "adaptive",
         on_token: TokenSink | None = None,
+        cancel: threading.Event | None = None,
     ) -> dspy.Prediction:
         tools = ResearchTools(self.searcher, self.settings.candidates, memory_lookup)
         budget = Budget(self.settings, self.max_output_tokens)
-        run = Run(question, budget, tools, emit=emit, on_token=on_token, memory=memory)
+        run = Run(question, budget, tools, emit=emit, on_token=on_token, memory=memory, cancel=cancel)
         if memory and memory.reuse and self.reuse(run):
             return self._reused(run)
         if memory and memory.similar:
@@ -158,6 +160,7 @@ class ResearchProgram(dspy.Module):
     # -- the answer --------------------------------------------------------------------------------------------
 
     def _prediction(self, run: Run, verified: Verified | None) -> dspy.Prediction:
+        run.check()
         if verified is None and run.evidence and (run.lm_failed or run.errors):
             verified = extractive_answer(run, run.errors[-1] if run.errors else "the LM wrote no answer")
         if verified is None or not verified.citations:

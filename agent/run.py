@@ -9,6 +9,7 @@ prompt tokens reused from the engine's cache. Transient provider errors are retr
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import dspy
 
 from sleuth.agent.budget import Budget
+from sleuth.errors import Cancelled
 from sleuth.prompts.signatures import CitedSentence
 from sleuth.schema import AnswerToken, Hit, Search, Seen, Step, Usage
 
@@ -58,8 +60,19 @@ class Run:
     evidence: list[Hit] = field(default_factory=list)
     drafts: int = 0
     lm_failed: bool = False
+    cancel: threading.Event | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+    def check(self) -> None:
+        """Raises Cancelled once the user stopped the question: each stage ends at its next step."""
+        if self.cancelled:
+            raise Cancelled("The question was cancelled.", "Ask again when you are ready; nothing was stored.")
 
     def record(self, kind: str, started: float, llm_calls: int = 0, **detail: Any) -> None:
+        self.check()
         step = Step(kind=kind, detail=detail, seconds=time.perf_counter() - started, llm_calls=llm_calls)
         self.steps.append(step)
         if self.emit:
@@ -107,6 +120,7 @@ def call_lm(predictor: Any, run: Run, *, retry: bool = True, **inputs: Any) -> t
     (JSON <-> chat) unless `retry` is off. What still fails is raised, charged."""
     adapter = None
     while True:
+        run.check()
         started = time.perf_counter()
         try:
             with dspy.context(track_usage=True, **({"adapter": adapter} if adapter else {})):

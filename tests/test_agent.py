@@ -245,3 +245,22 @@ def test_an_lm_server_that_closes_the_connection_mid_answer_gives_a_clear_error_
     assert answer.error and "writing the answer failed" in answer.error and "not stored in memory" in answer.error
     assert answer.citations and answer.citations[0].doc_id == "colbert"  # the evidence still answers
     assert a._store()["runs"].count == 0
+
+
+def test_a_cancelled_question_raises_and_stores_nothing(agent) -> None:
+    import threading
+
+    from sleuth.errors import Cancelled
+
+    a = agent(sentences(("BM25 is a lexical ranking function.", [1]), ("It uses term frequency.", [1])))
+    stop = threading.Event()
+    steps: list[str] = []
+
+    def on_step(step: Step) -> None:
+        steps.append(step.kind)
+        if step.kind == "search":
+            stop.set()  # the user presses Esc while the answer is being written
+
+    with pytest.raises(Cancelled):
+        a.ask("What is BM25?", on_step=on_step, cancel=stop)
+    assert steps == ["route", "search"] and a._store()["runs"].count == 0

@@ -153,3 +153,16 @@ def test_the_engine_streams_pieces_to_the_sink_and_stops_at_the_deadline() -> No
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()), generation(cut.append, past), contextlib.suppress(Exception):
         dspy.Predict(PlanResearch)(question="What is BM25?")
     assert len(cut) == 1  # stopped after the first piece, past its deadline
+
+
+def test_generation_stops_as_soon_as_the_user_cancels() -> None:
+    from sleuth.agent.lm import generation
+
+    reply = {"sub_questions": ["What is BM25?"], "queries": ["bm25 ranking"]}
+    engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
+    pieces: list[str] = []
+    lm = _lm(engine)
+    stopped = generation(pieces.append, stop=lambda: True)
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()), stopped, contextlib.suppress(Exception):
+        dspy.Predict(PlanResearch)(question="What is BM25?")
+    assert len(pieces) == 1

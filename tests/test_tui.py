@@ -74,3 +74,32 @@ async def test_the_answer_streams_into_the_chat_then_the_checked_answer_replaces
         await pilot.pause()
         assert len(streamed) > 3 and streamed[-1].startswith("ColBERT keeps one embedding")
         assert not app.query(DraftView) and len(app.query(AnswerView)) == 1
+
+
+@pytest.mark.asyncio
+async def test_escape_cancels_a_running_question_and_nothing_reaches_memory(settings, embedder, corpus_file) -> None:
+    import time
+
+    lm = ScriptedLM(
+        [sentences(("ColBERT keeps one embedding per token.", [1]), ("It scores passages with MaxSim.", [1]))]
+    )
+    inner = lm._engine_spec._complete_messages
+
+    def slow(messages):
+        time.sleep(1.5)
+        return inner(messages)
+
+    lm._engine_spec._complete_messages = slow
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    app = SleuthApp(agent)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*"What is ColBERT?", "enter")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.query(AnswerView)
+        assert "cancelled" in str(app.query_one("#status").render())
+        assert not app.query_one("#question").disabled
+    assert agent._store()["runs"].count == 0

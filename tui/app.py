@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -10,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
-from sleuth.errors import SleuthError
+from sleuth.errors import Cancelled, SleuthError
 from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Step
 from sleuth.tui.answer_view import AnswerView, DraftView, QuestionView
 
@@ -25,7 +26,12 @@ class SleuthApp(App[None]):
     #log { height: 1fr; padding: 0 1; }
     #status { height: 1; color: $text-muted; padding: 0 1; }
     """
-    BINDINGS = [("ctrl+q", "quit", "Quit"), ("ctrl+l", "clear", "Clear")]
+    BINDINGS = [
+        ("ctrl+q", "quit", "Quit"),
+        ("ctrl+c", "quit", "Quit"),
+        ("escape", "cancel", "Cancel"),
+        ("ctrl+l", "clear", "Clear"),
+    ]
     AUTO_FOCUS = "#question"  # typing at start goes to the question box (the log would take focus otherwise)
 
     class StepDone(Message):
@@ -51,6 +57,7 @@ class SleuthApp(App[None]):
     def __init__(self, agent: ResearchAgent) -> None:
         super().__init__()
         self.agent = agent
+        self.stop = threading.Event()  # set by Esc (or quitting): the running question ends at its next step
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,7 +75,8 @@ class SleuthApp(App[None]):
         log = self.query_one("#log", VerticalScroll)
         log.mount(QuestionView(question))
         log.mount(DraftView())
-        self.query_one("#status", Static).update("researching...")
+        self.query_one("#status", Static).update("researching... (Esc cancels)")
+        self.stop.clear()
         self.research(question)
 
     @work(exclusive=True, thread=True)
@@ -78,7 +86,10 @@ class SleuthApp(App[None]):
                 question,
                 on_step=lambda s: self.post_message(self.StepDone(s)),
                 on_token=lambda t: self.post_message(self.Token(t)),
+                cancel=self.stop,
             )
+        except Cancelled:
+            self.post_message(self.Failed(""))
         except SleuthError as exc:
             self.post_message(self.Failed(str(exc)))
         except Exception as exc:  # the app stays up; the user sees what broke
@@ -105,9 +116,18 @@ class SleuthApp(App[None]):
 
     def on_sleuth_app_failed(self, message: Failed) -> None:
         self.query(DraftView).remove()
-        self.notify(message.error, severity="error", timeout=10)
-        self.query_one("#status", Static).update("failed; see the message")
+        if message.error:
+            self.notify(message.error, severity="error", timeout=10)
+        status = "failed; see the message" if message.error else "cancelled: nothing was stored"
+        self.query_one("#status", Static).update(status)
         self._enable_input()
+
+    def action_cancel(self) -> None:
+        self.stop.set()
+
+    async def action_quit(self) -> None:
+        self.stop.set()  # a question still running stops at its next step, so the app can close
+        self.exit()
 
     def _enable_input(self) -> None:
         box = self.query_one("#question", Input)
