@@ -166,3 +166,23 @@ def test_generation_stops_as_soon_as_the_user_cancels() -> None:
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()), stopped, contextlib.suppress(Exception):
         dspy.Predict(PlanResearch)(question="What is BM25?")
     assert len(pieces) == 1
+
+
+def test_the_prompt_cache_drops_the_logits_copy_and_counts_what_it_holds() -> None:
+    pytest.importorskip("llama_cpp")
+    import numpy as np
+
+    from sleuth.agent.lm import lean_cache
+
+    class State:  # the fields of llama_cpp.LlamaState that the cache reads
+        def __init__(self) -> None:
+            self.scores = np.ones((512, 1000), dtype=np.single)  # 2 MB of logits a restored state never uses
+            self.input_ids = np.zeros(16, dtype=np.intc)
+            self.llama_state_size = 100
+
+    cache = lean_cache(capacity_bytes=3 * (100 + 4000 + 64))
+    for key in ((1, 2, 3), (1, 2, 4), (1, 5), (7,)):
+        cache[key] = State()
+    assert all(s.scores.shape == (1, 1000) for s in cache.cache_state.values())
+    assert len(cache.cache_state) == 3 and cache.cache_size <= 3 * (100 + 4000 + 64)  # the oldest went
+    assert cache[(1, 2, 4, 9)] is cache.cache_state[(1, 2, 4)]  # the longest shared prefix wins
