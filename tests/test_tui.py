@@ -103,3 +103,20 @@ async def test_escape_cancels_a_running_question_and_nothing_reaches_memory(sett
         assert "cancelled" in str(app.query_one("#status").render())
         assert not app.query_one("#question").disabled
     assert agent._store()["runs"].count == 0
+
+
+@pytest.mark.asyncio
+async def test_the_header_names_collection_model_and_index_and_f1_shows_every_key(settings, embedder) -> None:
+    from sleuth.tui.help_screen import HelpScreen
+
+    app = SleuthApp(make_agent(settings, embedder, lm=DummyLM([])))
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert app.sub_title.startswith("default · local/qwen2.5-coder-1.5b · ")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = app.screen.query_one("Markdown").source
+        assert all(key in shown for key in ("Enter", "Esc", "Ctrl+L", "Ctrl+Q"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)

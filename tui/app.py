@@ -31,6 +31,7 @@ class SleuthApp(App[None]):
         ("ctrl+c", "quit", "Quit"),
         ("escape", "cancel", "Cancel"),
         ("ctrl+l", "clear", "Clear"),
+        ("f1", "help", "Help"),
     ]
     AUTO_FOCUS = "#question"  # typing at start goes to the question box (the log would take focus otherwise)
 
@@ -58,6 +59,17 @@ class SleuthApp(App[None]):
         super().__init__()
         self.agent = agent
         self.stop = threading.Event()  # set by Esc (or quitting): the running question ends at its next step
+
+    def on_mount(self) -> None:
+        """The header names the collection, the model and where the index lives."""
+        settings = self.agent.settings
+        where = settings.index.url or str(settings.home / "index" / settings.index.collection)
+        self.sub_title = f"{settings.index.collection} · {settings.models.lm} · {where}"
+
+    def action_help(self) -> None:
+        from sleuth.tui.help_screen import HelpScreen
+
+        self.push_screen(HelpScreen())
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -1,0 +1,33 @@
+"""The help screen: every key binding of the chat, and where the answers come from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# sleuth chat
+
+| key | what it does |
+|---|---|
+| Enter | ask the question in the box |
+| Esc | cancel the running question (nothing of it is stored) |
+| Ctrl+L | clear the conversation |
+| F1 | this help |
+| Ctrl+Q, Ctrl+C | quit (a running question is cancelled first) |
+
+Answers cite their sources as [n]; each source is listed under the answer with the span it was cited for.
+The answer streams in as the model writes it; the checked answer then replaces it.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = "HelpScreen { align: center middle; } #help { width: 80; height: auto; border: round $accent; }"
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("f1", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            yield Markdown(HELP)
