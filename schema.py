@@ -70,6 +70,7 @@ class Citation(BaseModel):
     score: float
     spans: list[tuple[int, int]] = Field(default_factory=list)
     page: int | None = None
+    source: str = ""
 
     @property
     def quotes(self) -> list[str]:

@@ -46,6 +46,7 @@ def resolve_citations(
             score=round(evidence[old - 1].score, 6),
             spans=sorted(set((spans or {}).get(old, []))),
             page=evidence[old - 1].chunk.metadata.get("page"),
+            source=evidence[old - 1].chunk.source,
         )
         for old, new in sorted(renumber.items(), key=lambda item: item[1])
     ]

@@ -101,9 +101,11 @@ def _m003_experience(db: sqlite_utils.Database) -> None:
 
 
 def _m004_citation_spans(db: sqlite_utils.Database) -> None:
-    """Where in its passage each citation's support lies (character offsets, JSON) and the passage's PDF page."""
+    """Where in its passage each citation's support lies (character offsets, JSON), the passage's PDF page and the
+    file or URL it came from."""
     db["citations"].add_column("spans", str)
     db["citations"].add_column("page", int)
+    db["citations"].add_column("source", str)
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [

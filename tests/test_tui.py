@@ -120,3 +120,72 @@ async def test_the_header_names_collection_model_and_index_and_f1_shows_every_ke
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def _asked(pilot, app) -> None:
+    await pilot.press(*"What does ColBERT keep?", "enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _colbert_agent(settings, embedder, corpus_file):
+    lm = ScriptedLM(
+        [sentences(("ColBERT keeps one embedding per token.", [1]), ("It sums the maximum similarity.", [1]))]
+    )
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    return agent
+
+
+@pytest.mark.asyncio
+async def test_f2_opens_the_cited_source_with_its_span_highlighted(settings, embedder, corpus_file) -> None:
+    from sleuth.tui.source_panel import SourcePanel, highlighted
+
+    app = SleuthApp(_colbert_agent(settings, embedder, corpus_file))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _asked(pilot, app)
+        await pilot.press("f2")
+        await pilot.pause()
+        panel = app.query_one("#source", SourcePanel)
+        assert panel.has_class("open") and panel.citation.doc_id == "colbert"
+        text = highlighted(panel.citation)  # what the panel shows
+        styled = [text.plain[s.start : s.end] for s in text.spans if "reverse" in str(s.style)]
+        assert styled and "one embedding per token" in styled[0]
+        await pilot.press("f3")
+        assert not panel.has_class("open")
+
+
+@pytest.mark.asyncio
+async def test_feedback_keys_store_a_rating_and_f7_copies_the_answer(settings, embedder, corpus_file) -> None:
+    agent = _colbert_agent(settings, embedder, corpus_file)
+    app = SleuthApp(agent)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _asked(pilot, app)
+        await pilot.press("f6")
+        await pilot.press("f7")
+        await pilot.pause()
+        assert app.clipboard.startswith(app.last.answer) and "**Sources**" in app.clipboard
+    [row] = list(agent._store()["feedback"].rows)
+    assert row["run_id"] == app.last.run_id and row["rating"] == -1
+
+
+@pytest.mark.asyncio
+async def test_history_reopens_a_past_run_with_its_citations(settings, embedder, corpus_file) -> None:
+    from sleuth.tui.history_screen import HistoryScreen
+
+    agent = _colbert_agent(settings, embedder, corpus_file)
+    first = agent.ask("What does ColBERT keep?")
+    app = SleuthApp(agent)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.press(*"ColBERT", "enter")  # search past runs
+        await pilot.pause()
+        assert app.screen.query_one("#history-runs").option_count == 1
+        await pilot.press("enter")  # the empty box again: open the first run found
+        await pilot.pause()
+        assert not isinstance(app.screen, HistoryScreen)
+        views = list(app.query(AnswerView))
+        assert len(views) == 1, [v.answer.question for v in views]
+        assert views[0].answer.run_id == first.run_id and views[0].answer.citations

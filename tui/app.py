@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
 from sleuth.errors import Cancelled, SleuthError
 from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Step
 from sleuth.tui.answer_view import AnswerView, DraftView, QuestionView
+from sleuth.tui.source_panel import SourcePanel
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -23,7 +24,8 @@ class SleuthApp(App[None]):
     TITLE = "sleuth"
     SUB_TITLE = "answers from your documents, with citations"
     CSS = """
-    #log { height: 1fr; padding: 0 1; }
+    Horizontal { height: 1fr; }
+    #log { height: 1fr; width: 1fr; padding: 0 1; }
     #status { height: 1; color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
@@ -32,6 +34,12 @@ class SleuthApp(App[None]):
         ("escape", "cancel", "Cancel"),
         ("ctrl+l", "clear", "Clear"),
         ("f1", "help", "Help"),
+        ("f2", "source", "Source"),
+        ("f3", "close_source", "Close source"),
+        ("f4", "history", "History"),
+        ("f5", "rate(1)", "Rate up"),
+        ("f6", "rate(-1)", "Rate down"),
+        ("f7", "copy", "Copy"),
     ]
     AUTO_FOCUS = "#question"  # typing at start goes to the question box (the log would take focus otherwise)
 
@@ -59,6 +67,8 @@ class SleuthApp(App[None]):
         super().__init__()
         self.agent = agent
         self.stop = threading.Event()  # set by Esc (or quitting): the running question ends at its next step
+        self.last: Answer | None = None  # the answer the source, feedback and copy keys act on
+        self.opened = 0  # the citation F2 showed last
 
     def on_mount(self) -> None:
         """The header names the collection, the model and where the index lives."""
@@ -73,7 +83,9 @@ class SleuthApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield VerticalScroll(id="log")
+        with Horizontal():
+            yield VerticalScroll(id="log")
+            yield SourcePanel(id="source")
         yield Static("Ask a question about your collection.", id="status")
         yield Input(placeholder="Your question, then Enter", id="question")
         yield Footer()
@@ -121,7 +133,7 @@ class SleuthApp(App[None]):
     def on_sleuth_app_answered(self, message: Answered) -> None:
         log = self.query_one("#log", VerticalScroll)
         self.query(DraftView).remove()  # the checked answer replaces the draft as it was written
-        log.mount(AnswerView(message.answer))
+        self._show(message.answer)
         log.scroll_end(animate=False)
         self.query_one("#status", Static).update(f"answered in {message.answer.seconds:.1f}s")
         self._enable_input()
@@ -133,6 +145,68 @@ class SleuthApp(App[None]):
         status = "failed; see the message" if message.error else "cancelled: nothing was stored"
         self.query_one("#status", Static).update(status)
         self._enable_input()
+
+    def _show(self, answer: Answer) -> None:
+        self.last, self.opened = answer, 0
+        self.query_one("#log", VerticalScroll).mount(AnswerView(answer))
+
+    def action_source(self) -> None:
+        """Opens the last answer's next source in the side panel, its cited span highlighted."""
+        if not self.last or not self.last.citations:
+            self.notify("No answer with sources yet: ask a question first.", severity="warning")
+            return
+        citation = self.last.citations[self.opened % len(self.last.citations)]
+        self.opened += 1
+        self.query_one("#source", SourcePanel).show(citation)
+
+    def action_close_source(self) -> None:
+        self.query_one("#source", SourcePanel).close()
+
+    def action_rate(self, rating: int) -> None:
+        """Feedback on the last answer, stored in memory (an answer rated down is never reused)."""
+        if not self.last or not self.last.run_id:
+            self.notify("No answer to rate yet.", severity="warning")
+            return
+        store = self.agent._store()
+        if store is None:
+            self.notify("Memory is off (memory.enabled = false): feedback is not kept.", severity="warning")
+            return
+        from sleuth.memory.store import add_feedback
+
+        try:
+            add_feedback(store, self.last.run_id, rating)
+        except SleuthError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"Rated {'up' if rating > 0 else 'down'}: run {self.last.run_id[:12]}.")
+
+    def action_copy(self) -> None:
+        """The last answer as Markdown, with its sources, to the clipboard."""
+        if not self.last:
+            self.notify("No answer to copy yet.", severity="warning")
+            return
+        from sleuth.tui.render import answer_markdown
+
+        self.copy_to_clipboard(answer_markdown(self.last))
+        self.notify("The answer and its sources were copied as Markdown.")
+
+    def action_history(self) -> None:
+        store = self.agent._store()
+        if store is None:
+            self.notify("Memory is off (memory.enabled = false): there is no history.", severity="warning")
+            return
+        from sleuth.tui.history_screen import HistoryScreen
+
+        self.push_screen(HistoryScreen(store), self._reopen)
+
+    def _reopen(self, run_id: str | None) -> None:
+        if not run_id:
+            return
+        from sleuth.memory.store import get_run
+
+        answer = Answer.model_validate(get_run(self.agent._store(), run_id)["record"])
+        self.query_one("#log", VerticalScroll).mount(QuestionView(answer.question))
+        self._show(answer)
 
     def action_cancel(self) -> None:
         self.stop.set()

@@ -17,6 +17,11 @@ HELP = """\
 | Esc | cancel the running question (nothing of it is stored) |
 | Ctrl+L | clear the conversation |
 | F1 | this help |
+| F2 | open the last answer's next source beside the chat, its cited span highlighted |
+| F3 | close the source |
+| F4 | history: past questions from memory, searchable; Enter reopens one |
+| F5, F6 | rate the last answer up or down (kept in memory; an answer rated down is never reused) |
+| F7 | copy the last answer and its sources as Markdown |
 | Ctrl+Q, Ctrl+C | quit (a running question is cancelled first) |
 
 Answers cite their sources as [n]; each source is listed under the answer with the span it was cited for.
