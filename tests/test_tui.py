@@ -139,7 +139,7 @@ def _colbert_agent(settings, embedder, corpus_file):
 
 @pytest.mark.asyncio
 async def test_f2_opens_the_cited_source_with_its_span_highlighted(settings, embedder, corpus_file) -> None:
-    from sleuth.tui.source_panel import SourcePanel, highlighted
+    from sleuth.tui.source_panel import SourcePanel, evidence_table, highlighted
 
     app = SleuthApp(_colbert_agent(settings, embedder, corpus_file))
     async with app.run_test(size=(140, 40)) as pilot:
@@ -151,8 +151,12 @@ async def test_f2_opens_the_cited_source_with_its_span_highlighted(settings, emb
         text = highlighted(panel.citation)  # what the panel shows
         styled = [text.plain[s.start : s.end] for s in text.spans if "reverse" in str(s.style)]
         assert styled and "one embedding per token" in styled[0]
-        await pilot.press("f3")
+        await pilot.press("f8")
         assert not panel.has_class("open")
+        await pilot.press("f3")
+        assert panel.has_class("open")
+        table = str(evidence_table(app.last))
+        assert "[1]" in table and "ColBERT" in table and ("kept" in table or "dropped" in table)
 
 
 @pytest.mark.asyncio

@@ -35,7 +35,8 @@ class SleuthApp(App[None]):
         ("ctrl+l", "clear", "Clear"),
         ("f1", "help", "Help"),
         ("f2", "source", "Source"),
-        ("f3", "close_source", "Close source"),
+        ("f3", "evidence", "Evidence"),
+        ("f8", "close_source", "Close panel"),
         ("f4", "history", "History"),
         ("f5", "rate(1)", "Rate up"),
         ("f6", "rate(-1)", "Rate down"),
@@ -158,6 +159,13 @@ class SleuthApp(App[None]):
         citation = self.last.citations[self.opened % len(self.last.citations)]
         self.opened += 1
         self.query_one("#source", SourcePanel).show(citation)
+
+    def action_evidence(self) -> None:
+        """The side panel lists every passage the last answer considered: cited, kept, dropped."""
+        if not self.last:
+            self.notify("No answer yet: ask a question first.", severity="warning")
+            return
+        self.query_one("#source", SourcePanel).show_evidence(self.last)
 
     def action_close_source(self) -> None:
         self.query_one("#source", SourcePanel).close()

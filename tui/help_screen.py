@@ -18,7 +18,8 @@ HELP = """\
 | Ctrl+L | clear the conversation |
 | F1 | this help |
 | F2 | open the last answer's next source beside the chat, its cited span highlighted |
-| F3 | close the source |
+| F3 | the evidence: every passage the last answer considered, cited, kept or dropped |
+| F8 | close the side panel |
 | F4 | history: past questions from memory, searchable; Enter reopens one |
 | F5, F6 | rate the last answer up or down (kept in memory; an answer rated down is never reused) |
 | F7 | copy the last answer and its sources as Markdown |

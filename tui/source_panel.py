@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from sleuth.schema import Citation
+from sleuth.schema import Answer, Citation
 
 
 def highlighted(citation: Citation) -> Text:
@@ -50,5 +50,23 @@ class SourcePanel(VerticalScroll):
         self.query_one("#source-text", Static).update(highlighted(citation))
         self.add_class("open")
 
+    def show_evidence(self, answer: Answer) -> None:
+        self.query_one("#source-heading", Static).update(evidence_table(answer))
+        self.query_one("#source-text", Static).update("")
+        self.add_class("open")
+
     def close(self) -> None:
         self.remove_class("open")
+
+
+def evidence_table(answer: Answer) -> Text:
+    """Every passage the run considered, best first: cited, kept as evidence, or dropped."""
+    text = Text("Evidence of this answer\n", style="bold")
+    cited = {c.chunk_id: c.n for c in answer.citations}
+    for seen in sorted(answer.evidence, key=lambda e: e.rank):
+        mark = f"[{cited[seen.chunk_id]}]" if seen.chunk_id in cited else ("kept" if seen.kept else "dropped")
+        style = "bold" if seen.chunk_id in cited else ("" if seen.kept else "dim")
+        text.append(f"{mark:>8}  #{seen.rank + 1:<3} {seen.title or seen.doc_id}\n", style=style)
+    if not answer.evidence:
+        text.append("(no passages: the answer came from memory or no LM ran)\n", style="dim")
+    return text
