@@ -190,6 +190,7 @@ class Answer(BaseModel):
     searches: list[Search] = Field(default_factory=list)
     evidence: list[Seen] = Field(default_factory=list)
     path: str = Field("", description="Which research path ran: fast, deep, full, react, memory or evidence-only.")
+    standalone: str = Field("", description="The follow-up question as it was researched, when it was rewritten.")
     steps: list[Step] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     seconds: float = 0.0

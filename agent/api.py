@@ -173,6 +173,7 @@ class ResearchAgent:
         on_step: Any = None,
         on_token: Any = None,
         cancel: threading.Event | None = None,
+        previous: tuple[str, str] | None = None,
     ) -> Answer:
         """Answer one question with cited evidence; failures of the LM come back in `Answer.error`. Setting `cancel`
         stops the run at its next step (or token) with `Cancelled`; nothing of it is stored."""
@@ -207,6 +208,7 @@ class ResearchAgent:
                 loop=self.loop,
                 on_token=on_token,
                 cancel=cancel,
+                previous=previous,
             )
         answer = Answer(
             id=id,
@@ -221,6 +223,7 @@ class ResearchAgent:
             searches=result.searches,
             evidence=result.evidence,
             path=result.path,
+            standalone=result.standalone,
             steps=result.steps,
             usage=result.usage,
             seconds=time.perf_counter() - started,

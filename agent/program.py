@@ -23,6 +23,7 @@ import dspy
 
 from sleuth.agent.budget import Budget
 from sleuth.agent.draft import Drafter
+from sleuth.agent.followup import Contextualise
 from sleuth.agent.judge import Judge, with_coverage
 from sleuth.agent.plan import Plan
 from sleuth.agent.react import Explore
@@ -56,6 +57,7 @@ class ResearchProgram(dspy.Module):
         self.searcher = searcher
         self.settings = settings
         self.max_output_tokens = max_output_tokens
+        self.contextualise = Contextualise()
         self.reuse = Reuse()
         self.planner = Plan(settings)
         self.retriever = Retrieve(settings)
@@ -82,10 +84,15 @@ class ResearchProgram(dspy.Module):
         loop: str = "adaptive",
         on_token: TokenSink | None = None,
         cancel: threading.Event | None = None,
+        previous: tuple[str, str] | None = None,
     ) -> dspy.Prediction:
+        """Researches `question`; `previous` (the conversation's last question and answer) lets a follow-up be
+        rewritten into a question that stands alone first."""
         tools = ResearchTools(self.searcher, self.settings.candidates, memory_lookup)
         budget = Budget(self.settings, self.max_output_tokens)
         run = Run(question, budget, tools, emit=emit, on_token=on_token, memory=memory, cancel=cancel)
+        if previous:
+            run.question = self.contextualise(run, previous)
         if memory and memory.reuse and self.reuse(run):
             return self._reused(run)
         if memory and memory.similar:
@@ -98,7 +105,7 @@ class ResearchProgram(dspy.Module):
             verified = self._react(run)
         else:
             verified = self._adaptive(run)
-        return self._prediction(run, verified)
+        return self._prediction(run, verified, question)
 
     # -- the three loops ---------------------------------------------------------------------------------------
 
@@ -159,7 +166,7 @@ class ResearchProgram(dspy.Module):
 
     # -- the answer --------------------------------------------------------------------------------------------
 
-    def _prediction(self, run: Run, verified: Verified | None) -> dspy.Prediction:
+    def _prediction(self, run: Run, verified: Verified | None, question: str) -> dspy.Prediction:
         run.check()
         if verified is None and run.evidence and (run.lm_failed or run.errors):
             verified = extractive_answer(run, run.errors[-1] if run.errors else "the LM wrote no answer")
@@ -180,6 +187,7 @@ class ResearchProgram(dspy.Module):
             steps=run.steps,
             usage=run.budget.usage,
             path=run.path,
+            standalone=run.question if run.question != question else "",
             lm_failed=run.lm_failed,
             error="; ".join(run.errors) or None,
             memory=run.memory.report(reused=False, plan_used=bool(run.memory.plan)) if run.memory else None,
@@ -201,6 +209,7 @@ class ResearchProgram(dspy.Module):
             steps=run.steps,
             usage=run.budget.usage,
             path="memory",
+            standalone="",
             lm_failed=False,
             error=None,
             memory=memory.report(reused=True, plan_used=False),

@@ -43,6 +43,18 @@ class JudgeUtility(dspy.Signature):
     useful: list[int] = dspy.OutputField(desc="numbers of the useful passages, most useful first")
 
 
+class StandaloneQuestion(dspy.Signature):
+    """Rewrite a follow-up question so it can be understood without the conversation before it.
+
+    Replace pronouns and omissions ("it", "they", "and what about ...") by what they refer to in the previous
+    question and answer. Keep it a short question. If it already stands alone, return it unchanged."""
+
+    previous_question: str = dspy.InputField()
+    previous_answer: str = dspy.InputField()
+    question: str = dspy.InputField(desc="the follow-up")
+    standalone: str = dspy.OutputField(desc="the follow-up as a question that stands alone")
+
+
 class SameQuestion(dspy.Signature):
     """Decide whether two questions ask for exactly the same information, so that one answer serves both.
 

@@ -264,3 +264,27 @@ def test_a_cancelled_question_raises_and_stores_nothing(agent) -> None:
     with pytest.raises(Cancelled):
         a.ask("What is BM25?", on_step=on_step, cancel=stop)
     assert steps == ["route", "search"] and a._store()["runs"].count == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("and what about pairwise?", True),
+        ("How is it trained?", True),
+        ("What about its speed?", True),
+        ("How does ColBERT score passages?", False),
+        ("What is BM25?", False),
+        ("How does FIRST compare with RankGPT on TREC DL?", False),
+    ],
+)
+def test_follow_ups_are_told_from_questions_that_stand_alone(question: str, follow_up: bool) -> None:
+    from sleuth.agent.followup import looks_like_follow_up
+
+    assert looks_like_follow_up(question) is follow_up
+
+
+def test_a_question_that_stands_alone_is_not_rewritten_even_in_a_conversation(agent) -> None:
+    a = agent(sentences(("BM25 is a lexical ranking function.", [1]), ("It uses term frequency.", [1])))
+    answer = a.ask("What is BM25?", previous=("What is ColBERT?", "a late-interaction retriever"))
+    assert answer.standalone == "" and answer.usage.llm_calls == 1
+    assert "followup" not in [s.kind for s in answer.steps]

@@ -193,3 +193,29 @@ async def test_history_reopens_a_past_run_with_its_citations(settings, embedder,
         views = list(app.query(AnswerView))
         assert len(views) == 1, [v.answer.question for v in views]
         assert views[0].answer.run_id == first.run_id and views[0].answer.citations
+
+
+@pytest.mark.asyncio
+async def test_a_follow_up_is_rewritten_into_a_standalone_question_and_the_rewrite_shown(
+    settings, embedder, corpus_file
+) -> None:
+    lm = ScriptedLM(
+        [
+            sentences(("ColBERT keeps one embedding per token.", [1]), ("It sums the maximum similarity.", [1])),
+            {"standalone": "How does BM25 score documents?"},
+            sentences(("BM25 scores documents by term frequency.", [1]), ("It uses inverse document frequency.", [1])),
+        ]
+    )
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    app = SleuthApp(agent)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _asked(pilot, app)
+        await pilot.press(*"and what about BM25?", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        second = app.last
+        assert second.question == "and what about BM25?" and second.standalone == "How does BM25 score documents?"
+        assert [s.kind for s in second.steps][0] == "followup"
+        assert second.citations[0].doc_id == "bm25"
+        assert any("searched as: How does BM25" in str(w.render()) for w in app.query(".rewrite"))

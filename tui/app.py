@@ -27,6 +27,7 @@ class SleuthApp(App[None]):
     Horizontal { height: 1fr; }
     #log { height: 1fr; width: 1fr; padding: 0 1; }
     #status { height: 1; color: $text-muted; padding: 0 1; }
+    .rewrite { color: $text-muted; text-style: italic; margin: 0 0 0 2; }
     """
     BINDINGS = [
         ("ctrl+q", "quit", "Quit"),
@@ -69,6 +70,7 @@ class SleuthApp(App[None]):
         self.agent = agent
         self.stop = threading.Event()  # set by Esc (or quitting): the running question ends at its next step
         self.last: Answer | None = None  # the answer the source, feedback and copy keys act on
+        self.previous: tuple[str, str] | None = None  # the conversation so far, for follow-up questions
         self.opened = 0  # the citation F2 showed last
 
     def on_mount(self) -> None:
@@ -112,6 +114,7 @@ class SleuthApp(App[None]):
                 on_step=lambda s: self.post_message(self.StepDone(s)),
                 on_token=lambda t: self.post_message(self.Token(t)),
                 cancel=self.stop,
+                previous=self.previous,
             )
         except Cancelled:
             self.post_message(self.Failed(""))
@@ -149,7 +152,11 @@ class SleuthApp(App[None]):
 
     def _show(self, answer: Answer) -> None:
         self.last, self.opened = answer, 0
-        self.query_one("#log", VerticalScroll).mount(AnswerView(answer))
+        self.previous = (answer.standalone or answer.question, answer.short_answer or answer.answer[:300])
+        log = self.query_one("#log", VerticalScroll)
+        if answer.standalone:
+            log.mount(Static(f"searched as: {answer.standalone}", classes="rewrite"))
+        log.mount(AnswerView(answer))
 
     def action_source(self) -> None:
         """Opens the last answer's next source in the side panel, its cited span highlighted."""
@@ -229,4 +236,6 @@ class SleuthApp(App[None]):
         box.focus()
 
     def action_clear(self) -> None:
+        """A new conversation: the log is emptied and the next question is not read as a follow-up."""
         self.query_one("#log", VerticalScroll).remove_children()
+        self.previous = self.last = None
