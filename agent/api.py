@@ -104,6 +104,32 @@ class ResearchAgent:
                 ) from exc
         return program
 
+    def use_collection(self, name: str) -> None:
+        """Search `name` from now on (the index, its searcher and compiled program are opened anew)."""
+        with self._opening:
+            if self._index is not None:
+                self._index.close()
+            self._index = None
+            self.settings.index.collection = name
+            self.__dict__.pop("searcher", None)
+            self.__dict__.pop("program", None)
+
+    def collections(self) -> list[tuple[str, int]]:
+        """Every collection of the configured backend with its document count."""
+        from sleuth.tools.index import collection_names, open_index
+
+        rows = []
+        for name in collection_names(self.settings):
+            if name == self.settings.index.collection and self._index is not None:
+                rows.append((name, self._index.document_count()))
+                continue
+            index = open_index(self.settings, name)
+            try:
+                rows.append((name, index.document_count()))
+            finally:
+                index.close()
+        return rows
+
     def reload_program(self) -> None:
         """Build the program again on next use (after `sleuth optimize` saved a compiled one)."""
         self.__dict__.pop("program", None)

@@ -219,3 +219,28 @@ async def test_a_follow_up_is_rewritten_into_a_standalone_question_and_the_rewri
         assert [s.kind for s in second.steps][0] == "followup"
         assert second.citations[0].doc_id == "bm25"
         assert any("searched as: How does BM25" in str(w.render()) for w in app.query(".rewrite"))
+
+
+@pytest.mark.asyncio
+async def test_f9_switches_collection_and_the_header_follows(settings, embedder, corpus_file, tmp_path) -> None:
+    from sleuth.tui.collections_screen import CollectionsScreen
+
+    if settings.index.url:  # the server stand-in keeps one collection per client; the embedded engine lists all
+        pytest.skip("qdrant-client's :memory: stand-in does not share collections between clients")
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"_id": "x1", "title": "Notes", "text": "Sourdough needs a starter culture."}\n')
+    agent = make_agent(settings, embedder, lm=DummyLM([]))
+    agent.ingest([corpus_file])
+    agent.use_collection("notes")
+    agent.ingest([other])
+    agent.use_collection("default")
+    app = SleuthApp(agent)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, CollectionsScreen)
+        assert [name for name, _ in app.screen.rows] == ["default", "notes"]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert agent.settings.index.collection == "notes" and app.sub_title.startswith("notes ·")
+        assert agent.search("starter culture")[0].doc_id == "x1"

@@ -38,6 +38,7 @@ class SleuthApp(App[None]):
         ("f2", "source", "Source"),
         ("f3", "evidence", "Evidence"),
         ("f8", "close_source", "Close panel"),
+        ("f9", "collections", "Collection"),
         ("f4", "history", "History"),
         ("f5", "rate(1)", "Rate up"),
         ("f6", "rate(-1)", "Rate down"),
@@ -222,6 +223,28 @@ class SleuthApp(App[None]):
         answer = Answer.model_validate(get_run(self.agent._store(), run_id)["record"])
         self.query_one("#log", VerticalScroll).mount(QuestionView(answer.question))
         self._show(answer)
+
+    def action_collections(self) -> None:
+        from sleuth.tui.collections_screen import CollectionsScreen
+
+        try:
+            rows = self.agent.collections()
+        except SleuthError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not rows:
+            self.notify(
+                "No collections yet. Make one: sleuth ingest PATH (or sleuth ingest --demo).", severity="warning"
+            )
+            return
+        self.push_screen(CollectionsScreen(rows, self.agent.settings.index.collection), self._switch)
+
+    def _switch(self, name: str | None) -> None:
+        if name and name != self.agent.settings.index.collection:
+            self.agent.use_collection(name)
+            self.previous = self.last = None
+            self.on_mount()  # the header names the new collection
+            self.notify(f"Now asking collection '{name}'.")
 
     def action_cancel(self) -> None:
         self.stop.set()

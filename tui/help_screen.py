@@ -20,6 +20,7 @@ HELP = """\
 | F2 | open the last answer's next source beside the chat, its cited span highlighted |
 | F3 | the evidence: every passage the last answer considered, cited, kept or dropped |
 | F8 | close the side panel |
+| F9 | switch collection (each listed with its document count) |
 | F4 | history: past questions from memory, searchable; Enter reopens one |
 | F5, F6 | rate the last answer up or down (kept in memory; an answer rated down is never reused) |
 | F7 | copy the last answer and its sources as Markdown |
