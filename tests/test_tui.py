@@ -244,3 +244,20 @@ async def test_f9_switches_collection_and_the_header_follows(settings, embedder,
         await pilot.pause()
         assert agent.settings.index.collection == "notes" and app.sub_title.startswith("notes ·")
         assert agent.search("starter culture")[0].doc_id == "x1"
+
+
+@pytest.mark.asyncio
+async def test_the_steps_grow_into_a_tree_under_the_question(settings, embedder, corpus_file) -> None:
+    from sleuth.tui.steps_tree import StepsTree
+
+    app = SleuthApp(_colbert_agent(settings, embedder, corpus_file))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _asked(pilot, app)
+        [tree] = app.query(StepsTree)
+        labels = [str(node.label) for node in tree.root.children]
+        assert labels[0].startswith("chose the research path: one thing asked")
+        assert any(label.startswith("searched") for label in labels)
+        assert any("1 LM call" in label for label in labels if label.startswith("drafted"))
+        search = next(node for node in tree.root.children if str(node.label).startswith("searched"))
+        assert any(str(child.label).startswith("queries: 1") for child in search.children)
+        assert not tree.root.is_expanded  # collapsed once the answer is in

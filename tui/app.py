@@ -15,6 +15,7 @@ from sleuth.errors import Cancelled, SleuthError
 from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Step
 from sleuth.tui.answer_view import AnswerView, DraftView, QuestionView
 from sleuth.tui.source_panel import SourcePanel
+from sleuth.tui.steps_tree import StepsTree
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -102,6 +103,7 @@ class SleuthApp(App[None]):
         event.input.disabled = True
         log = self.query_one("#log", VerticalScroll)
         log.mount(QuestionView(question))
+        log.mount(StepsTree())
         log.mount(DraftView())
         self.query_one("#status", Static).update("researching... (Esc cancels)")
         self.stop.clear()
@@ -127,6 +129,9 @@ class SleuthApp(App[None]):
             self.post_message(self.Answered(answer))
 
     def on_sleuth_app_step_done(self, message: StepDone) -> None:
+        trees = list(self.query(StepsTree))
+        if trees:
+            trees[-1].add_step(message.step)
         word = STEP_WORDS.get(message.step.kind, message.step.kind)
         self.query_one("#status", Static).update(f"{word} in {message.step.seconds:.1f}s...")
 
@@ -138,6 +143,8 @@ class SleuthApp(App[None]):
     def on_sleuth_app_answered(self, message: Answered) -> None:
         log = self.query_one("#log", VerticalScroll)
         self.query(DraftView).remove()  # the checked answer replaces the draft as it was written
+        for tree in self.query(StepsTree):
+            tree.root.collapse()  # kept under the question: expand it to see how the answer was made
         self._show(message.answer)
         log.scroll_end(animate=False)
         self.query_one("#status", Static).update(f"answered in {message.answer.seconds:.1f}s")
