@@ -1,0 +1,178 @@
+"""`sleuth ask`, `search`, `chat` and `batch`: asking the collection."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sleuth.errors import SleuthError
+from sleuth.tui.cli import Collection, _agent, _fail, app, err, out
+
+if TYPE_CHECKING:
+    from sleuth.agent.api import ResearchAgent
+    from sleuth.schema import Answer, Step
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON.")] = False,
+    collection: Collection = None,
+) -> None:
+    """Research a question in the collection and answer it with citations (streamed as it is written)."""
+    try:
+        with _agent(collection) as agent:
+            answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.record(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_answer(answer)
+    if answer.error and not answer.answer:
+        raise typer.Exit(1)
+
+
+def _ask_quietly(agent: ResearchAgent, question: str) -> Answer:
+    """Progress on stderr; the answer is printed once, whole (for pipes and --json)."""
+    from sleuth.schema import STEP_WORDS
+
+    with err.status("loading models...") as status:
+
+        def show(step: Step) -> None:
+            status.update(f"{STEP_WORDS.get(step.kind, step.kind)} in {step.seconds:.1f}s; working...")
+
+        return agent.ask(question, on_step=show)
+
+
+def _ask_live(agent: ResearchAgent, question: str) -> Answer:
+    """The answer's text as the LM writes it, under a line saying what the agent is doing; then the checked answer
+    replaces it (verification may drop a sentence or renumber its sources)."""
+    from rich.console import Group
+    from rich.live import Live
+    from rich.spinner import Spinner
+    from rich.text import Text
+
+    from sleuth.schema import STEP_WORDS, AnswerToken
+
+    state = {"status": "loading models...", "text": "", "draft": 1}
+
+    def view() -> Group:
+        return Group(Text(str(state["text"])), Spinner("dots", text=Text(str(state["status"]), style="dim")))
+
+    with Live(view(), console=out, transient=True, refresh_per_second=12) as live:
+
+        def show(step: Step) -> None:
+            state["status"] = f"{STEP_WORDS.get(step.kind, step.kind)} in {step.seconds:.1f}s; working..."
+            if step.kind == "search":
+                state["status"] = "writing the answer..."
+            live.update(view())
+
+        def token(piece: AnswerToken) -> None:
+            if piece.draft != state["draft"]:
+                state["text"], state["draft"] = "", piece.draft
+            state["text"] = str(state["text"]) + piece.text
+            live.update(view())
+
+        return agent.ask(question, on_step=show, on_token=token)
+
+
+def _print_answer(answer: Answer) -> None:
+    from rich.markdown import Markdown
+
+    from sleuth.tui.render import answer_markdown
+
+    out.print(Markdown(answer_markdown(answer)))
+    if answer.error:
+        err.print(f"[yellow]Warning:[/] {answer.error}")
+
+
+@app.command()
+def chat(collection: Collection = None) -> None:
+    """Open the terminal chat: ask, read the cited answer, ask again."""
+    from sleuth.tui.app import SleuthApp
+
+    try:
+        with _agent(collection) as agent:
+            SleuthApp(agent).run()
+    except SleuthError as exc:
+        _fail(exc)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to search for.")],
+    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help="field=value, repeatable.")] = None,
+    collection: Collection = None,
+) -> None:
+    """Hybrid search (dense + BM25) without the LM: ranked passages with scores and sources."""
+    try:
+        parsed = _parse_filters(filters or [])
+        with _agent(collection) as agent:
+            hits = agent.search(query, k=k, filters=parsed)
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        rows = [{"rank": i, "score": h.score, **h.chunk.model_dump()} for i, h in enumerate(hits, 1)]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    for i, hit in enumerate(hits, 1):
+        out.print(f"[cyan]{i:>2}[/] {hit.score:.4f} [bold]{hit.chunk.title}[/] [dim]({hit.doc_id})[/]")
+        out.print(f"    {' '.join(hit.chunk.text.split())[:200]}")
+
+
+def _parse_filters(filters: list[str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in filters:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise SleuthError(f"Filter '{item}' is not field=value.", "Write it like --filter doc_id=abc123.")
+        parsed[field.strip()] = value.strip()
+    return parsed
+
+
+@app.command()
+def batch(
+    questions: Annotated[Path, typer.Argument(help='JSONL, one {"id", "question"} per line.')],
+    answers: Annotated[Path, typer.Option("--out", help="Answers JSONL; re-running skips ids already in it.")],
+    no_answer: Annotated[bool, typer.Option("--no-answer", help="Evidence search only, no LM.")] = False,
+    concurrency: Annotated[int, typer.Option(help="Questions in flight at once.")] = 1,
+    collection: Collection = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Answer a file of questions, one output line per question, resumable after an interruption."""
+    from sleuth.agent.batch import read_questions, run_batch
+
+    try:
+        total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
+        with _agent(collection) as agent:
+            if quiet:
+                report = run_batch(agent, questions, answers, no_answer=no_answer, concurrency=concurrency)
+            else:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+                with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+                    task = bar.add_task("questions", total=total)
+                    report = run_batch(
+                        agent,
+                        questions,
+                        answers,
+                        no_answer=no_answer,
+                        concurrency=concurrency,
+                        on_done=lambda r: bar.update(task, completed=r.skipped + r.answered + r.failed),
+                    )
+    except SleuthError as exc:
+        _fail(exc)
+    out_msg = f"{report.answered} answered, {report.failed} failed, {report.skipped} already in {answers}"
+    console = err if report.failed or report.problems else out
+    console.print(out_msg)
+    for problem in report.problems:
+        err.print(f"  {problem}")
+    if report.failed or report.problems:
+        raise typer.Exit(1)

@@ -1,0 +1,160 @@
+"""`sleuth ingest`, `remove` and `collections`: what is in the collections."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sleuth.errors import SleuthError
+from sleuth.tui.cli import Collection, _agent, _fail, app, demo_corpus, err, out
+
+if TYPE_CHECKING:
+    from sleuth.agent.api import ResearchAgent
+    from sleuth.tools.ingest import IngestReport
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders: .pdf .docx .html .md .txt, BEIR .jsonl, records in .jsonl/.csv."),
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Ingest the bundled demo corpus of paper abstracts.")] = False,
+    collection: Collection = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Also drop documents whose files under PATHS are gone.")
+    ] = False,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            help="Where JSONL/CSV records keep their parts: id=KEY, title=KEY, text=KEY, meta=KEY[,KEY...].",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Read, chunk, embed and index documents. Re-running adds only what is new or changed."""
+    targets = list(paths or []) + ([demo_corpus()] if demo else [])
+    if not targets:
+        _fail(SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers."))
+    try:
+        with _agent(collection) as agent:
+            _set_fields(agent, field or [])
+            report = _run_ingest(agent, targets, quiet, prune)
+    except SleuthError as exc:
+        _fail(exc)
+    _print_report(report)
+    if report.failures:
+        raise typer.Exit(1)
+
+
+def _set_fields(agent: ResearchAgent, specs: list[str]) -> None:
+    opts = agent.settings.index
+    for spec in specs:
+        key, _, value = spec.partition("=")
+        if key not in ("id", "title", "text", "meta") or not value.strip():
+            raise SleuthError(
+                f"--field '{spec}' is not KEY=NAME with KEY one of id, title, text, meta.",
+                "Example: --field text=abstract --field id=pmid --field meta=year,journal",
+            )
+        if key == "meta":
+            opts.metadata_fields = [*opts.metadata_fields, *(v.strip() for v in value.split(",") if v.strip())]
+        else:
+            setattr(opts, f"{key}_field", value.strip())
+
+
+def _run_ingest(agent: ResearchAgent, targets: list[Path], quiet: bool, prune: bool = False) -> IngestReport:
+    if quiet:
+        return agent.ingest(targets, prune=prune)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sleuth.tools.readers import estimate_documents
+
+    total = estimate_documents(targets)
+    columns = (
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("documents · {task.fields[rate]:.1f} docs/s · {task.fields[chunks]:,} chunks · ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("ingest", total=total or None, rate=0.0, chunks=0)
+
+        def update(report: IngestReport) -> None:
+            bar.update(
+                task,
+                completed=report.documents,
+                total=max(total, report.documents) or None,
+                rate=report.docs_per_second,
+                chunks=report.chunks,
+            )
+
+        return agent.ingest(targets, on_progress=update, prune=prune)
+
+
+def _print_report(report: IngestReport) -> None:
+    out.print(
+        f"Ingested {report.documents:,} documents in {report.seconds:.1f}s ({report.docs_per_second:.1f}/s): "
+        f"{report.added:,} new chunks; {report.unchanged:,} documents unchanged, {report.replaced:,} changed."
+    )
+    if report.pruned:
+        out.print(f"Pruned {len(report.pruned):,} documents whose files are gone ({report.removed_chunks:,} chunks).")
+    if report.failures:
+        err.print(f"[bold red]{len(report.failures)} input(s) could not be ingested:[/]")
+        for failure in report.failures:
+            err.print(f"  {failure.path}: {failure.reason}")
+
+
+@app.command()
+def remove(
+    targets: Annotated[list[str], typer.Argument(help="Document ids, or source files or folders.")],
+    collection: Collection = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Drop documents from the collection, by id or by the file or folder they came from."""
+    try:
+        with _agent(collection) as agent:
+            docs, chunks = agent.remove(targets)
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps({"removed": docs, "chunks": chunks}) + "\n")
+    elif docs:
+        out.print(f"Removed {len(docs):,} documents ({chunks:,} chunks).")
+    else:
+        err.print(
+            "Nothing matched: no document has that id or comes from that path. "
+            "`sleuth search --json` shows document ids and sources."
+        )
+    if not docs:
+        raise typer.Exit(1)
+
+
+@app.command()
+def collections(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The collections in this SLEUTH_HOME (or on the Qdrant server), with document and chunk counts."""
+    from sleuth.settings import load_settings
+    from sleuth.tools.index import collection_names, open_index
+
+    try:
+        settings = load_settings()
+        rows = []
+        for name in collection_names(settings):
+            index = open_index(settings, name)
+            try:
+                rows.append({"collection": name, "documents": index.document_count(), "chunks": index.count()})
+            finally:
+                index.close()
+    except SleuthError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    elif not rows:
+        out.print("No collections yet. Make one: sleuth ingest PATH (or sleuth ingest --demo).")
+    for row in [] if as_json else rows:
+        out.print(f"{row['collection']:24s} {row['documents']:>8,} documents {row['chunks']:>9,} chunks")
