@@ -169,8 +169,11 @@ async def test_feedback_keys_store_a_rating_and_f7_copies_the_answer(settings, e
         await pilot.press("f7")
         await pilot.pause()
         assert app.clipboard.startswith(app.last.answer) and "**Sources**" in app.clipboard
-    [row] = list(agent._store()["feedback"].rows)
-    assert row["run_id"] == app.last.run_id and row["rating"] == -1
+        await pilot.press("f2", "f5")  # the source open beside the answer, rated up
+        await pilot.pause()
+    answer_row, source_row = sorted(agent._store()["feedback"].rows, key=lambda r: r["created"])
+    assert answer_row["run_id"] == app.last.run_id and answer_row["rating"] == -1 and answer_row["n"] is None
+    assert source_row["rating"] == 1 and source_row["n"] == 1
 
 
 @pytest.mark.asyncio

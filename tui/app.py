@@ -186,7 +186,8 @@ class SleuthApp(App[None]):
         self.query_one("#source", SourcePanel).close()
 
     def action_rate(self, rating: int) -> None:
-        """Feedback on the last answer, stored in memory (an answer rated down is never reused)."""
+        """Feedback on the last answer, or on the source open in the side panel, stored in memory (an answer rated
+        down is never reused; a source rated down is left out of later evidence)."""
         if not self.last or not self.last.run_id:
             self.notify("No answer to rate yet.", severity="warning")
             return
@@ -196,12 +197,15 @@ class SleuthApp(App[None]):
             return
         from sleuth.memory.store import add_feedback
 
+        panel = self.query_one("#source", SourcePanel)
+        citation = panel.citation.n if panel.has_class("open") and getattr(panel, "citation", None) else None
         try:
-            add_feedback(store, self.last.run_id, rating)
+            add_feedback(store, self.last.run_id, rating, citation=citation)
         except SleuthError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify(f"Rated {'up' if rating > 0 else 'down'}: run {self.last.run_id[:12]}.")
+        what = f"source [{citation}] of run" if citation else "run"
+        self.notify(f"Rated {'up' if rating > 0 else 'down'}: {what} {self.last.run_id[:12]}.")
 
     def action_copy(self) -> None:
         """The last answer as Markdown, with its sources, to the clipboard."""

@@ -22,10 +22,11 @@ HELP = """\
 | F8 | close the side panel |
 | F9 | switch collection (each listed with its document count) |
 | F4 | history: past questions from memory, searchable; Enter reopens one |
-| F5, F6 | rate the last answer up or down (kept in memory; an answer rated down is never reused) |
+| F5, F6 | rate the last answer, or the source open beside it, up or down (kept in memory) |
 | F7 | copy the last answer and its sources as Markdown |
 | Ctrl+Q, Ctrl+C | quit (a running question is cancelled first) |
 
+An answer rated down is never reused; a source rated down is left out of later evidence.
 Answers cite their sources as [n]; each source is listed under the answer with the span it was cited for.
 The answer streams in as the model writes it; the checked answer then replaces it.
 """

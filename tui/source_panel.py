@@ -51,6 +51,7 @@ class SourcePanel(VerticalScroll):
         self.add_class("open")
 
     def show_evidence(self, answer: Answer) -> None:
+        self.citation = None
         self.query_one("#source-heading", Static).update(evidence_table(answer))
         self.query_one("#source-text", Static).update("")
         self.add_class("open")
