@@ -82,17 +82,17 @@ class CitedAnswer(BaseModel):
 class AnswerWithCitations(dspy.Signature):
     """Answer the question using only the numbered passages.
 
-    First give the answer itself in a few words (`short_answer`: a name, date, number, yes or no, or a short
-    phrase; "unknown" if the passages do not say). Then write two or three short sentences that explain it, each
-    with the numbers of the passages that state it (`sources`), using different passages when they are relevant.
-    Name a paper's method or system instead of copying its "we". Never state what the passages do not say. If no
-    passage answers the question, say so in two sentences with no sources. In `missing`, name the fact the question
-    needs that the passages do not give (empty if nothing is missing)."""
+    Write two or three short sentences that answer it, each with the numbers of the passages that state it
+    (`sources`), using different passages when they are relevant. Name a paper's method or system instead of
+    copying its "we". Never state what the passages do not say. If no passage answers the question, say so in two
+    sentences with no sources. Then give the answer your sentences found in a few words (`short_answer`: a name,
+    date, number, yes or no, or a short phrase; "unknown" only if the passages do not say). In `missing`, name the
+    fact the question needs that the passages do not give (empty if nothing is missing)."""
 
     question: str = dspy.InputField()
     passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
-    short_answer: str = dspy.OutputField(desc="the answer in a few words, or unknown")
     answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
+    short_answer: str = dspy.OutputField(desc="the answer in a few words, or unknown")
     missing: str = dspy.OutputField(desc="what the passages do not say that the question needs; empty if nothing")
 
 

@@ -127,9 +127,11 @@ def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
     assert len(prediction.answer.sentences) == 2
     schema = json.dumps(engine.llama.calls[0]["response_format"]["schema"])
     assert '"minItems": 2' in schema and '"maxItems": 3' in schema
+    # the sentences first: written after them, the short answer names what they found (written first, the 1.5B
+    # model said "unknown" for 7 of 9 HotpotQA questions whose sentences held the answer)
     assert list(engine.llama.calls[0]["response_format"]["schema"]["properties"]) == [
-        "short_answer",
         "answer",
+        "short_answer",
         "missing",
     ]
 
