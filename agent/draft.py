@@ -56,7 +56,7 @@ class Drafter(dspy.Module):
         except Exception as exc:
             run.check()  # a generation stopped by the user is a cancellation, not an LM failure
             usage = Usage(llm_calls=1)
-            draft = Draft(sentences=salvage_sentences(exc, streamer.raw), cut_off=True)
+            draft = Draft(sentences=salvage_sentences(exc, streamer.raw))
             draft.short_answer = salvage_short_answer(exc, streamer.raw)
             if optional:  # a further draft that fails costs its round, not the answer already written
                 run.record("draft", started, llm_calls=1, round=run.drafts, failed=f"{type(exc).__name__}")

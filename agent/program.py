@@ -148,7 +148,7 @@ class ResearchProgram(dspy.Module):
             if draft is None:
                 break
             verified = self.verifier(run, draft, with_lm=with_lm_check)
-            verified.short = _with_gap(verified, draft, run.question)
+            _say_what_is_missing(verified, draft, run.question)
             if best is None or verified.score >= best.score:
                 best = verified
             why = _needs_another_round(draft, verified, run.question)
@@ -236,8 +236,7 @@ def _needs_another_round(draft: Draft, verified: Verified, question: str) -> str
     return ""
 
 
-def _with_gap(verified: Verified, draft: Draft, question: str) -> str:
-    """The short answer; when it is unknown and the draft named what is missing, the answer text says so."""
+def _say_what_is_missing(verified: Verified, draft: Draft, question: str) -> None:
+    """When the short answer is unknown and the draft named what is missing, the answer text says so."""
     if verified.citations and _meaningful(draft.missing, question) and draft.short_answer.lower() in ("", "unknown"):
         verified.text += f" The collection does not say: {draft.missing.rstrip('.')}."
-    return draft.short_answer

@@ -38,7 +38,6 @@ class Draft:
     sentences: list[CitedSentence]
     short_answer: str = ""
     missing: str = ""
-    cut_off: bool = False  # the LM ran out of tokens or time; the sentences were salvaged
 
 
 @dataclass
