@@ -228,9 +228,11 @@ def _gap(draft: Draft, question: str) -> str:
 
 
 def _needs_another_round(draft: Draft, verified: Verified, question: str) -> str:
-    """Why one more round would pay, or "" if it would not."""
-    if _meaningful(draft.missing, question):
-        return f"the draft names a gap: {draft.missing}"
+    """Why one more round would pay, or "" if it would not. A small LM names something "missing" in almost every
+    draft, and a second draft over more passages answered worse more often than better on the benchmark's first
+    questions, so a gap counts only when the draft found no short answer."""
+    if not verified.knows_answer and _meaningful(draft.missing, question):
+        return f"the draft found no short answer and names a gap: {draft.missing}"
     if verified.lost and verified.sentences < MIN_SENTENCES:
         return f"verification removed {verified.lost} sentence(s) no passage supports, leaving {verified.sentences}"
     return ""
@@ -238,5 +240,5 @@ def _needs_another_round(draft: Draft, verified: Verified, question: str) -> str
 
 def _say_what_is_missing(verified: Verified, draft: Draft, question: str) -> None:
     """When the short answer is unknown and the draft named what is missing, the answer text says so."""
-    if verified.citations and _meaningful(draft.missing, question) and draft.short_answer.lower() in ("", "unknown"):
+    if verified.citations and _meaningful(draft.missing, question) and not verified.knows_answer:
         verified.text += f" The collection does not say: {draft.missing.rstrip('.')}."

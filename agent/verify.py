@@ -19,6 +19,7 @@ import numpy as np
 
 from sleuth.agent.citations import resolve_citations
 from sleuth.agent.run import Draft, Run, call_lm
+from sleuth.agent.short import tidy_short_answer
 from sleuth.prompts.signatures import CheckSupport, CitedSentence, render_sentences, split_markers
 from sleuth.schema import Citation, Hit
 from sleuth.settings import AgentSettings
@@ -157,7 +158,8 @@ class Verify(dspy.Module):
             unsupported_removed=unsupported or [],
             uncited_sentences_removed=lost,
         )
-        return Verified(text, citations, draft.short_answer, lost + len(unsupported or []), len(cited))
+        short = tidy_short_answer(draft.short_answer, run.question, [split_markers(s)[0] for s in cited])
+        return Verified(text, citations, short, lost + len(unsupported or []), len(cited))
 
     def _check(self, run: Run, sentences: list[CitedSentence]) -> tuple[list[CitedSentence], list[str] | None]:
         """The LM's entailment check of the cited sentences that do not restate their passages; unsupported ones go.
@@ -196,9 +198,13 @@ class Verified:
     sentences: int = 0
 
     @property
+    def knows_answer(self) -> bool:
+        return self.short.strip().lower() not in ("", "unknown")
+
+    @property
     def score(self) -> tuple[int, int]:
         """Which of two answers to keep: one that knows its short answer, then the one with more cited sentences."""
-        return int(self.short.strip().lower() not in ("", "unknown")), self.sentences
+        return int(self.knows_answer), self.sentences
 
 
 def extractive_answer(run: Run, why: str) -> Verified:

@@ -90,6 +90,7 @@ def research(agent: Any, question: str) -> dict[str, Any]:
         "usage": answer.usage,
         "error": answer.error,
         "path": answer.path,
+        "route": [str(s.detail.get("reason", "")) for s in answer.steps if s.kind == "route"],
     }
 
 
@@ -114,6 +115,7 @@ def score(q: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
         "empty": not r["answer"].strip(),
         "error": r["error"],
         "path": r["path"],
+        "route": r.get("route", []),
         "short": r["short"],
         "cited": cited,
         "answer": r["answer"],

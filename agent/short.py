@@ -1,0 +1,117 @@
+"""The short answer: a phrase or number, consistent with the answer's sentences, present when they answer.
+
+A small LM asked for "the answer in a few words" often writes a whole sentence that restates the question
+("G. Stanley Hall was the first president of the American Psychological Association."), prefixes it ("The answer
+is ..."), or leaves it "unknown" while its own sentences state the answer. All three are fixed here without an LM:
+a restating sentence is cut at its verb ("X was Y") and the side that repeats the question is dropped; an empty
+short answer is taken, the same way, from the first cited sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNKNOWN = "unknown"
+MAX_WORDS = 6  # a short answer longer than this is a sentence, not a phrase
+_LEAD_IN = re.compile(
+    r"^(?:(?:the\s+)?(?:short\s+)?answer\s+(?:is|would be)\s*(?:that\s+)?:?|according to (?:the )?passages?(?: \d+)?,?"
+    r"|based on (?:the )?passages?,?|in short,?)\s*",
+    re.I,
+)
+_YES_NO_QUESTION = re.compile(
+    r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
+)
+_YES_NO = re.compile(r"^(yes|no)\b", re.I)
+_COPULA = re.compile(r"\s(?:is|are|was|were|has been|have been|had been|became|becomes)\s", re.I)
+_NOT_KNOWN = {"", "unknown", "none", "n/a", "not found", "not known", "not mentioned", "not stated", "no answer"}
+_FUNCTION_WORDS = {
+    *"the a an of in on at to for by and or with from as is are was were be been its their his her".split()
+}
+
+
+def tidy_short_answer(short: str, question: str, sentences: list[str] | None = None) -> str:
+    """`short` as a phrase: lead-ins and a trailing period gone, yes/no reduced to the word, a sentence that restates
+    the question cut to the part that answers it; when it is empty or unknown, the first of `sentences` (the
+    answer's cited sentences, markers removed) cut the same way, if that leaves a phrase."""
+    text = _clean(short)
+    if text.lower() in _NOT_KNOWN or _says_unknown(text):
+        derived = next((p for p in (_phrase(_clean(s), question, cut=True) for s in sentences or []) if p), "")
+        return derived if derived and len(derived.split()) <= MAX_WORDS else UNKNOWN
+    if _YES_NO_QUESTION.match(question.strip()) and (match := _YES_NO.match(text)):
+        return match.group(1).lower()
+    if len(text.split()) <= 3:
+        return text
+    return _phrase(text, question) or text
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s*\[\d+\]", "", " ".join(str(text).split()))
+    text = _LEAD_IN.sub("", text).strip(" \"'“”")
+    return text[:-1] if text.endswith(".") and not re.search(r"\b[A-Z]\.$", text) else text
+
+
+def _says_unknown(text: str) -> bool:
+    lowered = text.lower()
+    return any(cue in lowered for cue in ("do not say", "does not say", "not mentioned", "not provided", "no passage"))
+
+
+def _phrase(text: str, question: str, cut: bool = False) -> str:
+    """The part of `text` that answers rather than restates the question: of "X is/was Y", the side that does not
+    restate it (the shorter one if neither does); of a longer sentence that repeats the question's words ("Jack
+    Owens wrote the song after ..."), its longest run of words the question does not have. "" if nothing is left,
+    or, with `cut`, if the text has no such verb to cut it at (a sentence is then no short answer)."""
+    asked = _words(question)
+    match = _COPULA.search(text)
+    if match is None and cut:
+        return ""
+    if match is not None:
+        sides = [text[: match.start()].strip(" ,"), text[match.end() :].strip(" ,")]
+        new = [side for side in sides if side and _share_asked(side, asked) < 0.5]
+        if not new:
+            return ""
+        text = min(new, key=lambda side: len(side.split()))
+    if len(text.split()) > MAX_WORDS and _share_asked(text, asked) >= 0.25:
+        return _longest_new_run(text, asked)
+    return text
+
+
+def _longest_new_run(text: str, asked: set[str]) -> str:
+    """The longest run of consecutive words not in `asked` (function words may join a run, not start or end it)."""
+    runs: list[list[str]] = [[]]
+    for token in text.split():
+        word = _stem(re.sub(r"[^a-z0-9]", "", token.lower()))
+        if word in asked or (not word and runs[-1]):
+            runs.append([])
+        elif word:
+            runs[-1].append(token)
+    trimmed = [_trim(run) for run in runs]
+    best = max(trimmed, key=lambda run: sum(_key(t) not in _FUNCTION_WORDS for t in run), default=[])
+    return " ".join(best).strip(" ,;:'\"()")
+
+
+def _trim(run: list[str]) -> list[str]:
+    while run and _key(run[0]) in _FUNCTION_WORDS:
+        run = run[1:]
+    while run and (_key(run[-1]) in _FUNCTION_WORDS or run[-1].endswith(",")):
+        run = run[:-1] if _key(run[-1]) in _FUNCTION_WORDS else [*run[:-1], run[-1].rstrip(",")]
+    return run
+
+
+def _key(token: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", token.lower())
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FUNCTION_WORDS}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def _share_asked(side: str, asked: set[str]) -> float:
+    words = _words(side)
+    return len(words & asked) / len(words) if words else 1.0
+
+
+__all__ = ["UNKNOWN", "tidy_short_answer"]

@@ -1,0 +1,54 @@
+"""The short answer is a phrase, consistent with the sentences, and present when they answer (agent/short.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sleuth.agent.short import UNKNOWN, tidy_short_answer
+
+PRESIDENT = "Who was the first president of the association which published Journal of Psychotherapy Integration?"
+
+
+@pytest.mark.parametrize(
+    ("short", "question", "expected"),
+    [
+        ("G. Stanley Hall was the first president of the American Psychological Association.", PRESIDENT,
+         "G. Stanley Hall"),
+        ("The answer is that Latin.", "Into which language were books translated in Haymo's era?", "Latin"),
+        ("Yes, both airports are in New York State.", "Are Watertown and Alexandria airports in the same state?",
+         "yes"),
+        ("No.", "Is Lilu a spirit?", "no"),
+        ("Jack Owens wrote the song after attending a luau in Laie, Hawaii.",
+         "Who wrote the song after attending a luau in Laie, Hawaii?", "Jack Owens"),
+        ("The director of the film is American.", "What nationality is the director of the film?", "American"),
+        ("Sarod", "Which instrument does he play?", "Sarod"),
+        ("University of California, Berkeley", "Which university did the author attend?",
+         "University of California, Berkeley"),
+        ("according to passage 2, 1947.", "When was the book first published?", "1947"),
+    ],
+)
+def test_a_sentence_is_cut_to_the_phrase_that_answers(short: str, question: str, expected: str) -> None:
+    assert tidy_short_answer(short, question) == expected
+
+
+def test_an_empty_short_answer_is_taken_from_the_first_cited_sentence() -> None:
+    sentences = ["The first president of the association which published it was G. Stanley Hall."]
+    assert tidy_short_answer("", PRESIDENT, sentences) == "G. Stanley Hall"
+    assert tidy_short_answer("unknown", PRESIDENT, sentences) == "G. Stanley Hall"
+
+
+def test_unknown_stays_unknown_when_no_sentence_gives_a_phrase() -> None:
+    assert tidy_short_answer("", PRESIDENT, []) == UNKNOWN
+    assert tidy_short_answer("The passages do not say who it was.", PRESIDENT, []) == UNKNOWN
+    long = ["The journal was founded in 1991 and has been published by the association ever since then until now."]
+    assert tidy_short_answer("", PRESIDENT, long) == UNKNOWN
+
+
+def test_the_scripted_agent_returns_the_tidied_short_answer(agent) -> None:
+    from conftest import sentences
+
+    drafted = sentences(("BM25 ranks documents by term frequency.", [1]), ("It weighs rare terms more.", [1]))
+    answer = agent({**drafted, "short_answer": "The answer is BM25.", "missing": ""}).ask(
+        "Which function ranks documents by term frequency?"
+    )
+    assert answer.short_answer == "BM25"
