@@ -31,11 +31,12 @@ from sleuth.agent.retrieve import Retrieve
 from sleuth.agent.reuse import Reuse
 from sleuth.agent.run import Draft, Run, StepSink, TokenSink, diverse, unique_docs
 from sleuth.agent.shape import question_shape
-from sleuth.agent.verify import NOT_FOUND, Verified, Verify, content_words, extractive_answer
+from sleuth.agent.verify import NOT_FOUND, Verified, Verify, extractive_answer
 from sleuth.prompts.signatures import AnswerWithCitations
 from sleuth.settings import AgentSettings
 from sleuth.tools.research import MemoryLookup, ResearchTools
 from sleuth.tools.search import HybridSearcher
+from sleuth.tools.text import content_words
 
 if TYPE_CHECKING:
     from sleuth.memory.recall import Recollection

@@ -18,14 +18,38 @@ _LEAD_IN = re.compile(
     r"|based on (?:the )?passages?,?|in short,?)\s*",
     re.I,
 )
-_YES_NO_QUESTION = re.compile(
-    r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
-)
+_YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
 _YES_NO = re.compile(r"^(yes|no)\b", re.I)
 _COPULA = re.compile(r"\s(?:is|are|was|were|has been|have been|had been|became|becomes)\s", re.I)
 _NOT_KNOWN = {"", "unknown", "none", "n/a", "not found", "not known", "not mentioned", "not stated", "no answer"}
 _FUNCTION_WORDS = {
-    *"the a an of in on at to for by and or with from as is are was were be been its their his her".split()
+    *[
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "and",
+        "or",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "its",
+        "their",
+        "his",
+        "her",
+    ]
 }
 
 

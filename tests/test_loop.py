@@ -80,14 +80,29 @@ def test_the_lm_check_drops_a_sentence_its_passages_do_not_support(agent, settin
         plan([QUESTION], ["colbert"]),
         sentences(
             ("ColBERT keeps one embedding per token.", [1]),  # restates its passage: not sent to the check
-            ("ColBERT retrieval was invented by Napoleon in 1850.", [1]),
+            ("ColBERT stores a single vector for each document.", [1]),  # on topic, and not what it says
         ),
         {"supported": [False]},
     )
     answer = a.ask(QUESTION)
     check = _step(answer, "verify")
     assert check.llm_calls == 1
-    assert check.detail["unsupported_removed"] == ["ColBERT retrieval was invented by Napoleon in 1850."]
+    assert check.detail["unsupported_removed"] == ["ColBERT stores a single vector for each document."]
+    assert "single vector" not in answer.answer and "one embedding per token" in answer.answer
+
+
+def test_a_sentence_naming_what_no_passage_names_is_dropped_without_an_lm_check(agent, settings) -> None:
+    settings.agent.loop = "full"
+    a = agent(
+        plan([QUESTION], ["colbert"]),
+        sentences(
+            ("ColBERT keeps one embedding per token.", [1]),
+            ("ColBERT retrieval was invented by Napoleon in 1850.", [1]),
+        ),
+    )
+    answer = a.ask(QUESTION)
+    check = _step(answer, "verify")
+    assert check.llm_calls == 0 and check.detail["uncited_sentences_removed"] == 1
     assert "Napoleon" not in answer.answer and "one embedding per token" in answer.answer
 
 

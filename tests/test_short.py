@@ -12,18 +12,30 @@ PRESIDENT = "Who was the first president of the association which published Jour
 @pytest.mark.parametrize(
     ("short", "question", "expected"),
     [
-        ("G. Stanley Hall was the first president of the American Psychological Association.", PRESIDENT,
-         "G. Stanley Hall"),
+        (
+            "G. Stanley Hall was the first president of the American Psychological Association.",
+            PRESIDENT,
+            "G. Stanley Hall",
+        ),
         ("The answer is that Latin.", "Into which language were books translated in Haymo's era?", "Latin"),
-        ("Yes, both airports are in New York State.", "Are Watertown and Alexandria airports in the same state?",
-         "yes"),
+        (
+            "Yes, both airports are in New York State.",
+            "Are Watertown and Alexandria airports in the same state?",
+            "yes",
+        ),
         ("No.", "Is Lilu a spirit?", "no"),
-        ("Jack Owens wrote the song after attending a luau in Laie, Hawaii.",
-         "Who wrote the song after attending a luau in Laie, Hawaii?", "Jack Owens"),
+        (
+            "Jack Owens wrote the song after attending a luau in Laie, Hawaii.",
+            "Who wrote the song after attending a luau in Laie, Hawaii?",
+            "Jack Owens",
+        ),
         ("The director of the film is American.", "What nationality is the director of the film?", "American"),
         ("Sarod", "Which instrument does he play?", "Sarod"),
-        ("University of California, Berkeley", "Which university did the author attend?",
-         "University of California, Berkeley"),
+        (
+            "University of California, Berkeley",
+            "Which university did the author attend?",
+            "University of California, Berkeley",
+        ),
         ("according to passage 2, 1947.", "When was the book first published?", "1947"),
     ],
 )

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from sleuth.agent.verify import CitationVerifier, split_sentences
+from sleuth.agent.attribution import CitationVerifier
 from sleuth.prompts.signatures import CitedSentence
 from sleuth.schema import Chunk, Hit
+from sleuth.tools.text import split_sentences
 
 
 def _evidence() -> list[Hit]:
@@ -93,7 +94,7 @@ def test_the_listwise_sentence_copied_from_first_is_not_credited_to_prorank(embe
 
 
 def test_repeated_sentences_are_said_once() -> None:
-    from sleuth.agent.verify import distinct
+    from sleuth.agent.attribution import distinct
 
     same = "Hard negatives are semantically similar to positive documents yet non-relevant."
     sentences = [CitedSentence(text=same, sources=[1]), CitedSentence(text=same, sources=[1])]
@@ -123,7 +124,60 @@ def test_each_citation_carries_the_span_of_the_sentence_that_supports_it(agent) 
 
 
 def test_sentence_offsets_point_into_the_text_itself() -> None:
-    from sleuth.agent.verify import sentence_offsets
+    from sleuth.tools.text import sentence_offsets
 
     text = "First  one.\nSecond one!  Third 3.5 here."
     assert [text[a:b] for a, b in sentence_offsets(text)] == ["First  one.", "Second one!", "Third 3.5 here."]
+
+
+def _hits(*passages: tuple[str, str]) -> list[Hit]:
+    return [
+        Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=t, text=x), score=1.0)
+        for i, (t, x) in enumerate(passages, 1)
+    ]
+
+
+def test_a_sentence_naming_what_its_passage_never_names_loses_the_citation(embedder) -> None:
+    """HotpotQA's Leland question: the passage is about Chloë Leland and never mentions the film the answer gives her."""
+    evidence = _hits(
+        ("Chloë Leland", "Chloë Leland is a British film director and writer, born in Leland, North Carolina."),
+        ("Leland, North Carolina", "Leland is a town in Brunswick County, North Carolina, United States."),
+    )
+    claim = "Chloë Leland directed the film Maximum Overdrive and was born in Leland, North Carolina."
+    verified, _, _ = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[1])], evidence)
+    assert [s.sources for s in verified] == [[]]
+
+
+def test_a_sentence_about_two_people_cites_the_passage_of_each(embedder) -> None:
+    evidence = _hits(
+        ("Christopher Nolan", "Christopher Nolan is an English-American film director, producer and screenwriter."),
+        ("Sathish Kalathil", "Sathish Kalathil is an Indian film and documentary director and producer."),
+    )
+    claim = "Christopher Nolan and Sathish Kalathil are both film directors."
+    verified, _, _ = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[1])], evidence)
+    assert [sorted(s.sources) for s in verified] == [[1, 2]]
+
+
+def test_a_claim_a_passage_makes_of_another_method_is_not_credited_to_the_method_it_names_elsewhere(embedder) -> None:
+    """The demo-corpus case: ECI's abstract says ECI penalizes unsafe, false-positive negatives and mentions BM25 only
+    as a way negatives were mined; "Sparse BM25 is effective at identifying ..." is not supported by it."""
+    import json
+
+    from sleuth.tui.cli import demo_corpus
+
+    eci = next(r for r in map(json.loads, demo_corpus().read_text().splitlines()) if r["_id"] == "sa2bb6aa9b3")
+    evidence = [Hit(chunk=Chunk(chunk_id="eci", doc_id="eci", title=eci["title"], text=eci["text"]), score=1.0)]
+    claim = "Sparse BM25 is effective at identifying unsafe, false-positive negatives."
+    verified, _, _ = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[1])], evidence)
+    assert [s.sources for s in verified] == [[]]
+    fair = "ECI strictly penalizes unsafe, false-positive negatives prevalent in generative methods."
+    verified, _, _ = CitationVerifier(embedder).verify([CitedSentence(text=fair, sources=[1])], evidence)
+    assert [s.sources for s in verified] == [[1]]
+
+
+def test_an_acronym_is_named_by_its_words() -> None:
+    from sleuth.agent.attribution import Tokens, names_of
+
+    assert names_of("We use RAG with BM25 and ColBERT in 2023.") == {"rag", "bm25", "colbert", "2023"}
+    assert Tokens("Retrieval-augmented generation grounds answers.").has("rag")
+    assert not Tokens("Dense retrieval grounds answers.").has("colbert")

@@ -52,7 +52,7 @@ class ResearchTools:
 def key_sentences(embedder: Embedder, question: str, hits: list[Hit], max_chars: int) -> list[str]:
     """Each passage as the LM should read it: whole when it fits in `max_chars`, else its sentences most similar
     to the question, in their original order, up to `max_chars` (extraction as in Refiner, without an LM)."""
-    from sleuth.agent.verify import split_sentences
+    from sleuth.tools.text import split_sentences
 
     texts = [" ".join(h.chunk.text.split()) for h in hits]
     long = [i for i, t in enumerate(texts) if len(t) > max_chars]

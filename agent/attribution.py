@@ -1,0 +1,214 @@
+"""Attribution: which passage each answer sentence came from, decided without an LM in milliseconds.
+
+A small LM tends to cite every passage it was shown, to cite the wrong one, or to pack several claims into one
+"sentence". The verifier splits such text into real sentences and, for each, keeps the cited passages that support
+it (close in meaning, or holding at least half of its content words); when another passage of the evidence holds
+clearly more of its words, or none of its own supports it, the marker is re-pointed to the passage that does.
+A sentence must also find its names in its passages: "Chloë Leland directed Maximum Overdrive" citing a passage
+about Chloë Leland that never mentions the film is not supported, however many other words match, and a sentence
+about one method is not credited to a passage about another. A sentence the LM left uncited gets no citation, and
+one no passage supports loses its citation, so a reader who follows `[n]` lands on the passage it came from.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from sleuth.prompts.signatures import CitedSentence, split_markers
+from sleuth.schema import Hit
+from sleuth.tools.chunking import passage_text
+from sleuth.tools.embedder import Embedder
+from sleuth.tools.text import content_words, coverage_of, sentence_offsets, split_sentences
+
+RESTATED = 1.0  # share of a sentence's content words found in its cited passages that makes it a restatement
+MIN_COVERAGE = 0.5  # share of a sentence's content words a passage must hold to support it on words alone
+REPEATED = 0.8  # share of a sentence's content words an earlier sentence holds that makes it a repeat
+MISATTRIBUTED = 0.25  # another passage holding this much more of a sentence's words is its real source
+SUBJECT_WITHIN = 2  # a name among a sentence's first three words is its subject
+PARTLY = 0.25  # share of a sentence's content words a second passage must hold to be cited for the names it adds
+
+_TOKEN = re.compile(r"[^\W_][\w'’-]*")
+_NOT_NAMES = {"i", "a", "the", "yes", "no", "it", "its", "this", "these", "both", "neither", "in", "on"}
+
+
+def spans_of(sentences: list[CitedSentence], evidence: list[Hit]) -> dict[int, list[tuple[int, int]]]:
+    """Per evidence number, the offsets of its sentences that support the answer sentences citing it."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for sentence in sentences:
+        body, sources = split_markers(sentence)
+        for n in sources:
+            if 1 <= n <= len(evidence):
+                spans.setdefault(n, []).append(supporting_span(body, evidence[n - 1].chunk.text))
+    return spans
+
+
+def supporting_span(sentence: str, passage: str) -> tuple[int, int]:
+    """The passage sentence that holds most of `sentence`'s content words (the first one on a tie)."""
+    words = content_words(sentence)
+    spans = sentence_offsets(passage) or [(0, len(passage))]
+    return max(spans, key=lambda span: len(words & content_words(passage[span[0] : span[1]])))
+
+
+class CitationVerifier:
+    def __init__(
+        self, embedder: Embedder, min_similarity: float = 0.3, margin: float = 0.12, max_per_sentence: int = 2
+    ) -> None:
+        self.embedder = embedder
+        self.min_similarity = min_similarity
+        self.margin = margin
+        self.max_per_sentence = max_per_sentence
+
+    def verify(self, sentences: list[CitedSentence], evidence: list[Hit]) -> tuple[list[CitedSentence], int, int]:
+        """The sentences with supported citations only, how many citations were removed, and how many sentences
+        had their markers re-pointed to the passage that supports them."""
+        pieces: list[tuple[str, list[int]]] = []
+        for sentence in sentences:
+            body, sources = split_markers(sentence)
+            valid = [n for n in sources if 1 <= n <= len(evidence)]
+            pieces.extend((text, valid) for text in split_sentences(body))
+        if not pieces:
+            return [], 0, 0
+        claims = self.embedder.embed([text for text, _ in pieces])
+        passages = self.embedder.embed([passage_text(h.chunk) for h in evidence])
+        similarity = claims @ passages.T
+        words = [content_words(passage_text(h.chunk)) for h in evidence]
+        removed = repointed = 0
+        out = []
+        for row, (text, cited) in zip(similarity, pieces, strict=True):
+            coverage = np.array([coverage_of(text, w) for w in words])
+            kept = self._named(text, self._attribute(row, coverage, cited), evidence, coverage)
+            removed += len(set(cited) - set(kept))
+            repointed += bool(set(kept) - set(cited))
+            out.append(CitedSentence(text=text, sources=kept))
+        return out, removed, repointed
+
+    def _attribute(self, row: np.ndarray, coverage: np.ndarray, cited: list[int]) -> list[int]:
+        """The passages that support the sentence. A passage supports it when it is close in meaning (embedding)
+        or holds at least half of its content words (a copied sentence may embed far from the whole passage).
+        The LM's own citations are kept when they support it and no other passage holds clearly more of its words;
+        otherwise the marker is re-pointed to the passage that does. A sentence no passage supports keeps none."""
+        if not cited:
+            return []
+        supports = (row >= self.min_similarity) | (coverage >= MIN_COVERAGE)
+        scores = np.maximum(row, coverage)
+        best_words = int(np.argmax(coverage))
+        own_words = max(float(coverage[n - 1]) for n in cited)
+        if supports[best_words] and coverage[best_words] >= own_words + MISATTRIBUTED:
+            candidates = [best_words + 1]  # another passage holds clearly more of the sentence: it is the source
+        else:
+            candidates = [n for n in cited if supports[n - 1]]
+        if not candidates and supports.any():
+            candidates = [int(np.argmax(np.where(supports, scores, -1.0))) + 1]
+        if not candidates:
+            return []
+        best = max(float(scores[n - 1]) for n in candidates)
+        ranked = sorted(candidates, key=lambda n: float(scores[n - 1]), reverse=True)
+        return [n for n in ranked if scores[n - 1] >= best - self.margin][: self.max_per_sentence]
+
+    def _named(self, text: str, kept: list[int], evidence: list[Hit], coverage: np.ndarray) -> list[int]:
+        """`kept`, if its passages name what the sentence names and one of them names its subject where it says
+        what the sentence says (its title, the supporting sentence or the one before); else with the one passage
+        that names the rest added, or re-pointed to the passage that names the subject there; else nothing."""
+        names = names_of(text)
+        if not kept or not names:
+            return kept
+        subject = _subject(text)
+        passages = [Tokens(passage_text(h.chunk)) for h in evidence]
+        missing = {name for name in names if not any(passages[n - 1].has(name) for n in kept)}
+        if subject and not any(_local(text, evidence[n - 1]).has(subject) for n in kept):
+            moved = [
+                j + 1
+                for j in np.argsort(-coverage)
+                if coverage[j] >= MIN_COVERAGE and _local(text, evidence[j]).has(subject) and passages[j].has_all(names)
+            ]
+            return moved[:1]
+        if not missing:
+            return kept
+        extra = [
+            j + 1
+            for j in np.argsort(-coverage)
+            if j + 1 not in kept and coverage[j] >= PARTLY and passages[j].has_all(missing)
+        ]
+        return [*kept[: self.max_per_sentence - 1], extra[0]] if extra else []
+
+
+class Tokens:
+    """A text's words, lowercased, for asking whether it names something (an acronym by its initials too)."""
+
+    def __init__(self, text: str) -> None:
+        sequence = [t.lower() for t in _TOKEN.findall(text)]
+        parts = [p for t in sequence for p in re.split(r"[-'’]", t) if p]
+        self.words = set(sequence) | set(parts)
+        self.initials = "".join(p[0] for p in parts)
+
+    def has(self, name: str) -> bool:
+        if name in self.words or name.rstrip("s") in self.words or f"{name}s" in self.words:
+            return True
+        parts = [p for p in re.split(r"[-'’]", name) if p]
+        if len(parts) > 1 and all(p in self.words for p in parts):
+            return True
+        letters = name.rstrip("s")
+        return letters.isalpha() and 2 <= len(letters) <= 6 and letters in self.initials
+
+    def has_all(self, names: set[str] | list[str]) -> bool:
+        return all(self.has(name) for name in names)
+
+
+def _local(sentence: str, hit: Hit) -> Tokens:
+    """The words near what a passage says of `sentence`: its title, its supporting sentence and the one before."""
+    text = hit.chunk.text
+    start, end = supporting_span(sentence, text)
+    before = [a for a, b in sentence_offsets(text) if b <= start]
+    return Tokens(f"{hit.chunk.title or ''} {text[before[-1] if before else start : end]}")
+
+
+def _names(sentence: str) -> list[tuple[int, str]]:
+    found = []
+    for i, token in enumerate(_TOKEN.findall(sentence)):
+        token = token.strip("'’-")
+        inner_capital = any(c.isupper() for c in token[1:])
+        is_name = any(c.isdigit() for c in token) or inner_capital or (i > 0 and token[:1].isupper())
+        if is_name and token.lower() not in _NOT_NAMES:
+            found.append((i, token.lower()))
+    return found
+
+
+def names_of(sentence: str) -> set[str]:
+    """The names in a sentence (lowercased): capitalised words after its first, and words with a digit or a capital
+    inside ("BM25", "ColBERT") anywhere: what the sentence is about, which its passages must name."""
+    return {name for _, name in _names(sentence)}
+
+
+def _subject(sentence: str) -> str:
+    """The name a sentence opens with ("Sparse BM25 is ...", "The Tat Sae Waterfalls are ..."), if any: what it is
+    about."""
+    return next((name for i, name in _names(sentence) if i <= SUBJECT_WITHIN), "")
+
+
+def distinct(sentences: list[CitedSentence]) -> list[CitedSentence]:
+    """The sentences without those that repeat an earlier one (a small LM loops on its best sentence)."""
+    kept: list[CitedSentence] = []
+    seen: list[set[str]] = []
+    for sentence in sentences:
+        words = content_words(split_markers(sentence)[0])
+        if any(len(words & before) >= REPEATED * max(1, len(words)) for before in seen):
+            continue
+        kept.append(sentence)
+        seen.append(words)
+    return kept
+
+
+def restates(sentence: CitedSentence, evidence: list[Hit]) -> bool:
+    """True if the sentence's content words all occur in the passages it cites: it restates them, and the LM check
+    (which a small LM gets wrong on exactly such sentences) is not needed."""
+    body, sources = split_markers(sentence)
+    words = content_words(body)
+    if not words or not sources:
+        return False
+    cited = set().union(*(content_words(evidence[n - 1].chunk.text) for n in sources if 1 <= n <= len(evidence)))
+    return len(words & cited) / len(words) >= RESTATED
+
+
+__all__ = ["CitationVerifier", "distinct", "restates", "spans_of", "supporting_span"]
