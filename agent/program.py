@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import dspy
 
+from sleuth.agent.attribution import Tokens, names_of
 from sleuth.agent.budget import Budget
 from sleuth.agent.draft import Drafter
 from sleuth.agent.followup import Contextualise
@@ -33,6 +34,7 @@ from sleuth.agent.run import Draft, Run, StepSink, TokenSink, diverse, unique_do
 from sleuth.agent.shape import question_shape
 from sleuth.agent.verify import NOT_FOUND, Verified, Verify, extractive_answer
 from sleuth.prompts.signatures import AnswerWithCitations
+from sleuth.schema import Citation
 from sleuth.settings import AgentSettings
 from sleuth.tools.research import MemoryLookup, ResearchTools
 from sleuth.tools.search import HybridSearcher
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from sleuth.memory.recall import Recollection
 
 NEW_PER_ROUND = 2  # passages one further round may add to the evidence
-MIN_SENTENCES = 2  # an answer left with fewer supported sentences than this after verification is worth a round
+MIN_SENTENCES = 1  # an answer left with fewer supported sentences than this after verification is worth a round
 NO_GAP = {"", "none", "nothing", "n/a", "na", "empty", "no", "unknown", "-"}
 LOOPS = {"auto": "adaptive", "guided": "full"}
 _NOT_A_GAP = content_words(  # words of the instructions and of "the passages do not say" phrasings
@@ -149,7 +151,7 @@ class ResearchProgram(dspy.Module):
             if draft is None:
                 break
             verified = self.verifier(run, draft, with_lm=with_lm_check)
-            _say_what_is_missing(verified, draft, run.question)
+            _say_what_is_missing(verified, draft, run)
             if best is None or verified.score >= best.score:
                 best = verified
             why = _needs_another_round(draft, verified, run.question)
@@ -231,15 +233,45 @@ def _gap(draft: Draft, question: str) -> str:
 def _needs_another_round(draft: Draft, verified: Verified, question: str) -> str:
     """Why one more round would pay, or "" if it would not. A small LM names something "missing" in almost every
     draft, and a second draft over more passages answered worse more often than better on the benchmark's first
-    questions, so a gap counts only when the draft found no short answer."""
+    questions (and on HotpotQA and MuSiQue questions 61-63, which chose these rules), so a gap counts only when the
+    draft found no short answer, and lost sentences only when none is left."""
     if not verified.knows_answer and _meaningful(draft.missing, question):
         return f"the draft found no short answer and names a gap: {draft.missing}"
     if verified.lost and verified.sentences < MIN_SENTENCES:
-        return f"verification removed {verified.lost} sentence(s) no passage supports, leaving {verified.sentences}"
+        return f"verification removed {verified.lost} sentence(s) no passage supports, leaving none"
     return ""
 
 
-def _say_what_is_missing(verified: Verified, draft: Draft, question: str) -> None:
-    """When the short answer is unknown and the draft named what is missing, the answer text says so."""
-    if verified.citations and _meaningful(draft.missing, question) and not verified.knows_answer:
+def _say_what_is_missing(verified: Verified, draft: Draft, run: Run) -> None:
+    """The answer says plainly what the collection did not answer: the part of a multi-part question no cited
+    passage covers, or, when the short answer is unknown, what the draft named as missing."""
+    if not verified.citations:
+        return
+    uncovered = uncovered_parts(run.sub_questions, verified.citations)
+    if uncovered:
+        parts = "; ".join(part.rstrip("?") for part in uncovered)
+        verified.text += f" The cited passages do not answer: {parts}."
+    elif _meaningful(draft.missing, run.question) and not verified.knows_answer:
         verified.text += f" The collection does not say: {draft.missing.rstrip('.')}."
+
+
+def uncovered_parts(parts: list[str], citations: list[Citation]) -> list[str]:
+    """The parts (sub-questions) no cited passage covers: none names what the part names ("BM25"), or, for a part
+    that names nothing, none holds half of its own words (those the other parts do not share)."""
+    if len(parts) < 2:
+        return []
+    words = [{w.rstrip("s") for w in content_words(part)} for part in parts]
+    cited = [f"{c.title} {c.text}" for c in citations]
+    passages = [Tokens(text) for text in cited]
+    stems = [{w.rstrip("s") for w in content_words(text)} for text in cited]
+    missing = []
+    for i, part in enumerate(parts):
+        names = names_of(part)
+        own = words[i] - set().union(*(w for j, w in enumerate(words) if j != i))
+        if names:
+            covered = any(p.has_all(names) for p in passages)
+        else:
+            covered = not own or any(len(own & passage) >= len(own) / 2 for passage in stems)
+        if not covered:
+            missing.append(part)
+    return missing

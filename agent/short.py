@@ -21,6 +21,7 @@ _LEAD_IN = re.compile(
 _YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
 _YES_NO = re.compile(r"^(yes|no)\b", re.I)
 _COPULA = re.compile(r"\s(?:is|are|was|were|has been|have been|had been|became|becomes)\s", re.I)
+_PLACED = re.compile(r"^(?:located|situated|based|born|found|held|known as|called|named)\s+(?:in|at|on|as)?\s*", re.I)
 _NOT_KNOWN = {"", "unknown", "none", "n/a", "not found", "not known", "not mentioned", "not stated", "no answer"}
 _FUNCTION_WORDS = {
     *[
@@ -95,8 +96,15 @@ def _phrase(text: str, question: str, cut: bool = False) -> str:
             return ""
         text = min(new, key=lambda side: len(side.split()))
     if len(text.split()) > MAX_WORDS and _share_asked(text, asked) >= 0.25:
-        return _longest_new_run(text, asked)
-    return text
+        text = _longest_new_run(text, asked)
+    text = _PLACED.sub("", text)
+    return text if _says_something(text) else ""
+
+
+def _says_something(phrase: str) -> bool:
+    """A phrase that can be an answer: more than one word, or a name or a number ("made" is not one)."""
+    words = phrase.split()
+    return len(words) > 1 or (len(words) == 1 and (phrase[:1].isupper() or any(c.isdigit() for c in phrase)))
 
 
 def _longest_new_run(text: str, asked: set[str]) -> str:

@@ -3,6 +3,7 @@ checked answer with its citations, spans and short answer."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from sleuth.agent.citations import resolve_citations
 from sleuth.agent.run import Draft, Run, call_lm
 from sleuth.agent.short import tidy_short_answer
 from sleuth.prompts.signatures import CheckSupport, CitedSentence, render_sentences, split_markers
-from sleuth.schema import Citation
+from sleuth.schema import Citation, Hit
 from sleuth.settings import AgentSettings
 from sleuth.tools.text import split_sentences
 
@@ -40,6 +41,7 @@ class Verify(dspy.Module):
         unsupported: list[str] | None = None
         if with_lm and self.settings.verify_with_lm:
             cited, unsupported = self._check(run, cited)
+        cited = [third_person(s, run.evidence) for s in cited]
         text, citations, dangling = resolve_citations(
             render_sentences(cited), run.evidence, spans_of(cited, run.evidence)
         )
@@ -120,6 +122,25 @@ def extractive_answer(run: Run, why: str) -> Verified:
     run.errors.append(f"{why}; the answer is the evidence's key sentences, each cited")
     run.record("verify", started, extractive=True, cited=[c.chunk_id for c in citations])
     return Verified(text, citations, "", 0, len(sentences))
+
+
+_FIRST_PERSON = re.compile(r"^(We|Our)\b")
+_INNER_FIRST_PERSON = {"we": "they", "our": "their", "us": "them", "ourselves": "themselves"}
+
+
+def third_person(sentence: CitedSentence, evidence: list[Hit]) -> CitedSentence:
+    """A sentence copied from a paper's own voice ("We propose a RAG pipeline ...") names the work instead: "The
+    authors of FIRST propose ..." (the cited passage's method name, or its title)."""
+    body, sources = split_markers(sentence)
+    if not sources or not re.search(r"\b(?:[Ww]e|[Oo]ur|us|ourselves)\b", body):
+        return sentence
+    title = (evidence[sources[0] - 1].chunk.title or "").strip()
+    name = title.split(":")[0].strip() if ":" in title and len(title.split(":")[0]) <= 40 else f"“{title}”"
+    if not title:
+        name = "the cited work"
+    body = _FIRST_PERSON.sub(lambda m: f"The authors of {name}" if m.group(1) == "We" else f"{name}’s", body)
+    body = re.sub(r"\b(we|our|us|ourselves)\b", lambda m: _INNER_FIRST_PERSON[m.group(1)], body)
+    return CitedSentence(text=body, sources=sources)
 
 
 __all__ = ["NOT_FOUND", "Verified", "Verify", "extractive_answer"]

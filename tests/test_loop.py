@@ -295,3 +295,11 @@ def test_a_gap_that_echoes_the_question_or_the_instructions_is_no_gap() -> None:
     assert not _meaningful("What the question asks that the passages do not say", question)
     assert not _meaningful("The passages do not provide information about this.", question)
     assert _meaningful("how hard negatives are mined", question)
+
+
+def test_a_comparison_answered_on_one_side_says_which_part_the_passages_do_not_answer(agent) -> None:
+    question = "What is the difference between BM25 and ColBERT?"
+    parts = ["How does BM25 rank documents?", "How does ColBERT score passages?"]
+    answer = agent(plan(parts, []), {**COLBERT, "short_answer": "ColBERT sums maximum similarities"}).ask(question)
+    assert {c.doc_id for c in answer.citations} == {"colbert"}
+    assert answer.answer.endswith("The cited passages do not answer: How does BM25 rank documents.")

@@ -37,6 +37,7 @@ PRESIDENT = "Who was the first president of the association which published Jour
             "University of California, Berkeley",
         ),
         ("according to passage 2, 1947.", "When was the book first published?", "1947"),
+        ("The Kraus House is located in Kirkwood, Missouri.", "Where is the Kraus House?", "Kirkwood, Missouri"),
     ],
 )
 def test_a_sentence_is_cut_to_the_phrase_that_answers(short: str, question: str, expected: str) -> None:
@@ -64,3 +65,10 @@ def test_the_scripted_agent_returns_the_tidied_short_answer(agent) -> None:
         "Which function ranks documents by term frequency?"
     )
     assert answer.short_answer == "BM25"
+
+
+def test_a_cut_that_leaves_no_answer_keeps_the_text() -> None:
+    question = "When did the spouse of Lil Hardin Armstrong make What a Wonderful World?"
+    short = "The spouse of Lil Hardin Armstrong made What a Wonderful World, released"
+    assert tidy_short_answer(short, question) == short  # "released" alone would be no answer
+    assert tidy_short_answer("", question, ["The spouse of Lil Hardin Armstrong was released."]) == UNKNOWN

@@ -59,6 +59,14 @@ def test_sentence_splitting_keeps_abbreviations_of_numbers_together() -> None:
     ]
 
 
+def test_sentence_splitting_keeps_initials_and_titles_with_their_names() -> None:
+    assert split_sentences("E. B. White and Dan Masterson are writers. Dr. Smith met St. John. It rained.") == [
+        "E. B. White and Dan Masterson are writers.",
+        "Dr. Smith met St. John.",
+        "It rained.",
+    ]
+
+
 def test_a_sentence_citing_the_wrong_passage_is_re_pointed_to_the_one_it_came_from(embedder) -> None:
     verified, removed, repointed = CitationVerifier(embedder).verify(
         [CitedSentence(text="ColBERT keeps one embedding per token and sums maximum similarities.", sources=[1])],
@@ -181,3 +189,18 @@ def test_an_acronym_is_named_by_its_words() -> None:
     assert names_of("We use RAG with BM25 and ColBERT in 2023.") == {"rag", "bm25", "colbert", "2023"}
     assert Tokens("Retrieval-augmented generation grounds answers.").has("rag")
     assert not Tokens("Dense retrieval grounds answers.").has("colbert")
+
+
+def test_a_papers_first_person_is_not_copied_into_the_answer() -> None:
+    from sleuth.agent.verify import third_person
+
+    evidence = _hits(
+        ("FIRST: Faster Improved Listwise Reranking with Single Token Decoding", "We propose FIRST, a reranker."),
+        ("Question decomposition for retrieval-augmented generation", "We propose a RAG pipeline."),
+    )
+    first = third_person(CitedSentence(text="We propose a listwise reranker that reads our logits.", sources=[1]), evidence)
+    assert first.text == "The authors of FIRST propose a listwise reranker that reads their logits." and first.sources == [1]
+    named = third_person(CitedSentence(text="Our pipeline decomposes questions.", sources=[2]), evidence)
+    assert named.text == "“Question decomposition for retrieval-augmented generation”’s pipeline decomposes questions."
+    kept = CitedSentence(text="The US trial enrolled 40 patients.", sources=[1])
+    assert third_person(kept, evidence) == kept

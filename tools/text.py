@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+# A full stop ends a sentence unless it closes an initial ("E. B. White") or a common abbreviation ("Dr.", "St.").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\b(?:Dr|Mr|Ms|St|Jr|Sr|Co|No|vs|al|Mt|Ft)\.)(?<!\b(?:Mrs|Inc|Ltd|Gen|Col|Rev)\.)"
+    r"\s+(?=[A-Z0-9\"'(])"
+)
 
 
 def split_sentences(text: str) -> list[str]:
