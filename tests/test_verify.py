@@ -146,7 +146,7 @@ def _hits(*passages: tuple[str, str]) -> list[Hit]:
 
 
 def test_a_sentence_naming_what_its_passage_never_names_loses_the_citation(embedder) -> None:
-    """HotpotQA's Leland question: the passage is about Chloë Leland and never mentions the film the answer gives her."""
+    """HotpotQA's Leland question: the passage is about Chloë Leland and never names the film the answer gives her."""
     evidence = _hits(
         ("Chloë Leland", "Chloë Leland is a British film director and writer, born in Leland, North Carolina."),
         ("Leland, North Carolina", "Leland is a town in Brunswick County, North Carolina, United States."),
@@ -198,8 +198,10 @@ def test_a_papers_first_person_is_not_copied_into_the_answer() -> None:
         ("FIRST: Faster Improved Listwise Reranking with Single Token Decoding", "We propose FIRST, a reranker."),
         ("Question decomposition for retrieval-augmented generation", "We propose a RAG pipeline."),
     )
-    first = third_person(CitedSentence(text="We propose a listwise reranker that reads our logits.", sources=[1]), evidence)
-    assert first.text == "The authors of FIRST propose a listwise reranker that reads their logits." and first.sources == [1]
+    sentence = CitedSentence(text="We propose a listwise reranker that reads our logits.", sources=[1])
+    first = third_person(sentence, evidence)
+    assert first.text == "The authors of FIRST propose a listwise reranker that reads their logits."
+    assert first.sources == [1]
     named = third_person(CitedSentence(text="Our pipeline decomposes questions.", sources=[2]), evidence)
     assert named.text == "“Question decomposition for retrieval-augmented generation”’s pipeline decomposes questions."
     kept = CitedSentence(text="The US trial enrolled 40 patients.", sources=[1])
