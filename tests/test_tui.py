@@ -264,3 +264,39 @@ async def test_the_steps_grow_into_a_tree_under_the_question(settings, embedder,
         search = next(node for node in tree.root.children if str(node.label).startswith("searched"))
         assert any(str(child.label).startswith("queries: 1") for child in search.children)
         assert not tree.root.is_expanded  # collapsed once the answer is in
+
+
+@pytest.mark.asyncio
+async def test_a_click_on_a_marker_opens_its_source_and_keys_walk_its_document(settings, embedder, corpus_file) -> None:
+    from textual.widgets import Markdown
+
+    from sleuth.schema import Chunk, Hit
+    from sleuth.tui.render import answer_markdown
+    from sleuth.tui.source_panel import SourcePanel
+
+    app = SleuthApp(_colbert_agent(settings, embedder, corpus_file))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _asked(pilot, app)
+        [view] = app.query(AnswerView)
+        assert "[\\[1\\]](#source-1)" in answer_markdown(view.answer, links=True)
+        app.post_message(Markdown.LinkClicked(view, "#source-1"))
+        await pilot.pause()
+        panel = app.query_one("#source", SourcePanel)
+        cited = view.answer.citations[0]
+        assert panel.has_class("open") and panel.citation == cited
+        assert [h.chunk_id for h in app._document_chunks(cited.doc_id, cited.title)] == [cited.chunk_id]
+
+        def hit(chunk_id: str, position: int, text: str) -> Hit:
+            return Hit(chunk=Chunk(chunk_id=chunk_id, doc_id=cited.doc_id, text=text, position=position), score=0)
+
+        document = [hit("before", 0, "What came first."), hit(cited.chunk_id, 1, cited.text), hit("after", 2, "Then.")]
+        panel.chunks = lambda doc_id, title: document
+        await pilot.press("ctrl+n")
+        assert panel.shown == "after" and "Then." in str(panel.query_one("#source-text").render())
+        await pilot.press("ctrl+n")  # past the last passage: a warning, nothing moves
+        assert panel.shown == "after"
+        await pilot.press("ctrl+b", "ctrl+b")
+        assert panel.shown == "before"
+        await pilot.press("ctrl+o")
+        whole = str(panel.query_one("#source-text").render())
+        assert "What came first." in whole and cited.text[:20] in whole and "Then." in whole

@@ -19,7 +19,7 @@ class AnswerView(Markdown):
     DEFAULT_CSS = "AnswerView { margin: 0 0 1 2; }"
 
     def __init__(self, answer: Answer) -> None:
-        super().__init__(answer_markdown(answer))
+        super().__init__(answer_markdown(answer, links=True), open_links=False)
         self.answer = answer
 
 

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Markdown, Static
 
 from sleuth.errors import Cancelled, SleuthError
-from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Step
+from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Hit, Step
+from sleuth.tools.research import DOCUMENT_CHUNKS
 from sleuth.tui.answer_view import AnswerView, DraftView, QuestionView
 from sleuth.tui.source_panel import SourcePanel
 from sleuth.tui.steps_tree import StepsTree
@@ -44,6 +46,9 @@ class SleuthApp(App[None]):
         ("f5", "rate(1)", "Rate up"),
         ("f6", "rate(-1)", "Rate down"),
         ("f7", "copy", "Copy"),
+        Binding("ctrl+b", "passage(-1)", "Passage before", show=False),
+        Binding("ctrl+n", "passage(1)", "Passage after", show=False),
+        Binding("ctrl+o", "document", "Whole document", show=False),
     ]
     AUTO_FOCUS = "#question"  # typing at start goes to the question box (the log would take focus otherwise)
 
@@ -90,7 +95,7 @@ class SleuthApp(App[None]):
         yield Header()
         with Horizontal():
             yield VerticalScroll(id="log")
-            yield SourcePanel(id="source")
+            yield SourcePanel(chunks=self._document_chunks, id="source")
         yield Static("Ask a question about your collection.", id="status")
         yield Input(placeholder="Your question, then Enter", id="question")
         yield Footer()
@@ -175,6 +180,39 @@ class SleuthApp(App[None]):
         self.opened += 1
         self.query_one("#source", SourcePanel).show(citation)
 
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        """A click on a citation marker `[n]` opens that source in the side panel."""
+        if event.href.startswith("#source-") and self.last:
+            event.prevent_default()
+            n = int(event.href.removeprefix("#source-"))
+            citation = next((c for c in self.last.citations if c.n == n), None)
+            if citation is not None:
+                self.opened = self.last.citations.index(citation) + 1
+                self.query_one("#source", SourcePanel).show(citation)
+
+    def action_passage(self, by: int) -> None:
+        self._say(self.query_one("#source", SourcePanel).step(by) if self._source_open() else "")
+
+    def action_document(self) -> None:
+        self._say(self.query_one("#source", SourcePanel).show_document() if self._source_open() else "")
+
+    def _source_open(self) -> bool:
+        panel = self.query_one("#source", SourcePanel)
+        if panel.has_class("open") and panel.citation is not None:
+            return True
+        self.notify("Open a source first: F2, or click a marker such as [1].", severity="warning")
+        return False
+
+    def _say(self, problem: str) -> None:
+        if problem:
+            self.notify(problem, severity="warning")
+
+    def _document_chunks(self, doc_id: str, title: str) -> list[Hit]:
+        """The chunks of one document in reading order, from the index (no LM, no reranking)."""
+        hits = self.agent.searcher.search(title or doc_id, k=DOCUMENT_CHUNKS, filters={"doc_id": doc_id})
+        unique = {h.chunk_id: h for h in hits}
+        return sorted(unique.values(), key=lambda h: h.chunk.position)
+
     def action_evidence(self) -> None:
         """The side panel lists every passage the last answer considered: cited, kept, dropped."""
         if not self.last:
@@ -198,7 +236,7 @@ class SleuthApp(App[None]):
         from sleuth.memory.store import add_feedback
 
         panel = self.query_one("#source", SourcePanel)
-        citation = panel.citation.n if panel.has_class("open") and getattr(panel, "citation", None) else None
+        citation = panel.citation.n if panel.has_class("open") and panel.citation is not None else None
         try:
             add_feedback(store, self.last.run_id, rating, citation=citation)
         except SleuthError as exc:

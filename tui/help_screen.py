@@ -17,7 +17,9 @@ HELP = """\
 | Esc | cancel the running question (nothing of it is stored) |
 | Ctrl+L | clear the conversation |
 | F1 | this help |
-| F2 | open the last answer's next source beside the chat, its cited span highlighted |
+| F2 | open the last answer's next source beside the chat, its cited span highlighted (or click a marker [n]) |
+| Ctrl+B, Ctrl+N | in the open source: the passage before / after it in its document |
+| Ctrl+O | in the open source: the whole document, the cited span highlighted |
 | F3 | the evidence: every passage the last answer considered, cited, kept or dropped |
 | F8 | close the side panel |
 | F9 | switch collection (each listed with its document count) |

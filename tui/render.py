@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from sleuth.prompts.signatures import MARKER
 from sleuth.schema import Answer, Citation
 
 SNIPPET = 240
 
 
-def answer_markdown(answer: Answer) -> str:
-    lines = [answer.answer or "_(no answer)_"]
+def answer_markdown(answer: Answer, links: bool = False) -> str:
+    """The answer, its short answer, its sources with their cited spans, its cost and warnings, as Markdown; with
+    `links`, each marker `[n]` is a link to `#source-n` (the chat opens that source when it is clicked)."""
+    text = answer.answer or "_(no answer)_"
+    if links and answer.citations:
+        numbers = {c.n for c in answer.citations}
+        text = MARKER.sub(
+            lambda m: f"[\\[{m.group(1)}\\]](#source-{m.group(1)})" if int(m.group(1)) in numbers else m.group(0), text
+        )
+    lines = [text]
     if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
         lines.append(f"\n**In short:** {answer.short_answer}")
     if answer.citations:

@@ -1,12 +1,17 @@
-"""The source panel: one cited passage with the span it was cited for highlighted, its title, page and path."""
+"""The source panel: one cited passage with the span it was cited for highlighted, its title, page and path; from
+there the passages before and after it in its document, or the whole document."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from sleuth.schema import Answer, Citation
+from sleuth.schema import Answer, Citation, Hit
+
+DocumentChunks = Callable[[str, str], list[Hit]]  # (doc_id, title) -> the document's chunks in reading order
 
 
 def highlighted(citation: Citation) -> Text:
@@ -17,13 +22,14 @@ def highlighted(citation: Citation) -> Text:
     return text
 
 
-def heading(citation: Citation) -> Text:
+def heading(citation: Citation, showing: str = "") -> Text:
     where = ", ".join(
         part
         for part in (
             f"document {citation.doc_id}",
             f"page {citation.page}" if citation.page else "",
             citation.source,
+            showing,
         )
         if part
     )
@@ -33,28 +39,74 @@ def heading(citation: Citation) -> Text:
 
 
 class SourcePanel(VerticalScroll):
-    """Hidden until a citation is opened (F2 cycles through the last answer's sources; Esc in the panel closes)."""
+    """Hidden until a citation is opened (F2 cycles through the last answer's sources, a click on [n] opens one;
+    Ctrl+B / Ctrl+N show the passage before / after it, Ctrl+O the whole document; F8 closes)."""
 
     DEFAULT_CSS = """
     SourcePanel { width: 45%; display: none; border-left: solid $accent; padding: 0 1; }
     SourcePanel.open { display: block; }
     """
 
+    citation: Citation | None = None
+    shown: str = ""  # the chunk on show: the citation's, or a neighbour's
+
+    def __init__(self, chunks: DocumentChunks | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.chunks = chunks
+
     def compose(self):  # type: ignore[override]
         yield Static(id="source-heading")
         yield Static(id="source-text")
 
     def show(self, citation: Citation) -> None:
-        self.citation = citation
-        self.query_one("#source-heading", Static).update(heading(citation))
-        self.query_one("#source-text", Static).update(highlighted(citation))
-        self.add_class("open")
+        self.citation, self.shown = citation, citation.chunk_id
+        self._fill(heading(citation), highlighted(citation))
 
     def show_evidence(self, answer: Answer) -> None:
-        self.citation = None
-        self.query_one("#source-heading", Static).update(evidence_table(answer))
-        self.query_one("#source-text", Static).update("")
+        self.citation, self.shown = None, ""
+        self._fill(evidence_table(answer), Text(""))
+
+    def step(self, by: int) -> str:
+        """Shows the passage `by` chunks after (or before) the one on show in its document; says what happened."""
+        chunks = self._document()
+        at = next((i for i, h in enumerate(chunks) if h.chunk_id == self.shown), None)
+        if at is None or not 0 <= at + by < len(chunks):
+            return "No passage there: this is the document's " + ("last." if by > 0 else "first.")
+        hit = chunks[at + by]
+        self.shown = hit.chunk_id
+        assert self.citation is not None
+        if hit.chunk_id == self.citation.chunk_id:
+            self.show(self.citation)
+        else:
+            where = f"passage {at + by + 1} of {len(chunks)}, {'after' if by > 0 else 'before'} the cited one"
+            self._fill(heading(self.citation, where), Text(hit.chunk.text))
+        return ""
+
+    def show_document(self) -> str:
+        """Shows the whole document of the citation on show, its cited span highlighted."""
+        chunks = self._document()
+        if not chunks:
+            return "The document is not in the collection any more."
+        assert self.citation is not None
+        text = Text()
+        for hit in chunks:
+            part = highlighted(self.citation) if hit.chunk_id == self.citation.chunk_id else Text(hit.chunk.text)
+            text.append_text(part)
+            text.append("\n\n")
+        self.shown = self.citation.chunk_id
+        self._fill(heading(self.citation, f"the whole document, {len(chunks)} passage(s)"), text)
+        return ""
+
+    def _document(self) -> list[Hit]:
+        if self.citation is None or self.chunks is None or not self.has_class("open"):
+            return []
+        return self.chunks(self.citation.doc_id, self.citation.title)
+
+    def _fill(self, head: Text, body: Text) -> None:
+        self.query_one("#source-heading", Static).update(head)
+        self.query_one("#source-text", Static).update(body)
         self.add_class("open")
+        self.scroll_home(animate=False)
 
     def close(self) -> None:
         self.remove_class("open")
