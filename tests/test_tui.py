@@ -300,3 +300,23 @@ async def test_a_click_on_a_marker_opens_its_source_and_keys_walk_its_document(s
         await pilot.press("ctrl+o")
         whole = str(panel.query_one("#source-text").render())
         assert "What came first." in whole and cited.text[:20] in whole and "Then." in whole
+
+
+@pytest.mark.asyncio
+async def test_an_lm_server_that_fails_leaves_the_extractive_answer_and_says_what_to_do(
+    settings, embedder, corpus_file
+) -> None:
+    from fake_openai import fake_openai
+
+    with fake_openai("cut") as base:
+        settings.models.lm = "openai/fake-model"
+        settings.models.api_base = base
+        settings.models.timeout = 5
+        agent = make_agent(settings, embedder)
+        agent.ingest([corpus_file])
+        app = SleuthApp(agent)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _asked(pilot, app)
+            [view] = app.query(AnswerView)
+            assert view.answer.citations and view.answer.error
+            assert any("sleuth doctor" in n.message for n in app._notifications)

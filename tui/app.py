@@ -6,16 +6,16 @@ import threading
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Markdown, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from sleuth.errors import Cancelled, SleuthError
-from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Hit, Step
-from sleuth.tools.research import DOCUMENT_CHUNKS
+from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Step
 from sleuth.tui.answer_view import AnswerView, DraftView, QuestionView
+from sleuth.tui.source_keys import SourceKeys
 from sleuth.tui.source_panel import SourcePanel
 from sleuth.tui.steps_tree import StepsTree
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
 
 
-class SleuthApp(App[None]):
+class SleuthApp(SourceKeys):
     TITLE = "sleuth"
     SUB_TITLE = "answers from your documents, with citations"
     CSS = """
@@ -153,6 +153,12 @@ class SleuthApp(App[None]):
         self._show(message.answer)
         log.scroll_end(animate=False)
         self.query_one("#status", Static).update(f"answered in {message.answer.seconds:.1f}s")
+        if message.answer.error:  # a degraded answer (the LM failed or ran out of time): say what to do
+            self.notify(
+                f"{message.answer.error}. `sleuth doctor` checks the model and the LM server.",
+                severity="warning",
+                timeout=10,
+            )
         self._enable_input()
 
     def on_sleuth_app_failed(self, message: Failed) -> None:
@@ -170,58 +176,6 @@ class SleuthApp(App[None]):
         if answer.standalone:
             log.mount(Static(f"searched as: {answer.standalone}", classes="rewrite"))
         log.mount(AnswerView(answer))
-
-    def action_source(self) -> None:
-        """Opens the last answer's next source in the side panel, its cited span highlighted."""
-        if not self.last or not self.last.citations:
-            self.notify("No answer with sources yet: ask a question first.", severity="warning")
-            return
-        citation = self.last.citations[self.opened % len(self.last.citations)]
-        self.opened += 1
-        self.query_one("#source", SourcePanel).show(citation)
-
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        """A click on a citation marker `[n]` opens that source in the side panel."""
-        if event.href.startswith("#source-") and self.last:
-            event.prevent_default()
-            n = int(event.href.removeprefix("#source-"))
-            citation = next((c for c in self.last.citations if c.n == n), None)
-            if citation is not None:
-                self.opened = self.last.citations.index(citation) + 1
-                self.query_one("#source", SourcePanel).show(citation)
-
-    def action_passage(self, by: int) -> None:
-        self._say(self.query_one("#source", SourcePanel).step(by) if self._source_open() else "")
-
-    def action_document(self) -> None:
-        self._say(self.query_one("#source", SourcePanel).show_document() if self._source_open() else "")
-
-    def _source_open(self) -> bool:
-        panel = self.query_one("#source", SourcePanel)
-        if panel.has_class("open") and panel.citation is not None:
-            return True
-        self.notify("Open a source first: F2, or click a marker such as [1].", severity="warning")
-        return False
-
-    def _say(self, problem: str) -> None:
-        if problem:
-            self.notify(problem, severity="warning")
-
-    def _document_chunks(self, doc_id: str, title: str) -> list[Hit]:
-        """The chunks of one document in reading order, from the index (no LM, no reranking)."""
-        hits = self.agent.searcher.search(title or doc_id, k=DOCUMENT_CHUNKS, filters={"doc_id": doc_id})
-        unique = {h.chunk_id: h for h in hits}
-        return sorted(unique.values(), key=lambda h: h.chunk.position)
-
-    def action_evidence(self) -> None:
-        """The side panel lists every passage the last answer considered: cited, kept, dropped."""
-        if not self.last:
-            self.notify("No answer yet: ask a question first.", severity="warning")
-            return
-        self.query_one("#source", SourcePanel).show_evidence(self.last)
-
-    def action_close_source(self) -> None:
-        self.query_one("#source", SourcePanel).close()
 
     def action_rate(self, rating: int) -> None:
         """Feedback on the last answer, or on the source open in the side panel, stored in memory (an answer rated
