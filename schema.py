@@ -60,7 +60,7 @@ class Hit(BaseModel):
 class Citation(BaseModel):
     """A numbered source of an answer: `[n]` in the text resolves to exactly one of these. `spans` are the
     character offsets in `text` of the sentences that support the answer's sentences citing it; `page` is the
-    passage's first page in a PDF."""
+    passage's first page in a PDF; `authors` and `year` come from the document's metadata when it has them."""
 
     n: int
     doc_id: str
@@ -71,6 +71,8 @@ class Citation(BaseModel):
     spans: list[tuple[int, int]] = Field(default_factory=list)
     page: int | None = None
     source: str = ""
+    authors: str = ""
+    year: str = ""
 
     @property
     def quotes(self) -> list[str]:

@@ -7,6 +7,7 @@ surviving number maps to exactly one Citation.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sleuth.prompts.signatures import SPACE_BEFORE_PUNCT
 from sleuth.schema import Citation, Hit
@@ -47,6 +48,8 @@ def resolve_citations(
             spans=sorted(set((spans or {}).get(old, []))),
             page=evidence[old - 1].chunk.metadata.get("page"),
             source=evidence[old - 1].chunk.source,
+            authors=authors_of(evidence[old - 1].chunk.metadata),
+            year=year_of(evidence[old - 1].chunk.metadata),
         )
         for old, new in sorted(renumber.items(), key=lambda item: item[1])
     ]
@@ -65,3 +68,20 @@ def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None
         title = f"{hit.chunk.title}: " if hit.chunk.title else ""
         blocks.append(f"[{n}] {title}{text}")
     return "\n\n".join(blocks)
+
+
+def authors_of(metadata: dict[str, Any]) -> str:
+    """The document's authors as one line ("A. Smith, B. Jones"), from a list or a string; "" if unknown."""
+    authors = metadata.get("authors") or metadata.get("author") or ""
+    if isinstance(authors, list):
+        return ", ".join(str(a) for a in authors if a)
+    return " ".join(str(authors).split())
+
+
+def year_of(metadata: dict[str, Any]) -> str:
+    """The document's year, from `year` or a date (`date`, `published`: "Nov 8, 2024" -> "2024"); "" if none."""
+    for key in ("year", "date", "published"):
+        found = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", str(metadata.get(key) or ""))
+        if found:
+            return found.group(1)
+    return ""

@@ -108,11 +108,18 @@ def _m004_citation_spans(db: sqlite_utils.Database) -> None:
     db["citations"].add_column("source", str)
 
 
+def _m005_citation_authors(db: sqlite_utils.Database) -> None:
+    """Who wrote each cited document and when, as the source panel and `sleuth memory show` name them."""
+    db["citations"].add_column("authors", str)
+    db["citations"].add_column("year", str)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs", _m001_runs),
     ("m002_feedback_and_search", _m002_feedback_and_search),
     ("m003_experience", _m003_experience),
     ("m004_citation_spans", _m004_citation_spans),
+    ("m005_citation_authors", _m005_citation_authors),
 ]
 RUN_TABLES = ("citations", "feedback", "steps", "evidence", "lessons", "question_vectors")
 _STOPWORDS = """about above after again against also among and are because been before being between both but can

@@ -45,3 +45,18 @@ def test_passages_are_numbered_from_one_and_truncated() -> None:
     assert block.startswith("[1] T1: word")
     assert "[2] T2: text 2" in block
     assert len(block.split("\n\n")[0]) < 80
+
+
+def test_a_citation_names_its_documents_authors_and_year() -> None:
+    from sleuth.agent.citations import authors_of, resolve_citations, year_of
+    from sleuth.schema import Chunk, Hit
+
+    assert authors_of({"authors": ["A. Smith", "B. Jones"]}) == "A. Smith, B. Jones"
+    assert year_of({"published": "Nov 8, 2024"}) == "2024" and year_of({"year": 1998}) == "1998"
+    assert year_of({}) == "" and authors_of({}) == ""
+    hit = Hit(
+        chunk=Chunk(chunk_id="c", doc_id="d", title="T", text="BM25 ranks.", metadata={"published": "2023-05-01"}),
+        score=1.0,
+    )
+    _, [citation], _ = resolve_citations("BM25 ranks [1].", [hit])
+    assert citation.year == "2023" and citation.authors == ""

@@ -24,7 +24,9 @@ def answer_markdown(answer: Answer, links: bool = False) -> str:
         lines.append("\n**Sources**\n")
         for c in answer.citations:
             page = f", p. {c.page}" if c.page else ""
-            lines.append(f"- **[{c.n}]** {c.title} (`{c.doc_id}`{page}): {_quote(c)}")
+            byline = ", ".join(part for part in (c.authors, c.year) if part)
+            byline = f"{byline}, " if byline else ""
+            lines.append(f"- **[{c.n}]** {c.title} ({byline}`{c.doc_id}`{page}): {_quote(c)}")
     lines.append(f"\n_{cost_line(answer)}_")
     if answer.memory and answer.memory.used:
         lines.append(f"\n_{answer.memory.describe()}_")

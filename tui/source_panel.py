@@ -34,6 +34,9 @@ def heading(citation: Citation, showing: str = "") -> Text:
         if part
     )
     title = Text(f"[{citation.n}] {citation.title or citation.doc_id}\n", style="bold")
+    byline = ", ".join(part for part in (citation.authors, citation.year) if part)
+    if byline:
+        title.append(byline + "\n")
     title.append(where + "\n", style="dim")
     return title
 
