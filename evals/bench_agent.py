@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
-import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +31,7 @@ from typing import Any
 
 from sleuth.evals.beir import iter_jsonl
 from sleuth.evals.metrics import answer_contains, answer_f1, attribution_audit, normalise_answer, support_found
+from sleuth.evals.qa_report import Rows, compare, complete, table
 
 SYSTEMS = ("single-shot", "adaptive", "full")
 
@@ -227,79 +226,20 @@ def _done(path: Path) -> set[tuple[str, str]]:
     return {(r["system"], r["id"]) for r in map(json.loads, path.read_text().splitlines()) if r.get("system")}
 
 
-def _mean(values: list[float | None]) -> float | None:
-    kept = [v for v in values if v is not None]
-    return statistics.mean(kept) if kept else None
-
-
-def _fmt(value: float | None, width: int = 5, digits: int = 2) -> str:
-    return f"{value:{width}.{digits}f}" if value is not None else f"{'-':>{width}s}"
-
-
-def _share(rows: list[dict[str, Any]], key: str) -> str:
-    """The share of cited sentences the attribution audit flags (`key`), over the rows that were audited."""
-    audited = [r for r in rows if "cited_sentences" in r]
-    sentences = sum(r["cited_sentences"] for r in audited)
-    return f"{sum(r[key] for r in audited) / sentences:.2f}" if sentences else "-"
-
-
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18] if len(values) >= 2 else (values[0] if values else 0.0)
-
-
-def bootstrap(diffs: list[float], rounds: int = 10_000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of the mean of paired differences."""
-    rng = random.Random(seed)
-    means = sorted(statistics.mean(rng.choices(diffs, k=len(diffs))) for _ in range(rounds))
-    return means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1]
-
-
 def report(out: Path) -> str:
     lines = []
     for path in sorted(out.glob("*.jsonl")):
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        by: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in SYSTEMS}
+        by: Rows = {s: {} for s in SYSTEMS}
         for row in rows:
             by[row["system"]][row["id"]] = row
         present = [s for s in SYSTEMS if by[s]]
-        complete = sorted(set.intersection(*(set(by[s]) for s in present))) if present else []
-        lines.append(f"\n== {path.stem}: {len(complete)} questions answered by every system ({', '.join(present)})")
-        lines.append(
-            f"{'system':11s} {'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite gold':>9s} "
-            f"{'dangling':>8s} {'misattr':>7s} {'unsupp':>6s} {'p50 s':>6s} {'p95 s':>6s} {'calls':>5s} "
-            f"{'prompt tok':>10s} {'reused':>7s} {'failed':>6s} {'empty':>5s}"
-        )
-        for system in present:
-            rs = [by[system][i] for i in complete]
-            if not rs:
-                continue
-            seconds = [r["seconds"] for r in rs]
-            support = [r["support"] for r in rs if r["support"]]
-            prompt = statistics.mean(r["prompt_tokens"] for r in rs)
-            reused = statistics.mean(r["reused_tokens"] for r in rs)
-            lines.append(
-                f"{system:11s} {_fmt(_mean([r['em'] for r in rs]))} {_fmt(_mean([r['f1'] for r in rs]))} "
-                f"{_fmt(_mean([r['contains'] for r in rs]), 8)} "
-                f"{_fmt(_mean([s[0] for s in support]))} {_fmt(_mean([s[1] for s in support]), 6)} "
-                f"{_fmt(_mean([r['precision'] for r in rs]), 9)} {sum(r['dangling'] for r in rs):8d} "
-                f"{_share(rs, 'misattributed'):>7s} {_share(rs, 'unsupported'):>6s} "
-                f"{statistics.median(seconds):6.1f} {_p95(seconds):6.1f} "
-                f"{statistics.mean(r['calls'] for r in rs):5.2f} {prompt:10.0f} {reused:7.0f} "
-                f"{sum(r['failed'] for r in rs):6d} {sum(r['empty'] for r in rs):5d}"
-            )
-        for other in [s for s in ("single-shot", "full") if s in present and "adaptive" in present]:
-            pairs = [(by["adaptive"][i], by[other][i]) for i in complete if by["adaptive"][i]["f1"] is not None]
-            if not pairs:
-                continue
-            diffs = [a["f1"] - b["f1"] for a, b in pairs]
-            wins, losses = sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
-            low, high = bootstrap(diffs)
-            more_calls = sum(a["calls"] > b["calls"] for a, b in pairs)
-            lines.append(
-                f"adaptive vs {other}: F1 {statistics.mean(diffs):+.3f} (95% CI {low:+.3f} to {high:+.3f}); "
-                f"wins {wins}, losses {losses}, ties {len(diffs) - wins - losses}; "
-                f"questions where adaptive made more LM calls: {more_calls}"
-            )
+        by = {s: by[s] for s in present}
+        lines.append(f"\n== {path.stem}: {len(complete(by))} questions answered by every system ({', '.join(present)})")
+        lines += table(by)
+        lines += [
+            compare(by, "adaptive", other) for other in ("single-shot", "full") if other in by and "adaptive" in by
+        ]
     return "\n".join(lines)
 
 

@@ -1,39 +1,36 @@
-"""Ranking metrics as trec_eval computes them: nDCG@k (graded gains), Recall@k, MRR@k."""
+"""Ranking metrics from ir-measures (trec_eval's definitions, through pytrec_eval): nDCG@k with graded gains,
+Recall@k, MRR@k; and the answer metrics of the QA benchmarks (SQuAD's normalisation, token F1, containment)."""
 
 from __future__ import annotations
 
-import math
+MEASURES = {"nDCG@10": "nDCG@10", "Recall@100": "R@100", "MRR@10": "RR@10"}
 
 
-def ndcg(ranking: list[str], relevant: dict[str, int], k: int = 10) -> float:
-    dcg = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranking[:k]))
-    ideal = sorted(relevant.values(), reverse=True)[:k]
-    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
+def per_query(
+    run: dict[str, list[str]], qrels: dict[str, dict[str, int]], measures: tuple[str, ...] = tuple(MEASURES)
+) -> dict[str, dict[str, float]]:
+    """Each judged query's metrics; a judged query missing from the run, or retrieving nothing, scores zero."""
+    import ir_measures
 
-
-def recall(ranking: list[str], relevant: dict[str, int], k: int = 100) -> float:
-    return len(set(ranking[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
-
-
-def mrr(ranking: list[str], relevant: dict[str, int], k: int = 10) -> float:
-    for i, d in enumerate(ranking[:k]):
-        if d in relevant:
-            return 1.0 / (i + 1)
-    return 0.0
+    judged = {q: {d: int(g) for d, g in rel.items()} for q, rel in qrels.items() if rel}
+    scored = {
+        q: {d: float(len(ranking) - i) for i, d in enumerate(dict.fromkeys(ranking))} for q, ranking in run.items()
+    }
+    scored = {q: docs for q, docs in scored.items() if q in judged and docs}
+    out = {q: dict.fromkeys(measures, 0.0) for q in judged}
+    parsed = {ir_measures.parse_measure(MEASURES.get(m, m)): m for m in measures}
+    for metric in ir_measures.iter_calc(list(parsed), judged, scored):
+        out[metric.query_id][parsed[metric.measure]] = float(metric.value)
+    return out
 
 
 def evaluate(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dict[str, float]:
     """Mean metrics over the judged queries; a judged query missing from the run counts as zero."""
-    judged = [q for q in qrels if qrels[q]]
-    if not judged:
+    scores = per_query(run, qrels)
+    if not scores:
         return {"nDCG@10": 0.0, "Recall@100": 0.0, "MRR@10": 0.0, "queries": 0}
-    return {
-        "nDCG@10": sum(ndcg(run.get(q, []), qrels[q]) for q in judged) / len(judged),
-        "Recall@100": sum(recall(run.get(q, []), qrels[q]) for q in judged) / len(judged),
-        "MRR@10": sum(mrr(run.get(q, []), qrels[q]) for q in judged) / len(judged),
-        "queries": len(judged),
-    }
+    means = {m: sum(s[m] for s in scores.values()) / len(scores) for m in MEASURES}
+    return {**means, "queries": len(scores)}
 
 
 def normalise_answer(text: str) -> str:

@@ -88,7 +88,10 @@ def optimize(
     out.print(f"Saved to {report.path}; sleuth loads it for collection '{agent.settings.index.collection}'.")
 
 
-eval_app = typer.Typer(help="Benchmarks: retrieval quality on a BEIR-style corpus.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="How well sleuth works on your documents: a QA set under one or more configurations, or retrieval quality.",
+    no_args_is_help=True,
+)
 app.add_typer(eval_app, name="eval")
 
 
@@ -125,3 +128,90 @@ def eval_retrieval(
         f"MRR@10 {metrics['MRR@10']:.4f}  ({metrics['queries']} queries; p50 {run.p50_ms:.0f} ms, "
         f"p95 {run.p95_ms:.0f} ms)  run -> {run_out}"
     )
+
+
+@eval_app.command("qa")
+def eval_qa(
+    questions: Annotated[Path, typer.Argument(help="JSONL of {id, question, answers, supporting} lines.")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="The documents the questions were written on (JSONL).")],
+    configs: Annotated[
+        list[Path] | None, typer.Option("--config", help="A TOML file of settings to compare; repeat for more.")
+    ] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="A configuration that changes one setting: KEY=VALUE.")
+    ] = None,
+    report_dir: Annotated[Path, typer.Option("--out", help="Folder for the answers, report.md and plots.")] = Path(
+        "sleuth-eval"
+    ),
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    no_answer: Annotated[
+        bool, typer.Option("--no-answer", help="Retrieval only (no LM): recall, not answers.")
+    ] = False,
+) -> None:
+    """Answer a QA set under each configuration (resumable), score every answer, write a report with plots."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sleuth.evals.qa import check_corpus, load_questions, make_configs, run_config
+    from sleuth.evals.qa_report import table, write_report
+    from sleuth.evals.retrieval import corpus_collection
+    from sleuth.settings import load_settings
+
+    try:
+        items = load_questions(questions)[:limit] if limit else load_questions(questions)
+        check_corpus(items, corpus)
+        base = load_settings()
+        base.memory.enabled = False  # questions must not help each other
+        if base.index.collection == "default":
+            base.index.collection = corpus_collection(corpus)
+        chosen = make_configs(base, list(configs or []), list(sets or []))
+        report_dir.mkdir(parents=True, exist_ok=True)
+        order = [{"name": c.name, "made_of": c.made_of} for c in chosen]
+        (report_dir / "configs.json").write_text(json.dumps(order, indent=2) + "\n", encoding="utf-8")
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err) as progress:
+            for config in chosen:
+                task = progress.add_task(config.name, total=len(items))
+                run_config(config, items, corpus, report_dir, no_answer, lambda n, t=task: progress.advance(t, n))
+    except SleuthError as exc:
+        _fail(exc)
+    by = _scored(report_dir, [c.name for c in chosen], {i.id for i in items})
+    notes = [f"Questions: `{questions}` ({len(items)}); corpus: `{corpus}`.", *(_made_of(c) for c in chosen)]
+    path = write_report(by, report_dir, "sleuth eval qa", notes)
+    out.print("\n".join(table(by, max([11, *(len(c.name) for c in chosen)]))))
+    out.print(f"Report: {path}")
+
+
+@eval_app.command("show")
+def eval_show(folder: Annotated[Path, typer.Argument(help="A folder `sleuth eval qa --out` wrote.")]) -> None:
+    """Print the table of an eval report folder in the terminal, with the paired comparisons."""
+    from sleuth.evals.qa_report import compare, table
+
+    listed = folder / "configs.json"
+    names = [c["name"] for c in json.loads(listed.read_text())] if listed.is_file() else []
+    runs = [p for p in sorted((folder / "runs").glob("*.jsonl")) if p.stem not in names]
+    runs = [folder / "runs" / f"{n}.jsonl" for n in names if (folder / "runs" / f"{n}.jsonl").is_file()] + runs
+    if not runs:
+        _fail(
+            SleuthError(f"{folder} holds no eval answers.", "Run: sleuth eval qa QUESTIONS --corpus CORPUS --out DIR")
+        )
+    by = _scored(folder, [p.stem for p in runs], None)
+    names = list(by)
+    out.print("\n".join(table(by, max([11, *(len(n) for n in names)]))))
+    for other in names[1:]:
+        for key in ("f1", "ndcg10"):
+            if line := compare(by, other, names[0], key):
+                out.print(line)
+
+
+def _scored(folder: Path, names: list[str], ids: set[str] | None) -> dict[str, dict[str, dict]]:
+    from sleuth.evals.qa import load_rows
+
+    by = {}
+    for name in names:
+        rows = load_rows(folder / "runs" / f"{name}.jsonl") if (folder / "runs" / f"{name}.jsonl").is_file() else []
+        by[name] = {r["id"]: r for r in rows if ids is None or r["id"] in ids}
+    return by
+
+
+def _made_of(config) -> str:  # noqa: ANN001
+    return f"Configuration `{config.name}`: {', '.join(config.made_of) or 'the effective settings (sleuth config)'}."

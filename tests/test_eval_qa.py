@@ -1,0 +1,85 @@
+"""`sleuth eval qa` and `sleuth eval show`: a QA set under configurations side by side, resumable, with a report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sleuth.tui.cli import app
+
+runner = CliRunner()
+
+
+def _questions(tmp_path: Path, rows: list[dict] | None = None) -> Path:
+    rows = rows or [
+        {"id": "q1", "question": "How does ColBERT score passages?", "answers": ["MaxSim"], "supporting": ["colbert"]},
+        {"id": "q2", "question": "What does BM25 rank?", "answers": ["documents"], "supporting": ["bm25"]},
+        {"id": "q3", "question": "What leavens sourdough bread?", "answers": ["wild yeast"], "supporting": ["bread"]},
+    ]
+    path = tmp_path / "questions.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def scripted(sleuth_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SLEUTH_LM", "scripted")
+    return sleuth_home
+
+
+def test_two_configurations_side_by_side_with_a_report_and_plots(scripted, corpus_file, tmp_path) -> None:
+    out = tmp_path / "eval"
+    args = ["eval", "qa", str(_questions(tmp_path)), "--corpus", str(corpus_file), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--set", "agent.top_k=2"])
+    assert result.exit_code == 0, result.output
+    assert "default" in result.output and "agent.top_k=2" in result.output
+    rows = [json.loads(line) for line in (out / "runs" / "default.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2", "q3"]
+    assert all(r["support"] is not None and r["f1"] is not None and "misattributed" in r for r in rows)
+    report = (out / "report.md").read_text()
+    assert "agent.top_k=2 vs default: f1" in report and "ndcg10" in report
+    for png in ("recall_at_k.png", "latency.png", "quality_vs_cost.png", "outcomes.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG" and f"]({png})" in report
+    shown = runner.invoke(app, ["eval", "show", str(out)])
+    assert shown.exit_code == 0 and "F1" in shown.output and "agent.top_k=2 vs default" in shown.output
+
+
+def test_an_interrupted_eval_resumes_where_it_stopped(scripted, corpus_file, tmp_path) -> None:
+    out = tmp_path / "eval"
+    questions = _questions(tmp_path)
+    args = ["eval", "qa", str(questions), "--corpus", str(corpus_file), "--out", str(out), "--no-answer"]
+    assert runner.invoke(app, [*args, "--limit", "2"]).exit_code == 0
+    first = (out / "runs" / "default.jsonl").read_text().splitlines()
+    assert len(first) == 2
+    assert runner.invoke(app, args).exit_code == 0
+    lines = (out / "runs" / "default.jsonl").read_text().splitlines()
+    assert lines[:2] == first and [json.loads(line)["id"] for line in lines] == ["q1", "q2", "q3"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"id": "q1", "question": "x?"}\n{broken\n', "questions.jsonl:2: not JSON"),
+        ('{"id": "q1"}\n', "questions.jsonl:1: 'question' must be a non-empty string"),
+        ('{"id": "q1", "question": "x?", "answers": "yes"}\n', "questions.jsonl:1: 'answers' must be a list"),
+        ('{"id": "q1", "question": "x?", "supporting": ["nowhere"]}\n', "cites nowhere, not in"),
+    ],
+)
+def test_a_questions_file_in_the_wrong_layout_is_explained(scripted, corpus_file, tmp_path, content, expected) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(content)
+    result = runner.invoke(app, ["eval", "qa", str(questions), "--corpus", str(corpus_file), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and expected in " ".join(result.output.split())
+
+
+def test_a_setting_that_does_not_exist_is_named(scripted, corpus_file, tmp_path) -> None:
+    args = ["eval", "qa", str(_questions(tmp_path)), "--corpus", str(corpus_file), "--out", str(tmp_path / "e")]
+    result = runner.invoke(app, [*args, "--set", "agent.loops=full"])
+    assert result.exit_code == 2 and "no setting 'agent.loops'" in " ".join(result.output.split())
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[agent]\nloop = 'sideways'\n")
+    result = runner.invoke(app, [*args, "--config", str(bad)])
+    assert result.exit_code == 2 and "agent.loop" in result.output
