@@ -76,6 +76,9 @@ WORKSPACE = {
     "train.jsonl": '{"question": "What does BM25 rank documents by?", "answers": ["term frequency"], '
     '"supporting": ["c1"]}\n{"question": "What does DPR encode passages with?", "answers": ["BERT encoders"], '
     '"supporting": ["c2"]}\n',
+    "qa.jsonl": '{"id": "t1", "question": "What does BM25 rank documents by?", "answers": ["term frequency"], '
+    '"supporting": ["c1"]}\n{"id": "t2", "question": "What does DPR encode passages with?", "answers": '
+    '["BERT encoders"], "supporting": ["c2"]}\n',
     "scifact/corpus.jsonl": "".join(
         json.dumps({"_id": f"d{i}", "title": title, "text": text}) + "\n"
         for i, (title, text) in enumerate(
