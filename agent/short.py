@@ -96,9 +96,14 @@ def _phrase(text: str, question: str, cut: bool = False) -> str:
             return ""
         text = min(new, key=lambda side: len(side.split()))
     if len(text.split()) > MAX_WORDS and _share_asked(text, asked) >= 0.25:
-        text = _longest_new_run(text, asked)
+        run = _longest_new_run(text, asked)
+        text = run if _names_something(run) else text  # "Jack Owens", not "improves inference"
     text = _PLACED.sub("", text)
     return text if _says_something(text) else ""
+
+
+def _names_something(phrase: str) -> bool:
+    return any(word[:1].isupper() or any(c.isdigit() for c in word) for word in phrase.split())
 
 
 def _says_something(phrase: str) -> bool:

@@ -72,3 +72,9 @@ def test_a_cut_that_leaves_no_answer_keeps_the_text() -> None:
     short = "The spouse of Lil Hardin Armstrong made What a Wonderful World, released"
     assert tidy_short_answer(short, question) == short  # "released" alone would be no answer
     assert tidy_short_answer("", question, ["The spouse of Lil Hardin Armstrong was released."]) == UNKNOWN
+
+
+def test_a_research_answer_is_not_cut_to_a_fragment() -> None:
+    question = "How does FIRST speed up listwise reranking with LLMs?"
+    short = "FIRST improves inference speed by ranking from the logits of the first generated identifier"
+    assert tidy_short_answer(short, question) == short
