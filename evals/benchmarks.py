@@ -1,0 +1,184 @@
+"""BENCHMARKS.md, regenerated from the stored results: every figure the README quotes, with the command that
+reproduces it, the date its result was committed and the machine it ran on.
+
+    python -m sleuth.evals.benchmarks            # writes BENCHMARKS.md at the repository root
+    python -m sleuth.evals.benchmarks --check    # exits 1 if BENCHMARKS.md is not what the results give
+
+Each entry names one result in `evals/results/`: a text file the benchmark printed, or a folder of JSONL answers
+whose tables are computed here (the agent benchmark's `--report`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "evals" / "results"
+SCIFACT = (
+    "--corpus ../shared/data/scifact-train/corpus.jsonl.gz --queries ../shared/data/scifact-train/queries.jsonl "
+    "--qrels ../shared/data/scifact-train/qrels/train.tsv"
+)
+MACHINE = "x86-64 VM, 2 CPU cores, 24 GiB RAM, no GPU; the embedded Qwen2.5-Coder-1.5B Q4_K_M where an LM runs"
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    result: str  # a file or folder under evals/results
+    command: str
+    about: str = ""
+
+
+ENTRIES = (
+    Entry(
+        "Retrieval on SciFact train (809 claims)",
+        "bench_retrieval_scifact_train_bf16.txt",
+        f"python -m sleuth.evals.bench_retrieval {SCIFACT}",
+        "nDCG@10, Recall@100, MRR@10 and query latency per pipeline; DBSF chosen on 400 claims "
+        "(fusion_study_scifact_train.txt), held on the other 409.",
+    ),
+    Entry(
+        "Fusion study (how DBSF was chosen)",
+        "fusion_study_scifact_train.txt",
+        f"python -m sleuth.evals.fusion_study {SCIFACT} --tune 400",
+    ),
+    Entry(
+        "LLM reranking study",
+        "llm_rerank_study_scifact_train.txt",
+        f"python -m sleuth.evals.llm_rerank_study {SCIFACT} --every 16",
+    ),
+    Entry(
+        "LLM-free multi-hop retrieval",
+        "bench_multihop_train100.txt",
+        "python -m sleuth.evals.bench_multihop --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100",
+        "HotpotQA train100 chose the fusion by best rank; MuSiQue chose nothing.",
+    ),
+    Entry(
+        "Question-shape detector",
+        "bench_shape.txt",
+        "python -m sleuth.evals.bench_shape --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100",
+        "Written against HotpotQA train100's comparison labels; MuSiQue and the demo questions chose nothing.",
+    ),
+    Entry(
+        "The research loop against single-shot RAG (current loop, partial run)",
+        "bench_agent_runs",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60 "
+        "--systems single-shot adaptive --out evals/results/bench_agent_runs",
+        "Resumable: each run adds the questions not yet answered. Tables over the questions every system answered.",
+    ),
+    Entry(
+        "The research loop, earlier version (all three systems, partial run)",
+        "bench_agent_runs_loop_v1",
+        "python -m sleuth.evals.bench_agent (same sets) --out evals/results/bench_agent_runs_loop_v1 (commit 0450717)",
+        "The loop before this version's short-answer, routing and attribution changes: the 'before' of the audit.",
+    ),
+    Entry(
+        "The research loop with the short answer written first (superseded)",
+        "bench_agent_report_short_answer_first.txt",
+        "python -m sleuth.evals.bench_agent (same sets), at commit 7f648dc",
+        "The Signature then wrote the short answer before the sentences.",
+    ),
+    Entry(
+        "Memory: rewordings, near misses",
+        "bench_memory_hotpotqa.txt",
+        "python -m sleuth.evals.bench_memory --data ../shared/data/hotpotqa-train100",
+    ),
+    Entry(
+        "Memory: feedback",
+        "bench_memory_feedback_hotpotqa.txt",
+        "python -m sleuth.evals.bench_memory --data ../shared/data/hotpotqa-train100 --feedback-only",
+    ),
+    Entry(
+        "Memory: an earlier run (rewordings asked after the feedback)",
+        "bench_memory_hotpotqa_run1.txt",
+        "python -m sleuth.evals.bench_memory --data ../shared/data/hotpotqa-train100",
+        "Superseded: its rewordings never retrieved the sources rated down, so its feedback count says nothing.",
+    ),
+    Entry(
+        "Ingest against LlamaIndex",
+        "bench_ingest_scifact.txt",
+        'pip install -e ".[bench]"; python -m sleuth.evals.bench_ingest '
+        "--corpus ../shared/data/scifact-train/corpus.jsonl.gz",
+    ),
+    Entry("PDF text extraction", "pdf_study.txt", "python -m sleuth.evals.pdf_study"),
+    Entry(
+        "Scale: 1M chunks in the embedded index",
+        "bench_scale_1m.txt",
+        "python -m sleuth.evals.bench_scale --points 1000000",
+    ),
+    Entry(
+        "Scale: 1M chunks, noisier vectors",
+        "bench_scale_1m_noise0.3.txt",
+        "python -m sleuth.evals.bench_scale --points 1000000 --noise 0.3",
+    ),
+    Entry("Demo questions, first session's loop", "bench_demo.txt", "python -m sleuth.evals.bench_demo"),
+)
+
+
+def committed_on(path: Path) -> str:
+    """The date the result was last committed (git), or "not committed yet"."""
+    try:
+        date = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "--", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        date = ""
+    return date or "not committed yet"
+
+
+def body(entry: Entry) -> str:
+    path = RESULTS / entry.result
+    if path.is_dir():
+        from sleuth.evals.bench_agent import report
+
+        return report(path).strip("\n")
+    return path.read_text(encoding="utf-8").strip("\n")
+
+
+def render() -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Every figure the README quotes comes from one of these results. Regenerate this file with",
+        "`python -m sleuth.evals.benchmarks` after a benchmark writes to `evals/results/`.",
+        f"Machine, unless an entry says otherwise: {MACHINE}.",
+        "",
+    ]
+    for entry in ENTRIES:
+        path = RESULTS / entry.result
+        lines += [f"## {entry.title}", "", f"- result: `evals/results/{entry.result}`"]
+        lines += [f"- command: `{entry.command}`", f"- committed: {committed_on(path)}"]
+        if entry.about:
+            lines.append(f"- {entry.about}")
+        lines += ["", "```", body(entry), "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="Exit 1 if BENCHMARKS.md is out of date.")
+    args = parser.parse_args()
+    target = ROOT / "BENCHMARKS.md"
+    text = render()
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.is_file() else ""
+        strip = [line for line in current.splitlines() if not line.startswith("- committed:")]
+        fresh = [line for line in text.splitlines() if not line.startswith("- committed:")]
+        sys.exit(0 if strip == fresh else 1)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target} ({len(ENTRIES)} results)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""BENCHMARKS.md is what the stored results give, and holds every result the README quotes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from sleuth.evals.benchmarks import ENTRIES, RESULTS, ROOT
+
+
+def test_benchmarks_md_is_regenerated_from_the_stored_results() -> None:
+    check = subprocess.run([sys.executable, "-m", "sleuth.evals.benchmarks", "--check"], cwd=ROOT, check=False)
+    assert check.returncode == 0, "BENCHMARKS.md is stale: run python -m sleuth.evals.benchmarks"
+
+
+def test_every_result_the_readme_names_is_in_benchmarks_md() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pattern = r"(bench_[a-z0-9_.]+?\.txt|[a-z_]+_study[a-z0-9_]*\.txt|bench_agent_runs[a-z0-9_]*)"
+    named = set(re.findall(pattern, readme))
+    listed = {e.result for e in ENTRIES}
+    missing = sorted(n for n in named if n not in listed and (RESULTS / n).exists())
+    assert not missing, f"README quotes results BENCHMARKS.md does not hold: {missing}"
+    assert all((RESULTS / e.result).exists() for e in ENTRIES)
+    assert Path(ROOT / "BENCHMARKS.md").read_text().count("- command: ") == len(ENTRIES)
