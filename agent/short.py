@@ -23,43 +23,19 @@ _YES_NO = re.compile(r"^(yes|no)\b", re.I)
 _COPULA = re.compile(r"\s(?:is|are|was|were|has been|have been|had been|became|becomes)\s", re.I)
 _PLACED = re.compile(r"^(?:located|situated|based|born|found|held|known as|called|named)\s+(?:in|at|on|as)?\s*", re.I)
 _NOT_KNOWN = {"", "unknown", "none", "n/a", "not found", "not known", "not mentioned", "not stated", "no answer"}
-_FUNCTION_WORDS = {
-    *[
-        "the",
-        "a",
-        "an",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "by",
-        "and",
-        "or",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "its",
-        "their",
-        "his",
-        "her",
-    ]
-}
+_FUNCTION_WORDS = frozenset(
+    "the a an of in on at to for by and or with from as is are was were be been its their his her".split()  # noqa: SIM905
+)
 
 
-def tidy_short_answer(short: str, question: str, sentences: list[str] | None = None) -> str:
+def tidy_short_answer(short: str, question: str, sentences: list[str] | None = None, support: str = "") -> str:
     """`short` as a phrase: lead-ins and a trailing period gone, yes/no reduced to the word, a sentence that restates
-    the question cut to the part that answers it; when it is empty or unknown, the first of `sentences` (the
-    answer's cited sentences, markers removed) cut the same way, if that leaves a phrase."""
+    the question cut to the part that answers it; when it is empty or unknown, or names nothing that the answer's
+    sentences or cited passages (`support`) say, the first of `sentences` (the answer's cited sentences, markers
+    removed) cut the same way, if that leaves a phrase."""
     text = _clean(short)
-    if text.lower() in _NOT_KNOWN or _says_unknown(text):
+    unsupported = bool(support) and _stated_nowhere(text, " ".join([support, *(sentences or [])]))
+    if text.lower() in _NOT_KNOWN or _says_unknown(text) or unsupported:
         derived = next((p for p in (_phrase(_clean(s), question, cut=True) for s in sentences or []) if p), "")
         return derived if derived and len(derived.split()) <= MAX_WORDS else UNKNOWN
     if _YES_NO_QUESTION.match(question.strip()) and (match := _YES_NO.match(text)):
@@ -67,6 +43,13 @@ def tidy_short_answer(short: str, question: str, sentences: list[str] | None = N
     if len(text.split()) <= 3:
         return text
     return _phrase(text, question) or text
+
+
+def _stated_nowhere(text: str, support: str) -> bool:
+    """True if none of the short answer's words (yes/no aside) occurs in the text that supports the answer: a short
+    answer the sentences do not bear out ("sitar" when the sentences say "Sarod")."""
+    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FUNCTION_WORDS and w not in ("yes", "no")}
+    return bool(words) and not words & set(re.findall(r"[a-z0-9]+", support.lower()))
 
 
 def _clean(text: str) -> str:

@@ -56,7 +56,8 @@ class Verify(dspy.Module):
             unsupported_removed=unsupported or [],
             uncited_sentences_removed=lost,
         )
-        short = tidy_short_answer(draft.short_answer, run.question, [split_markers(s)[0] for s in cited])
+        support = " ".join(c.text for c in citations)
+        short = tidy_short_answer(draft.short_answer, run.question, [split_markers(s)[0] for s in cited], support)
         return Verified(text, citations, short, lost + len(unsupported or []), len(cited))
 
     def _check(self, run: Run, sentences: list[CitedSentence]) -> tuple[list[CitedSentence], list[str] | None]:

@@ -78,3 +78,13 @@ def test_a_research_answer_is_not_cut_to_a_fragment() -> None:
     question = "How does FIRST speed up listwise reranking with LLMs?"
     short = "FIRST improves inference speed by ranking from the logits of the first generated identifier"
     assert tidy_short_answer(short, question) == short
+
+
+def test_a_short_answer_the_sentences_do_not_bear_out_is_taken_from_them() -> None:
+    """The sealed HotpotQA case: the sentences said "Sarod", the short answer "sitar"."""
+    question = "What instrument does the musician play?"
+    sentences = ["The instrument the musician plays is the Sarod, a stringed instrument."]
+    support = "Amjad Ali Khan is an Indian classical musician who plays the sarod."
+    assert tidy_short_answer("sitar", question, sentences, support) == "the Sarod, a stringed instrument"
+    assert tidy_short_answer("sarod", question, sentences, support) == "sarod"
+    assert tidy_short_answer("yes", "Is it a sarod?", sentences, support) == "yes"
