@@ -138,3 +138,19 @@ def test_ask_prints_the_quoted_span_under_each_source(corpus_file: Path, monkeyp
     assert result.exit_code == 0, result.output
     assert "Sources" in result.output and "“ColBERT is a late-interaction retriever" in result.output
     assert "prompt tokens" in result.output or "LM call" in result.output
+
+
+def test_an_error_no_command_catches_is_still_reported_in_two_lines() -> None:
+    """The group turns any SleuthError into the same message and exit status, whichever command raised it."""
+    from sleuth.errors import InputError
+
+    @app.command("raise-for-test")
+    def broken() -> None:
+        raise InputError("Something was wrong.", "Do this instead.")
+
+    try:
+        result = runner.invoke(app, ["raise-for-test"])
+    finally:
+        app.registered_commands.pop()
+    assert result.exit_code == 2
+    assert "Something was wrong." in result.output and "Do this instead." in result.output

@@ -33,7 +33,7 @@ def test_bootstrap_keeps_demonstrations_of_good_runs_and_the_agent_loads_them(
     lm = ScriptedLM(
         [
             _answer("ColBERT keeps one embedding per token.", "one embedding"),
-            _answer("Sourdough is leavened by wild yeast.", "rye flour"),  # wrong: F1 0, not kept
+            _answer("Sourdough is leavened by rye flour.", "rye flour"),  # wrong: F1 0, not kept
         ]
     )
     agent = make_agent(settings, embedder, lm=lm)

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from sleuth.errors import SleuthError
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
 
+
+class _Commands(TyperGroup):
+    """Every command's SleuthError becomes the same two lines (what went wrong, what to do) and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SleuthError as exc:
+            _fail(exc)
+
+
 app = typer.Typer(
     name="sleuth",
+    cls=_Commands,
     help="Ask questions of your documents; every answer cites the passages it came from. Offline by default.",
     no_args_is_help=True,
     add_completion=False,
@@ -59,7 +73,7 @@ def _agent(collection: str | None = None) -> ResearchAgent:
     return ResearchAgent(settings)
 
 
-def _fail(exc: SleuthError) -> None:
+def _fail(exc: SleuthError) -> NoReturn:
     err.print(f"[bold red]Error:[/] {exc.message}")
     if exc.hint:
         err.print(f"[yellow]What to do:[/] {exc.hint}")

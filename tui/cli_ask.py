@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import Collection, _agent, _fail, app, err, out
+from sleuth.tui.cli import Collection, _agent, app, err, out
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -24,11 +24,8 @@ def ask(
     collection: Collection = None,
 ) -> None:
     """Research a question in the collection and answer it with citations (streamed as it is written)."""
-    try:
-        with _agent(collection) as agent:
-            answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
-    except SleuthError as exc:
-        _fail(exc)
+    with _agent(collection) as agent:
+        answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
     if as_json:
         sys.stdout.write(json.dumps(answer.record(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -96,11 +93,8 @@ def chat(collection: Collection = None) -> None:
     """Open the terminal chat: ask, read the cited answer, ask again."""
     from sleuth.tui.app import SleuthApp
 
-    try:
-        with _agent(collection) as agent:
-            SleuthApp(agent).run()
-    except SleuthError as exc:
-        _fail(exc)
+    with _agent(collection) as agent:
+        SleuthApp(agent).run()
 
 
 @app.command()
@@ -112,12 +106,9 @@ def search(
     collection: Collection = None,
 ) -> None:
     """Hybrid search (dense + BM25) without the LM: ranked passages with scores and sources."""
-    try:
-        parsed = _parse_filters(filters or [])
-        with _agent(collection) as agent:
-            hits = agent.search(query, k=k, filters=parsed)
-    except SleuthError as exc:
-        _fail(exc)
+    parsed = _parse_filters(filters or [])
+    with _agent(collection) as agent:
+        hits = agent.search(query, k=k, filters=parsed)
     if as_json:
         rows = [{"rank": i, "score": h.score, **h.chunk.model_dump()} for i, h in enumerate(hits, 1)]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -149,26 +140,23 @@ def batch(
     """Answer a file of questions, one output line per question, resumable after an interruption."""
     from sleuth.agent.batch import read_questions, run_batch
 
-    try:
-        total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
-        with _agent(collection) as agent:
-            if quiet:
-                report = run_batch(agent, questions, answers, no_answer=no_answer, concurrency=concurrency)
-            else:
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
+    with _agent(collection) as agent:
+        if quiet:
+            report = run_batch(agent, questions, answers, no_answer=no_answer, concurrency=concurrency)
+        else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-                with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
-                    task = bar.add_task("questions", total=total)
-                    report = run_batch(
-                        agent,
-                        questions,
-                        answers,
-                        no_answer=no_answer,
-                        concurrency=concurrency,
-                        on_done=lambda r: bar.update(task, completed=r.skipped + r.answered + r.failed),
-                    )
-    except SleuthError as exc:
-        _fail(exc)
+            with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as bar:
+                task = bar.add_task("questions", total=total)
+                report = run_batch(
+                    agent,
+                    questions,
+                    answers,
+                    no_answer=no_answer,
+                    concurrency=concurrency,
+                    on_done=lambda r: bar.update(task, completed=r.skipped + r.answered + r.failed),
+                )
     out_msg = f"{report.answered} answered, {report.failed} failed, {report.skipped} already in {answers}"
     console = err if report.failed or report.problems else out
     console.print(out_msg)

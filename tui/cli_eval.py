@@ -25,10 +25,7 @@ def doctor(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     from sleuth.agent.doctor import run_checks, summary
     from sleuth.settings import load_settings
 
-    try:
-        settings = load_settings()
-    except SleuthError as exc:
-        _fail(exc)
+    settings = load_settings()
     checks = run_checks(settings)
     if as_json:
         sys.stdout.write(json.dumps([asdict(c) for c in checks], indent=2) + "\n")
@@ -50,10 +47,7 @@ def config() -> None:
     """Print the effective settings (secrets masked) and where they come from."""
     from sleuth.settings import load_settings
 
-    try:
-        settings = load_settings()
-    except SleuthError as exc:
-        _fail(exc)
+    settings = load_settings()
     sys.stdout.write(json.dumps(settings.masked(), indent=2) + "\n")
 
 
@@ -74,15 +68,12 @@ def optimize(
 
     if optimizer not in ("bootstrap", "mipro"):
         _fail(ConfigError(f"Unknown optimizer '{optimizer}'.", "Use --optimizer bootstrap or --optimizer mipro."))
-    try:
-        examples = load_examples(questions, limit)
-        with _agent(collection) as agent:
-            if corpus is not None:
-                agent.ingest([corpus])
-            with err.status(f"compiling on {len(examples)} questions..."):
-                report = compile_agent(agent, examples, optimizer, max_demos)  # type: ignore[arg-type]
-    except SleuthError as exc:
-        _fail(exc)
+    examples = load_examples(questions, limit)
+    with _agent(collection) as agent:
+        if corpus is not None:
+            agent.ingest([corpus])
+        with err.status(f"compiling on {len(examples)} questions..."):
+            report = compile_agent(agent, examples, optimizer, max_demos)  # type: ignore[arg-type]
     demos = ", ".join(f"{name} {n}" for name, n in report.demos.items() if n) or "none"
     out.print(f"Compiled on {report.examples} questions in {report.seconds:.0f} s; demonstrations: {demos}.")
     out.print(f"Saved to {report.path}; sleuth loads it for collection '{agent.settings.index.collection}'.")
@@ -110,17 +101,14 @@ def eval_retrieval(
 
     if pipeline not in PIPELINES:
         _fail(SleuthError(f"Unknown pipeline '{pipeline}'.", f"Use one of: {', '.join(PIPELINES)}."))
-    try:
-        judged = load_qrels(qrels)
-        asked = {q: t for q, t in load_queries(queries).items() if q in judged}
-        if limit:
-            asked = dict(list(asked.items())[:limit])
-        with _agent(corpus_collection(corpus)) as agent:
-            report = _run_ingest(agent, [corpus], quiet=False)  # resumes; adds nothing once complete
-            err.print(f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s")
-            run = run_queries(agent, asked, pipeline)  # type: ignore[arg-type]
-    except SleuthError as exc:
-        _fail(exc)
+    judged = load_qrels(qrels)
+    asked = {q: t for q, t in load_queries(queries).items() if q in judged}
+    if limit:
+        asked = dict(list(asked.items())[:limit])
+    with _agent(corpus_collection(corpus)) as agent:
+        report = _run_ingest(agent, [corpus], quiet=False)  # resumes; adds nothing once complete
+        err.print(f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s")
+        run = run_queries(agent, asked, pipeline)  # type: ignore[arg-type]
     write_trec(run, run_out)
     metrics = score(run, {q: judged[q] for q in asked})
     out.print(
@@ -156,24 +144,21 @@ def eval_qa(
     from sleuth.evals.retrieval import corpus_collection
     from sleuth.settings import load_settings
 
-    try:
-        items = load_questions(questions)[:limit] if limit else load_questions(questions)
-        check_corpus(items, corpus)
-        base = load_settings()
-        base.memory.enabled = False  # questions must not help each other
-        if base.index.collection == "default":
-            base.index.collection = corpus_collection(corpus)
-        chosen = make_configs(base, list(configs or []), list(sets or []))
-        report_dir.mkdir(parents=True, exist_ok=True)
-        order = [{"name": c.name, "made_of": c.made_of} for c in chosen]
-        (report_dir / "configs.json").write_text(json.dumps(order, indent=2) + "\n", encoding="utf-8")
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err) as progress:
-            for config in chosen:
-                task = progress.add_task(config.name, total=len(items))
-                run_config(config, items, corpus, report_dir, no_answer, lambda n, t=task: progress.advance(t, n))
-    except SleuthError as exc:
-        _fail(exc)
+    items = load_questions(questions)[:limit] if limit else load_questions(questions)
+    check_corpus(items, corpus)
+    base = load_settings()
+    base.memory.enabled = False  # questions must not help each other
+    if base.index.collection == "default":
+        base.index.collection = corpus_collection(corpus)
+    chosen = make_configs(base, list(configs or []), list(sets or []))
+    report_dir.mkdir(parents=True, exist_ok=True)
+    order = [{"name": c.name, "made_of": c.made_of} for c in chosen]
+    (report_dir / "configs.json").write_text(json.dumps(order, indent=2) + "\n", encoding="utf-8")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err) as progress:
+        for config in chosen:
+            task = progress.add_task(config.name, total=len(items))
+            run_config(config, items, corpus, report_dir, no_answer, lambda n, t=task: progress.advance(t, n))
     by = _scored(report_dir, [c.name for c in chosen], {i.id for i in items})
     notes = [f"Questions: `{questions}` ({len(items)}); corpus: `{corpus}`.", *(_made_of(c) for c in chosen)]
     path = write_report(by, report_dir, "sleuth eval qa", notes)

@@ -41,12 +41,9 @@ def ingest(
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
     if not targets:
         _fail(SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers."))
-    try:
-        with _agent(collection) as agent:
-            _set_fields(agent, field or [])
-            report = _run_ingest(agent, targets, quiet, prune)
-    except SleuthError as exc:
-        _fail(exc)
+    with _agent(collection) as agent:
+        _set_fields(agent, field or [])
+        report = _run_ingest(agent, targets, quiet, prune)
     _print_report(report)
     if report.failures:
         raise typer.Exit(1)
@@ -117,11 +114,8 @@ def remove(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Drop documents from the collection, by id or by the file or folder they came from."""
-    try:
-        with _agent(collection) as agent:
-            docs, chunks = agent.remove(targets)
-    except SleuthError as exc:
-        _fail(exc)
+    with _agent(collection) as agent:
+        docs, chunks = agent.remove(targets)
     if as_json:
         sys.stdout.write(json.dumps({"removed": docs, "chunks": chunks}) + "\n")
     elif docs:
@@ -141,17 +135,14 @@ def collections(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
     from sleuth.settings import load_settings
     from sleuth.tools.index import collection_names, open_index
 
-    try:
-        settings = load_settings()
-        rows = []
-        for name in collection_names(settings):
-            index = open_index(settings, name)
-            try:
-                rows.append({"collection": name, "documents": index.document_count(), "chunks": index.count()})
-            finally:
-                index.close()
-    except SleuthError as exc:
-        _fail(exc)
+    settings = load_settings()
+    rows = []
+    for name in collection_names(settings):
+        index = open_index(settings, name)
+        try:
+            rows.append({"collection": name, "documents": index.document_count(), "chunks": index.count()})
+        finally:
+            index.close()
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     elif not rows:

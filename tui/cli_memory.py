@@ -56,10 +56,7 @@ def memory_list(limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
     """The most recent runs, newest first."""
     from sleuth.memory.store import list_runs
 
-    try:
-        _emit(list_runs(_store(), limit), as_json, _print_runs)
-    except SleuthError as exc:
-        _fail(exc)
+    _emit(list_runs(_store(), limit), as_json, _print_runs)
 
 
 @memory_app.command("show")
@@ -70,10 +67,7 @@ def memory_show(
     from sleuth.memory.store import get_run
     from sleuth.schema import Answer
 
-    try:
-        run = get_run(_store(), run_id)
-    except SleuthError as exc:
-        _fail(exc)
+    run = get_run(_store(), run_id)
     _emit(run, as_json, lambda r: _print_answer(Answer.model_validate(r["record"])))
 
 
@@ -85,10 +79,7 @@ def memory_search(
     """Full-text search over past questions and answers."""
     from sleuth.memory.store import search_runs
 
-    try:
-        _emit(search_runs(_store(), text), as_json, _print_runs)
-    except SleuthError as exc:
-        _fail(exc)
+    _emit(search_runs(_store(), text), as_json, _print_runs)
 
 
 @memory_app.command("forget")
@@ -98,10 +89,7 @@ def memory_forget(
     """Delete a run and everything stored with it."""
     from sleuth.memory.store import forget_run
 
-    try:
-        full = forget_run(_store(), run_id)
-    except SleuthError as exc:
-        _fail(exc)
+    full = forget_run(_store(), run_id)
     _emit({"forgotten": full}, as_json, lambda d: out.print(f"Forgot run {d['forgotten']}."))
 
 
@@ -113,10 +101,7 @@ def memory_export(
     """Write every run (with citations and feedback) to a JSONL file."""
     from sleuth.memory.store import export_runs
 
-    try:
-        runs = export_runs(_store())
-    except SleuthError as exc:
-        _fail(exc)
+    runs = export_runs(_store())
     file.parent.mkdir(parents=True, exist_ok=True)
     with file.open("w", encoding="utf-8") as handle:
         for run in runs:
@@ -133,10 +118,7 @@ def memory_stats(as_json: AsJson = False) -> None:
     """Counts: runs, LM calls, tokens, citations, feedback."""
     from sleuth.memory.store import stats
 
-    try:
-        data = stats(_store())
-    except SleuthError as exc:
-        _fail(exc)
+    data = stats(_store())
     _emit(data, as_json, lambda d: out.print("\n".join(f"{k}: {v}" for k, v in d.items())))
 
 
@@ -158,10 +140,7 @@ def feedback(
         _fail(
             SleuthError(f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]")
         )
-    try:
-        full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment, citation)
-    except SleuthError as exc:
-        _fail(exc)
+    full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment, citation)
     _emit(
         {"run_id": full, "rating": rating, "citation": citation},
         as_json,
