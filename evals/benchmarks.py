@@ -31,6 +31,7 @@ class Entry:
     result: str  # a file or folder under evals/results
     command: str
     about: str = ""
+    printed: str = ""  # a file under evals/results holding the same tables, printed by the benchmark
 
 
 ENTRIES = (
@@ -72,6 +73,7 @@ ENTRIES = (
         "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60 "
         "--systems single-shot adaptive --out evals/results/bench_agent_runs",
         "Resumable: each run adds the questions not yet answered. Tables over the questions every system answered.",
+        printed="bench_agent_report.txt",
     ),
     Entry(
         "The research loop, earlier version (all three systems, partial run)",
@@ -158,6 +160,8 @@ def render() -> str:
     for entry in ENTRIES:
         path = RESULTS / entry.result
         lines += [f"## {entry.title}", "", f"- result: `evals/results/{entry.result}`"]
+        if entry.printed:
+            lines.append(f"- the same tables, as printed: `evals/results/{entry.printed}`")
         lines += [f"- command: `{entry.command}`", f"- committed: {committed_on(path)}"]
         if entry.about:
             lines.append(f"- {entry.about}")
