@@ -74,11 +74,12 @@ class CitationVerifier:
         passages = self.embedder.embed([passage_text(h.chunk) for h in evidence])
         similarity = claims @ passages.T
         words = [content_words(passage_text(h.chunk)) for h in evidence]
+        named = [Tokens(passage_text(h.chunk)) for h in evidence]
         removed = repointed = 0
         out = []
         for row, (text, cited) in zip(similarity, pieces, strict=True):
             coverage = np.array([coverage_of(text, w) for w in words])
-            kept = self._named(text, self._attribute(row, coverage, cited), evidence, coverage)
+            kept = self._named(text, self._attribute(row, coverage, cited), evidence, named, coverage)
             removed += len(set(cited) - set(kept))
             repointed += bool(set(kept) - set(cited))
             out.append(CitedSentence(text=text, sources=kept))
@@ -107,7 +108,9 @@ class CitationVerifier:
         ranked = sorted(candidates, key=lambda n: float(scores[n - 1]), reverse=True)
         return [n for n in ranked if scores[n - 1] >= best - self.margin][: self.max_per_sentence]
 
-    def _named(self, text: str, kept: list[int], evidence: list[Hit], coverage: np.ndarray) -> list[int]:
+    def _named(
+        self, text: str, kept: list[int], evidence: list[Hit], passages: list[Tokens], coverage: np.ndarray
+    ) -> list[int]:
         """`kept`, if its passages name what the sentence names and one of them names its subject where it says
         what the sentence says (its title, the supporting sentence or the one before); else with the one passage
         that names the rest added, or re-pointed to the passage that names the subject there; else nothing."""
@@ -115,7 +118,6 @@ class CitationVerifier:
         if not kept or not names:
             return kept
         subject = _subject(text)
-        passages = [Tokens(passage_text(h.chunk)) for h in evidence]
         missing = {name for name in names if not any(passages[n - 1].has(name) for n in kept)}
         if subject and not any(_local(text, evidence[n - 1]).has(subject) for n in kept):
             moved = [

@@ -91,15 +91,14 @@ def _names_something(phrase: str) -> bool:
 
 def _says_something(phrase: str) -> bool:
     """A phrase that can be an answer: more than one word, or a name or a number ("made" is not one)."""
-    words = phrase.split()
-    return len(words) > 1 or (len(words) == 1 and (phrase[:1].isupper() or any(c.isdigit() for c in phrase)))
+    return len(phrase.split()) > 1 or _names_something(phrase)
 
 
 def _longest_new_run(text: str, asked: set[str]) -> str:
     """The longest run of consecutive words not in `asked` (function words may join a run, not start or end it)."""
     runs: list[list[str]] = [[]]
     for token in text.split():
-        word = _stem(re.sub(r"[^a-z0-9]", "", token.lower()))
+        word = _stem(_key(token))
         if word in asked or (not word and runs[-1]):
             runs.append([])
         elif word:

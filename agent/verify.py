@@ -136,9 +136,8 @@ def third_person(sentence: CitedSentence, evidence: list[Hit]) -> CitedSentence:
     if not sources or not re.search(r"\b(?:[Ww]e|[Oo]ur|us|ourselves)\b", body):
         return sentence
     title = (evidence[sources[0] - 1].chunk.title or "").strip()
-    name = title.split(":")[0].strip() if ":" in title and len(title.split(":")[0]) <= 40 else f"“{title}”"
-    if not title:
-        name = "the cited work"
+    method = title.split(":")[0].strip()
+    name = method if ":" in title and len(method) <= 40 else (f"“{title}”" if title else "the cited work")
     body = _FIRST_PERSON.sub(lambda m: f"The authors of {name}" if m.group(1) == "We" else f"{name}’s", body)
     body = re.sub(r"\b(we|our|us|ourselves)\b", lambda m: _INNER_FIRST_PERSON[m.group(1)], body)
     return CitedSentence(text=body, sources=sources)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sleuth.errors import ConfigError, SleuthError
-from sleuth.tui.cli import Collection, _agent, _fail, app, err, out
+from sleuth.tui.cli import Collection, _agent, app, err, out
 
 if TYPE_CHECKING:
     pass
@@ -67,7 +67,7 @@ def optimize(
     from sleuth.agent.optimize import optimize as compile_agent
 
     if optimizer not in ("bootstrap", "mipro"):
-        _fail(ConfigError(f"Unknown optimizer '{optimizer}'.", "Use --optimizer bootstrap or --optimizer mipro."))
+        raise ConfigError(f"Unknown optimizer '{optimizer}'.", "Use --optimizer bootstrap or --optimizer mipro.")
     examples = load_examples(questions, limit)
     with _agent(collection) as agent:
         if corpus is not None:
@@ -100,7 +100,7 @@ def eval_retrieval(
     from sleuth.evals.retrieval import PIPELINES, corpus_collection, run_queries, score, write_trec
 
     if pipeline not in PIPELINES:
-        _fail(SleuthError(f"Unknown pipeline '{pipeline}'.", f"Use one of: {', '.join(PIPELINES)}."))
+        raise SleuthError(f"Unknown pipeline '{pipeline}'.", f"Use one of: {', '.join(PIPELINES)}.")
     judged = load_qrels(qrels)
     asked = {q: t for q, t in load_queries(queries).items() if q in judged}
     if limit:
@@ -176,9 +176,7 @@ def eval_show(folder: Annotated[Path, typer.Argument(help="A folder `sleuth eval
     runs = [p for p in sorted((folder / "runs").glob("*.jsonl")) if p.stem not in names]
     runs = [folder / "runs" / f"{n}.jsonl" for n in names if (folder / "runs" / f"{n}.jsonl").is_file()] + runs
     if not runs:
-        _fail(
-            SleuthError(f"{folder} holds no eval answers.", "Run: sleuth eval qa QUESTIONS --corpus CORPUS --out DIR")
-        )
+        raise SleuthError(f"{folder} holds no eval answers.", "Run: sleuth eval qa QUESTIONS --corpus CORPUS --out DIR")
     by = _scored(folder, [p.stem for p in runs], None)
     names = list(by)
     out.print("\n".join(table(by, max([11, *(len(n) for n in names)]))))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import Collection, _agent, _fail, app, demo_corpus, err, out
+from sleuth.tui.cli import Collection, _agent, app, demo_corpus, err, out
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -40,7 +40,7 @@ def ingest(
     """Read, chunk, embed and index documents. Re-running adds only what is new or changed."""
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
     if not targets:
-        _fail(SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers."))
+        raise SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers.")
     with _agent(collection) as agent:
         _set_fields(agent, field or [])
         report = _run_ingest(agent, targets, quiet, prune)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import _fail, app, out
+from sleuth.tui.cli import app, out
 
 if TYPE_CHECKING:
     pass
@@ -137,9 +137,7 @@ def feedback(
     from sleuth.memory.store import add_feedback
 
     if rating not in ("up", "down"):
-        _fail(
-            SleuthError(f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]")
-        )
+        raise SleuthError(f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]")
     full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment, citation)
     _emit(
         {"run_id": full, "rating": rating, "citation": citation},
