@@ -111,6 +111,16 @@ def make_agent(settings, embedder, lm=None):
     return ResearchAgent(settings, lm=lm, embedder=embedder)
 
 
+def server_agent(settings, embedder, corpus_file, base: str):
+    """An agent over the small corpus whose LM is the fake OpenAI-compatible server at `base` (tests/fake_openai)."""
+    settings.models.lm = "openai/fake-model"
+    settings.models.api_base = base
+    settings.models.timeout = 5
+    agent = make_agent(settings, embedder)
+    agent.ingest([corpus_file])
+    return agent
+
+
 def plan(subs: list[str], queries: list[str]) -> dict:
     return {"sub_questions": subs, "queries": queries}
 

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ScriptedLM, make_agent, plan, sentences
+from conftest import ScriptedLM, make_agent, plan, sentences, server_agent
 from dspy.utils.dummies import DummyLM
 
 from sleuth.errors import InputError, NoCollectionError
@@ -236,11 +236,7 @@ def test_an_lm_server_that_closes_the_connection_mid_answer_gives_a_clear_error_
     from fake_openai import fake_openai
 
     with fake_openai("cut") as base:
-        settings.models.lm = "openai/fake-model"
-        settings.models.api_base = base
-        settings.models.timeout = 5
-        a = make_agent(settings, embedder)
-        a.ingest([corpus_file])
+        a = server_agent(settings, embedder, corpus_file, base)
         answer = a.ask("How does ColBERT score passages?")
     assert answer.error and "writing the answer failed" in answer.error and "not stored in memory" in answer.error
     assert answer.citations and answer.citations[0].doc_id == "colbert"  # the evidence still answers

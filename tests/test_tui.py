@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ScriptedLM, make_agent, plan, sentences
+from conftest import ScriptedLM, make_agent, plan, sentences, server_agent
 from dspy.utils.dummies import DummyLM
 
 from sleuth.tui.answer_view import AnswerView, QuestionView
@@ -309,12 +309,7 @@ async def test_an_lm_server_that_fails_leaves_the_extractive_answer_and_says_wha
     from fake_openai import fake_openai
 
     with fake_openai("cut") as base:
-        settings.models.lm = "openai/fake-model"
-        settings.models.api_base = base
-        settings.models.timeout = 5
-        agent = make_agent(settings, embedder)
-        agent.ingest([corpus_file])
-        app = SleuthApp(agent)
+        app = SleuthApp(server_agent(settings, embedder, corpus_file, base))
         async with app.run_test(size=(120, 40)) as pilot:
             await _asked(pilot, app)
             [view] = app.query(AnswerView)

@@ -6,15 +6,30 @@ from sleuth.schema import Chunk, Hit
 from sleuth.tools.text import split_sentences
 
 
+def _hits(*passages: tuple[str, str]) -> list[Hit]:
+    return [
+        Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=t, text=x), score=1.0)
+        for i, (t, x) in enumerate(passages, 1)
+    ]
+
+
 def _evidence() -> list[Hit]:
-    texts = [
+    return _hits(
         ("BM25", "BM25 scores documents by term frequency and inverse document frequency."),
         ("Sourdough", "Sourdough bread is leavened by wild yeast and lactic acid bacteria."),
         ("ColBERT", "ColBERT keeps one embedding per token and sums maximum similarities."),
-    ]
+    )
+
+
+def _demo(*ids: str) -> list[Hit]:
+    """Demo-corpus abstracts as evidence, in the order given (chunk and document id: the paper's id)."""
+    import json
+
+    from sleuth.tui.cli import demo_corpus
+
+    papers = {r["_id"]: r for r in map(json.loads, demo_corpus().read_text().splitlines())}
     return [
-        Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=t, text=x), score=1.0)
-        for i, (t, x) in enumerate(texts, 1)
+        Hit(chunk=Chunk(chunk_id=i, doc_id=i, title=papers[i]["title"], text=papers[i]["text"]), score=1.0) for i in ids
     ]
 
 
@@ -84,15 +99,7 @@ def test_a_sentence_no_passage_supports_loses_its_citation(embedder) -> None:
 
 def test_the_listwise_sentence_copied_from_first_is_not_credited_to_prorank(embedder) -> None:
     """The demo-corpus case: a sentence nearly copied from the FIRST abstract, cited to the ProRank abstract."""
-    import json
-
-    from sleuth.tui.cli import demo_corpus
-
-    papers = {r["_id"]: r for r in map(json.loads, demo_corpus().read_text().splitlines())}
-    evidence = [
-        Hit(chunk=Chunk(chunk_id=i, doc_id=i, title=papers[i]["title"], text=papers[i]["text"]), score=1.0)
-        for i in ("s2b7b4b3b0b", "sc1f67e6ae1")  # [1] ProRank, [2] FIRST
-    ]
+    evidence = _demo("s2b7b4b3b0b", "sc1f67e6ae1")  # [1] ProRank, [2] FIRST
     copied = (
         "Listwise reranking with LLMs involves using the output logits of the first generated identifier to directly "
         "obtain a ranked ordering of the candidates."
@@ -138,13 +145,6 @@ def test_sentence_offsets_point_into_the_text_itself() -> None:
     assert [text[a:b] for a, b in sentence_offsets(text)] == ["First  one.", "Second one!", "Third 3.5 here."]
 
 
-def _hits(*passages: tuple[str, str]) -> list[Hit]:
-    return [
-        Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", title=t, text=x), score=1.0)
-        for i, (t, x) in enumerate(passages, 1)
-    ]
-
-
 def test_a_sentence_naming_what_its_passage_never_names_loses_the_citation(embedder) -> None:
     """HotpotQA's Leland question: the passage is about Chloë Leland and never names the film the answer gives her."""
     evidence = _hits(
@@ -169,12 +169,7 @@ def test_a_sentence_about_two_people_cites_the_passage_of_each(embedder) -> None
 def test_a_claim_a_passage_makes_of_another_method_is_not_credited_to_the_method_it_names_elsewhere(embedder) -> None:
     """The demo-corpus case: ECI's abstract says ECI penalizes unsafe, false-positive negatives and mentions BM25 only
     as a way negatives were mined; "Sparse BM25 is effective at identifying ..." is not supported by it."""
-    import json
-
-    from sleuth.tui.cli import demo_corpus
-
-    eci = next(r for r in map(json.loads, demo_corpus().read_text().splitlines()) if r["_id"] == "sa2bb6aa9b3")
-    evidence = [Hit(chunk=Chunk(chunk_id="eci", doc_id="eci", title=eci["title"], text=eci["text"]), score=1.0)]
+    evidence = _demo("sa2bb6aa9b3")
     claim = "Sparse BM25 is effective at identifying unsafe, false-positive negatives."
     verified, _, _ = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[1])], evidence)
     assert [s.sources for s in verified] == [[]]
