@@ -303,3 +303,18 @@ def test_a_comparison_answered_on_one_side_says_which_part_the_passages_do_not_a
     answer = agent(plan(parts, []), {**COLBERT, "short_answer": "ColBERT sums maximum similarities"}).ask(question)
     assert {c.doc_id for c in answer.citations} == {"colbert"}
     assert answer.answer.endswith("The cited passages do not answer: How does BM25 rank documents.")
+
+
+def test_a_gap_named_beside_a_short_answer_does_not_buy_another_round(agent) -> None:
+    """A small LM names something missing in almost every draft: with a short answer found, the draft stands."""
+    drafted = {**COLBERT, "short_answer": "the maximum similarity", "missing": "the year ColBERT was published"}
+    answer = agent(drafted).ask(QUESTION)
+    assert answer.path == "fast" and answer.usage.llm_calls == 1
+    assert answer.short_answer == "the maximum similarity"
+
+
+def test_one_supported_sentence_left_after_verification_does_not_buy_another_round(agent) -> None:
+    drafted = sentences(("ColBERT keeps one embedding per token.", [1]), ("Napoleon crossed the Alps in 1800.", [1]))
+    answer = agent({**drafted, "short_answer": "one embedding per token", "missing": ""}).ask(QUESTION)
+    assert [s.kind for s in answer.steps].count("draft") == 1 and answer.usage.llm_calls == 1
+    assert "Napoleon" not in answer.answer
