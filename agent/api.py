@@ -429,6 +429,8 @@ def _adapter(lm: Any) -> Any:
     """JSON with the schema as a grammar for the embedded model; DSPy's default chat format for the rest."""
     import dspy
 
+    from sleuth.agent.run import chat_adapter
+
     if str(getattr(lm, "model", "")).startswith("local/"):
         return dspy.JSONAdapter()
-    return dspy.ChatAdapter()
+    return chat_adapter()

@@ -56,20 +56,6 @@ def resolve_citations(
     return cleaned, citations, dropped
 
 
-def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None = None, start: int = 1) -> str:
-    """The numbered passage list the LM reads; numbers are positions in `evidence` counted from `start`.
-    `texts` replaces the passages' own text (e.g. their key sentences)."""
-    blocks = []
-    for i, hit in enumerate(evidence):
-        n = start + i
-        text = texts[i] if texts is not None else " ".join(hit.chunk.text.split())
-        if len(text) > max_chars:
-            text = text[:max_chars].rsplit(" ", 1)[0] + " ..."
-        title = f"{hit.chunk.title}: " if hit.chunk.title else ""
-        blocks.append(f"[{n}] {title}{text}")
-    return "\n\n".join(blocks)
-
-
 def authors_of(metadata: dict[str, Any]) -> str:
     """The document's authors as one line ("A. Smith, B. Jones"), from a list or a string; "" if unknown."""
     authors = metadata.get("authors") or metadata.get("author") or ""

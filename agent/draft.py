@@ -15,13 +15,13 @@ from typing import Any
 
 import dspy
 
-from sleuth.agent.citations import format_passages
 from sleuth.agent.lm import generation
 from sleuth.agent.run import Draft, Run, call_lm, tokens
 from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence
 from sleuth.schema import AnswerToken, Usage
 from sleuth.settings import AgentSettings
 from sleuth.tools.research import key_sentences
+from sleuth.tools.text import format_passages
 
 
 class Drafter(dspy.Module):
@@ -46,7 +46,12 @@ class Drafter(dspy.Module):
         try:
             with generation(streamer.feed, run.budget.answer_deadline(), lambda: run.cancelled):
                 prediction, usage = call_lm(
-                    self.synthesise, run, retry=not optional, question=run.question, passages=passages
+                    self.synthesise,
+                    run,
+                    retry=not optional,
+                    salvageable=lambda exc: bool(salvage_sentences(exc, streamer.raw)),
+                    question=run.question,
+                    passages=passages,
                 )
             draft = Draft(
                 sentences=list(getattr(prediction.answer, "sentences", None) or []),

@@ -11,12 +11,12 @@ import time
 
 import dspy
 
-from sleuth.agent.citations import format_passages
 from sleuth.agent.run import Run, call_lm, diverse, tokens
 from sleuth.prompts.signatures import JudgeUtility
 from sleuth.schema import Hit, Usage
 from sleuth.settings import AgentSettings
 from sleuth.tools.research import key_sentences
+from sleuth.tools.text import format_passages
 
 MIN_KEPT = 2  # never fewer passages than this, whatever the judge says
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.local_models import model_file, preset
 from sleuth.agent.runtime import offline_environment
+from sleuth.agent.script_guard import ScriptGuard, east_asian_mask, uses_east_asian
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.settings import Settings
 
@@ -194,6 +195,20 @@ class LlamaCppEngine:
             llama.set_cache(lean_cache(self.cache_bytes))
         return llama
 
+    def _kwargs(self, request: Any) -> dict[str, Any]:
+        """llama.cpp's generation options for `request`; tokens of scripts the prompt does not use are masked."""
+        kwargs = _generation_kwargs(request)
+        if self._script_guard is not None and not uses_east_asian(_messages(request)):
+            from llama_cpp import LogitsProcessorList
+
+            kwargs["logits_processor"] = LogitsProcessorList([self._script_guard])
+        return kwargs
+
+    @cached_property
+    def _script_guard(self) -> ScriptGuard | None:
+        """None for a stand-in model without a vocabulary to mask."""
+        return ScriptGuard(east_asian_mask(self.llama)) if hasattr(self.llama, "detokenize") else None
+
     def complete(self, request: Any) -> Any:
         from dspy.lm15 import Message, Response, TextPart, Usage
 
@@ -202,7 +217,7 @@ class LlamaCppEngine:
             llama = self.llama
             _reset_counters(llama)
             if sink is None and deadline is None and stop is None:
-                out = llama.create_chat_completion(messages=_messages(request), **_generation_kwargs(request))
+                out = llama.create_chat_completion(messages=_messages(request), **self._kwargs(request))
                 choice = out["choices"][0]
                 text, finish, usage = choice["message"].get("content") or "", choice.get("finish_reason"), out["usage"]
             else:
@@ -229,7 +244,7 @@ class LlamaCppEngine:
         """Generates piece by piece, handing each to `sink`; past `deadline` it stops and reports `length`."""
         pieces: list[str] = []
         finish = "stop"
-        chunks = llama.create_chat_completion(messages=_messages(request), stream=True, **_generation_kwargs(request))
+        chunks = llama.create_chat_completion(messages=_messages(request), stream=True, **self._kwargs(request))
         try:
             for chunk in chunks:
                 choice = chunk["choices"][0]
@@ -258,7 +273,7 @@ class LlamaCppEngine:
         produced = 0
         with self._lock:
             chunks = self.llama.create_chat_completion(
-                messages=_messages(request), stream=True, **_generation_kwargs(request)
+                messages=_messages(request), stream=True, **self._kwargs(request)
             )
             for chunk in chunks:
                 choice = chunk["choices"][0]

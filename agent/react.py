@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 import dspy
 
-from sleuth.agent.citations import format_passages
 from sleuth.agent.run import Run, call_lm, diverse, first_line, tokens
 from sleuth.agent.tools import TOOLS, Tool, use_tool
 from sleuth.prompts.signatures import ResearchNotes
 from sleuth.schema import Hit, Usage
 from sleuth.settings import AgentSettings
+from sleuth.tools.text import format_passages
 
 SHOWN_PER_CALL = 4  # new passages one tool call may show
 CALLS_KEPT = 3  # LM calls kept for the judge, the draft and the check after the tool loop

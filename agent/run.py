@@ -114,9 +114,19 @@ class Run:
         ]
 
 
-def call_lm(predictor: Any, run: Run, *, retry: bool = True, **inputs: Any) -> tuple[dspy.Prediction, Usage]:
+def call_lm(
+    predictor: Any,
+    run: Run,
+    *,
+    retry: bool = True,
+    salvageable: Callable[[Exception], bool] | None = None,
+    **inputs: Any,
+) -> tuple[dspy.Prediction, Usage]:
     """One LM call, charged to the run's budget; malformed output is retried once with the other adapter
-    (JSON <-> chat) unless `retry` is off. What still fails is raised, charged."""
+    (JSON <-> chat) unless `retry` is off or the caller can use what was written (`salvageable`: a draft cut off
+    at the token limit keeps its complete sentences instead of paying for a second call). This is the only place
+    an LM call is retried for its output; transport errors are retried by the LM client. What still fails is
+    raised, charged."""
     adapter = None
     while True:
         run.check()
@@ -127,7 +137,7 @@ def call_lm(predictor: Any, run: Run, *, retry: bool = True, **inputs: Any) -> t
         except Exception as exc:
             run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, _chars(inputs))
             again = retry and adapter is None and run.budget.allows_llm_call(prompt_chars=_chars(inputs))
-            if again and _is_parse_error(exc):
+            if again and _is_parse_error(exc) and not (salvageable and salvageable(exc)):
                 adapter = _other_adapter()
                 continue
             raise
@@ -159,7 +169,12 @@ def _is_parse_error(exc: Exception) -> bool:
 
 def _other_adapter() -> Any:
     current = dspy.settings.adapter
-    return dspy.ChatAdapter() if isinstance(current, dspy.JSONAdapter) else dspy.JSONAdapter()
+    return chat_adapter() if isinstance(current, dspy.JSONAdapter) else dspy.JSONAdapter()
+
+
+def chat_adapter() -> Any:
+    """DSPy's chat format without its own hidden JSON retry: `call_lm` decides when a second call is worth it."""
+    return dspy.ChatAdapter(use_json_adapter_fallback=False)
 
 
 def _chars(inputs: dict[str, Any]) -> int:

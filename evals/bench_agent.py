@@ -46,10 +46,11 @@ def single_shot(agent: Any, question: str) -> dict[str, Any]:
     import dspy
 
     from sleuth.agent.api import _adapter
-    from sleuth.agent.citations import format_passages, resolve_citations
+    from sleuth.agent.citations import resolve_citations
     from sleuth.agent.run import diverse, usage_of
     from sleuth.prompts.signatures import AnswerWithCitations, render_sentences
     from sleuth.schema import Usage
+    from sleuth.tools.text import format_passages
 
     started = time.perf_counter()
     hits = agent.searcher.search(question, k=40)

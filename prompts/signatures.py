@@ -69,7 +69,10 @@ class SameQuestion(dspy.Signature):
 class CitedSentence(BaseModel):
     """One sentence of an answer and the numbers of the passages that support it."""
 
-    text: str = Field(max_length=400)
+    # No length bound on the text: as a grammar it cut sentences mid-word, and the LM went on writing the rest
+    # of the cut sentence as the next one. The token limit bounds the answer instead (a cut-off draft keeps its
+    # complete sentences).
+    text: str
     sources: list[int] = Field(max_length=4)
 
 

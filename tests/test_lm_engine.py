@@ -188,3 +188,34 @@ def test_the_prompt_cache_drops_the_logits_copy_and_counts_what_it_holds() -> No
     assert all(s.scores.shape == (1, 1000) for s in cache.cache_state.values())
     assert len(cache.cache_state) == 3 and cache.cache_size <= 3 * (100 + 4000 + 64)  # the oldest went
     assert cache[(1, 2, 4, 9)] is cache.cache_state[(1, 2, 4)]  # the longest shared prefix wins
+
+
+class VocabLlama(FakeLlama):
+    """A fake model with a five-token vocabulary, two of whose tokens write Chinese."""
+
+    VOCAB = [b"the", " 可".encode(), b" volume", "\u3002".encode(), b" \xe5"]
+
+    def n_vocab(self) -> int:
+        return len(self.VOCAB)
+
+    def detokenize(self, tokens: list[int]) -> bytes:
+        return b"".join(self.VOCAB[t] for t in tokens)
+
+
+def test_tokens_of_scripts_the_prompt_does_not_use_are_masked() -> None:
+    import numpy as np
+
+    from sleuth.agent.script_guard import writes_east_asian
+
+    assert writes_east_asian(" 可靠性".encode()) and writes_east_asian(b"\xe5")  # a whole character or its lead byte
+    assert not writes_east_asian("naïve – “quoted”".encode())  # Latin accents and typographic punctuation stay
+    fake = VocabLlama({"sub_questions": [], "queries": []})
+    engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: fake)
+    with dspy.context(lm=_lm(engine), adapter=dspy.JSONAdapter()):
+        dspy.Predict(PlanResearch)(question="What is BM25?")
+        dspy.Predict(PlanResearch)(question="BM25 是什么?")
+    english, chinese = fake.calls
+    assert "logits_processor" not in chinese  # a question in Chinese may be answered in Chinese
+    scores = np.zeros(5, dtype=np.float32)
+    english["logits_processor"](np.array([0]), scores)
+    assert list(np.isinf(scores)) == [False, True, False, True, True]

@@ -236,19 +236,49 @@ def test_malformed_output_is_retried_with_the_other_adapter(settings, embedder, 
     scripted = engine._complete_messages
     seen: list[str] = []
 
-    def garbled_twice(messages):
+    def garbled_once(messages):
         seen.append("json" if "JSON object" in messages[0]["content"] else "chat")
-        if len(seen) <= 2:  # DSPy's chat adapter retries once in JSON by itself; both replies are garbage
+        if len(seen) == 1:
             lm.answers = iter([])
             return DummyEngine._complete_messages(engine, messages)
         return scripted(messages)
 
-    engine._complete_messages = garbled_twice
+    engine._complete_messages = garbled_once
     a = make_agent(settings, embedder, lm=lm)
     a.ingest([corpus_file])
     answer = a.ask(QUESTION)
-    assert seen[:3] == ["chat", "json", "json"]  # then the loop's own retry, with the JSON adapter
-    assert answer.error is None and answer.citations
+    assert seen == ["chat", "json"]  # the loop's own retry, once, with the JSON adapter: DSPy's hidden one is off
+    assert answer.error is None and answer.citations and answer.usage.llm_calls == 2
+
+
+def test_a_draft_cut_off_at_the_token_limit_keeps_its_sentences_without_a_second_call(
+    settings, embedder, corpus_file
+) -> None:
+    """The 1.5B model copies long passages and runs out of tokens mid-answer: its complete sentences are the
+    answer; another adapter would not write it shorter, so no second call is paid for."""
+    from dspy.lm15 import Message, Response, TextPart, Usage
+
+    from sleuth.agent.testing import _stream
+
+    lm = ScriptedLM([])
+    engine = lm._engine_spec
+    seen: list[str] = []
+    cut = '{"answer": {"sentences": [{"text": "ColBERT keeps one embedding per token.", "sources": [1]}, {"text": "It sc'
+
+    def truncated(messages):
+        seen.append("json" if "JSON object" in messages[0]["content"] else "chat")
+        _stream(cut)
+        return Response(
+            id=None, model="dummy", message=Message.assistant([TextPart(cut)]), finish_reason="length", usage=Usage()
+        )
+
+    engine._complete_messages = truncated
+    a = make_agent(settings, embedder, lm=lm)
+    a.ingest([corpus_file])
+    answer = a.ask(QUESTION)
+    assert len(seen) == 1 and answer.usage.llm_calls == 1
+    assert answer.answer.startswith("ColBERT keeps one embedding per token") and answer.citations
+    assert "cut off" in (answer.error or "")
 
 
 def test_without_a_working_lm_the_evidence_answers_in_its_own_words(settings, embedder, corpus_file):

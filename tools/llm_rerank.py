@@ -12,11 +12,11 @@ from typing import Any
 
 import dspy
 
-from sleuth.agent.citations import format_passages
 from sleuth.errors import ConfigError
 from sleuth.prompts.signatures import ComparePassages, RankPassages
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
+from sleuth.tools.text import format_passages
 
 
 def _permute(window: list[Hit], ranking: list[int]) -> list[Hit]:

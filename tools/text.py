@@ -1,8 +1,13 @@
-"""Sentences and content words: the units the citation check and the passage excerpts work in."""
+"""Sentences and content words: the units the citation check and the passage excerpts work in; and the numbered
+passage list an LM reads, with what a hostile document could smuggle into it made inert."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sleuth.schema import Hit
 
 # A full stop ends a sentence unless it closes an initial ("E. B. White") or a common abbreviation ("Dr.", "St.").
 _SENTENCE_END = re.compile(
@@ -35,4 +40,33 @@ def coverage_of(sentence: str, passage_words: set[str]) -> float:
     return len(words & passage_words) / len(words) if words else 0.0
 
 
-__all__ = ["content_words", "coverage_of", "sentence_offsets", "split_sentences"]
+# Characters that change what a reader sees without being seen: zero-width spaces and joiners, the byte-order mark,
+# soft hyphens, and the bidirectional overrides and isolates that can reverse a line ("Trojan Source").
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# A citation marker written inside a document ("[1]", "[99]", "[2, 3]"): in the passage list it would read as a
+# pointer to another passage, so it is shown in parentheses instead.
+_MARKER_IN_TEXT = re.compile(r"\[(\s*\d+(?:\s*[,;-]\s*\d+)*\s*)\]")
+
+
+def inert(text: str) -> str:
+    """A document's text as an LM or a terminal is shown it: invisible and direction-changing characters removed,
+    its own bracketed numbers turned into parentheses, whitespace collapsed."""
+    return " ".join(_MARKER_IN_TEXT.sub(r"(\1)", _INVISIBLE.sub("", text)).split())
+
+
+def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None = None, start: int = 1) -> str:
+    """The numbered passage list the LM reads; numbers are positions in `evidence` counted from `start`.
+    `texts` replaces the passages' own text (e.g. their key sentences). Passage text is made `inert`, so the only
+    `[n]` markers in the list are the list's own."""
+    blocks = []
+    for i, hit in enumerate(evidence):
+        n = start + i
+        text = inert(texts[i] if texts is not None else hit.chunk.text)
+        if len(text) > max_chars:
+            text = text[:max_chars].rsplit(" ", 1)[0] + " ..."
+        title = f"{inert(hit.chunk.title)}: " if hit.chunk.title else ""
+        blocks.append(f"[{n}] {title}{text}")
+    return "\n\n".join(blocks)
+
+
+__all__ = ["content_words", "coverage_of", "format_passages", "inert", "sentence_offsets", "split_sentences"]
