@@ -59,6 +59,8 @@ def build_lm(settings: Settings) -> dspy.LM:
         return dspy.LM(f"local/{name}", engine=engine, async_engine=AsyncLlamaCppEngine(engine), **common)
     _check_litellm_model(spec)
     key = settings.models.api_key.get_secret_value() if settings.models.api_key else None
+    if key is None and settings.models.api_base:
+        key = "no-key"  # a local server (llama.cpp, vLLM) wants none, but the OpenAI client refuses to send none
     return dspy.LM(
         spec,
         api_base=settings.models.api_base,

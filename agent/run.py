@@ -9,6 +9,7 @@ prompt tokens reused from the engine's cache. Transient provider errors are retr
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import dspy
 
 from sleuth.agent.budget import Budget
-from sleuth.errors import Cancelled
+from sleuth.errors import Cancelled, LMError
 from sleuth.prompts.signatures import CitedSentence
 from sleuth.schema import AnswerToken, Hit, Search, Seen, Step, Usage
 
@@ -133,7 +134,7 @@ def call_lm(
         started = time.perf_counter()
         try:
             with dspy.context(track_usage=True, **({"adapter": adapter} if adapter else {})):
-                prediction = predictor(**inputs)
+                prediction = within_budget(run, lambda: predictor(**inputs))
         except Exception as exc:
             run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, _chars(inputs))
             again = retry and adapter is None and run.budget.allows_llm_call(prompt_chars=_chars(inputs))
@@ -144,6 +145,39 @@ def call_lm(
         usage = usage_of(prediction)
         run.budget.charge_call(usage, time.perf_counter() - started, _chars(inputs))
         return prediction, usage
+
+
+def within_budget(run: Run, call: Callable[[], Any]) -> Any:
+    """`call()`, but a remote LM gets no longer than the run's budget: its client's timeout and retries (a 429's
+    Retry-After, a server that hangs) could otherwise outlast the question by minutes. The call runs in a worker
+    thread; past the deadline, or when the user cancels, it is left to finish on its own and the run goes on without
+    it. The embedded engine stops itself at its deadline and is called directly."""
+    if str(getattr(dspy.settings.lm, "model", "")).startswith("local/"):
+        return call()
+    context = contextvars.copy_context()
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["value"] = context.run(call)
+        except BaseException as exc:  # handed to the waiting run
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, name="sleuth-lm-call", daemon=True).start()
+    deadline = run.budget.answer_deadline()
+    while not finished.wait(0.05):
+        run.check()
+        if time.perf_counter() > deadline:
+            raise LMError(
+                f"the LM server did not answer within the question's budget ({run.budget.spent()})",
+                "Check the server (sleuth doctor), or raise agent.max_seconds.",
+            )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def usage_of(prediction: dspy.Prediction) -> Usage:

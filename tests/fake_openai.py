@@ -12,8 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @contextmanager
 def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
     """Serves until the block ends; yields the base URL. Modes: `cut` (the connection closes mid-response), `answer`
-    (a well-formed chat completion in DSPy's chat format, the answer copied from the passages it was sent). Each
-    request's Authorization header is appended to `seen`."""
+    (a well-formed chat completion in DSPy's chat format, the answer copied from the passages it was sent), and the
+    faults: `429` (rate limited, Retry-After one hour), `500` and `503` (server errors), `400` (a bad request: not
+    worth retrying), `hang` (accepts the request and never answers), `malformed` (HTTP 200 whose body is not
+    JSON), `empty` (a completion with no content). Each request's Authorization header is appended to `seen`, so its
+    length counts the requests."""
     requests: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -36,19 +39,37 @@ def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
                 self.close_connection = True
                 self.connection.shutdown(2)
             elif mode == "answer":
-                body = json.dumps(_completion(requests[-1])).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._send(200, json.dumps(_completion(requests[-1])).encode())
+            elif mode in {"429", "500", "503", "400"}:
+                error = {"error": {"message": f"fake {mode}", "type": "server_error", "code": mode}}
+                self._send(int(mode), json.dumps(error).encode(), {"Retry-After": "3600"} if mode == "429" else {})
+            elif mode == "hang":
+                release.wait(60)
+            elif mode == "malformed":
+                self._send(200, b'{"id": "x", "choices": [{"message": {"content": "[[ ## answer')
+            elif mode == "empty":
+                reply = _completion(requests[-1])
+                reply["choices"][0]["message"]["content"] = ""
+                self._send(200, json.dumps(reply).encode())
 
+        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    release = threading.Event()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     finally:
+        release.set()
         server.shutdown()
         server.server_close()
 

@@ -263,7 +263,9 @@ def test_a_draft_cut_off_at_the_token_limit_keeps_its_sentences_without_a_second
     lm = ScriptedLM([])
     engine = lm._engine_spec
     seen: list[str] = []
-    cut = '{"answer": {"sentences": [{"text": "ColBERT keeps one embedding per token.", "sources": [1]}, {"text": "It sc'
+    cut = (
+        '{"answer": {"sentences": [{"text": "ColBERT keeps one embedding per token.", "sources": [1]}, {"text": "It sc'
+    )
 
     def truncated(messages):
         seen.append("json" if "JSON object" in messages[0]["content"] else "chat")

@@ -1,0 +1,53 @@
+"""An LM server that fails, through a fake OpenAI-compatible server on 127.0.0.1 (tests/fake_openai.py).
+
+Each fault gives an answer from the evidence with `error` saying what happened, is retried only where a retry can
+help (rate limits and server errors, not a bad request), never keeps the question past its budget, and leaves no
+run in memory."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import server_agent
+from fake_openai import fake_openai
+
+QUESTION = "How does ColBERT score passages?"
+BUDGET = 12.0
+
+
+def _ask(settings, embedder, corpus_file, mode: str) -> tuple[object, list[str], float, object]:
+    seen: list[str] = []
+    settings.agent.max_seconds = BUDGET
+    with fake_openai(mode, seen) as base:
+        agent = server_agent(settings, embedder, corpus_file, base)
+        started = time.perf_counter()
+        answer = agent.ask(QUESTION)
+        seconds = time.perf_counter() - started
+    return answer, seen, seconds, agent
+
+
+@pytest.mark.parametrize("mode", ["429", "500", "503", "400", "hang", "malformed", "empty", "cut"])
+def test_a_failing_lm_server_still_gives_a_cited_answer_in_budget_and_stores_nothing(
+    settings, embedder, corpus_file, mode: str
+) -> None:
+    answer, seen, seconds, agent = _ask(settings, embedder, corpus_file, mode)
+    assert seen  # the server was reached
+    assert seconds < BUDGET + 3  # a Retry-After of an hour, or a server that never answers, does not hold it
+    assert answer.error and "not stored in memory" in answer.error
+    assert answer.answer.strip() and answer.citations[0].doc_id == "colbert"  # the evidence answers instead
+    assert agent._store()["runs"].count == 0
+    if mode == "hang":
+        assert "did not answer within the question's budget" in answer.error
+
+
+@pytest.mark.parametrize(("mode", "retried"), [("503", True), ("500", True), ("400", False)])
+def test_server_errors_are_retried_and_a_bad_request_is_not(settings, embedder, corpus_file, mode, retried) -> None:
+    _, seen, _, _ = _ask(settings, embedder, corpus_file, mode)
+    # the LM client retries a transient error; a bad request fails at once (the same request would fail again)
+    assert (len(seen) > 1) is retried
+
+
+def test_an_empty_completion_is_retried_once_with_the_other_format(settings, embedder, corpus_file) -> None:
+    answer, seen, _, _ = _ask(settings, embedder, corpus_file, "empty")
+    assert len(seen) == 2 and "writing the answer failed" in answer.error
