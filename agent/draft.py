@@ -16,9 +16,9 @@ from typing import Any
 import dspy
 
 from sleuth.agent.lm import generation
-from sleuth.agent.run import Draft, Run, call_lm, tokens
+from sleuth.agent.run import Draft, Run, call_lm, failed_usage, tokens
 from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence
-from sleuth.schema import AnswerToken, Usage
+from sleuth.schema import AnswerToken
 from sleuth.settings import AgentSettings
 from sleuth.tools.research import key_sentences
 from sleuth.tools.text import format_passages
@@ -43,6 +43,7 @@ class Drafter(dspy.Module):
             return None
         run.drafts += 1
         streamer = TextStreamer(run, run.drafts)
+        cut_off = ""
         try:
             with generation(streamer.feed, run.budget.answer_deadline(), lambda: run.cancelled):
                 prediction, usage = call_lm(
@@ -60,7 +61,7 @@ class Drafter(dspy.Module):
             )
         except Exception as exc:
             run.check()  # a generation stopped by the user is a cancellation, not an LM failure
-            usage = Usage(llm_calls=1)
+            usage = failed_usage(exc)
             draft = Draft(sentences=salvage_sentences(exc, streamer.raw))
             draft.short_answer = salvage_short_answer(exc, streamer.raw)
             if optional:  # a further draft that fails costs its round, not the answer already written
@@ -70,11 +71,15 @@ class Drafter(dspy.Module):
                 run.fail("writing the answer", exc)
                 run.lm_failed = True
                 return None
-            run.errors.append(f"the answer was cut off ({type(exc).__name__}); its complete sentences were kept")
+            if time.perf_counter() >= run.budget.answer_deadline():
+                run.errors.append("the answer was cut off at the time limit; its complete sentences were kept")
+            else:  # the token limit, or output the adapter could not parse: the finished sentences answer
+                cut_off = f"{type(exc).__name__}: its {len(draft.sentences)} complete sentence(s) kept"
         run.record(
             "draft",
             started,
             llm_calls=1,
+            **({"cut_off": cut_off} if cut_off else {}),
             round=run.drafts,
             passages=len(run.evidence),
             sentences=len(draft.sentences),

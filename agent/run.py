@@ -132,11 +132,16 @@ def call_lm(
     while True:
         run.check()
         started = time.perf_counter()
+        lm = dspy.settings.lm
+        calls_before = len(getattr(lm, "history", None) or [])
         try:
             with dspy.context(track_usage=True, **({"adapter": adapter} if adapter else {})):
                 prediction = within_budget(run, lambda: predictor(**inputs))
         except Exception as exc:
-            run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, _chars(inputs))
+            history = getattr(lm, "history", None) or []
+            # an answer the adapter could not parse was still written, and its tokens still paid for
+            exc.usage = _usage(history[-1].get("usage") or {}) if len(history) > calls_before else Usage(llm_calls=1)  # type: ignore[attr-defined]
+            run.budget.charge_call(exc.usage, time.perf_counter() - started, _chars(inputs))  # type: ignore[attr-defined]
             again = retry and adapter is None and run.budget.allows_llm_call(prompt_chars=_chars(inputs))
             if again and _is_parse_error(exc) and not (salvageable and salvageable(exc)):
                 adapter = _other_adapter()
@@ -183,11 +188,26 @@ def within_budget(run: Run, call: Callable[[], Any]) -> Any:
 def usage_of(prediction: dspy.Prediction) -> Usage:
     usage = Usage(llm_calls=1)
     for stats in (prediction.get_lm_usage() or {}).values():
-        usage.input_tokens += int(stats.get("prompt_tokens") or stats.get("input_tokens") or 0)
-        usage.output_tokens += int(stats.get("completion_tokens") or stats.get("output_tokens") or 0)
-        details = stats.get("prompt_tokens_details") or {}
-        usage.cached_tokens += int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0)
+        one = _usage(stats)
+        usage.input_tokens += one.input_tokens
+        usage.output_tokens += one.output_tokens
+        usage.cached_tokens += one.cached_tokens
     return usage
+
+
+def failed_usage(exc: Exception) -> Usage:
+    """What a call that raised still cost (`call_lm` records it on the exception)."""
+    return getattr(exc, "usage", None) or Usage(llm_calls=1)
+
+
+def _usage(stats: dict[str, Any]) -> Usage:
+    details = stats.get("prompt_tokens_details") or {}
+    return Usage(
+        llm_calls=1,
+        input_tokens=int(stats.get("prompt_tokens") or stats.get("input_tokens") or 0),
+        output_tokens=int(stats.get("completion_tokens") or stats.get("output_tokens") or 0),
+        cached_tokens=int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0),
+    )
 
 
 def tokens(usage: Usage) -> dict[str, int]:

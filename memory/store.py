@@ -210,10 +210,15 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield
-    except BaseException:
+        db.conn.commit()
+    except BaseException as exc:
         db.conn.rollback()
+        if isinstance(exc, sqlite_utils.db.sqlite3.DatabaseError):  # the disk full, the file damaged or read-only
+            raise SleuthError(
+                f"The memory database could not be written ({exc}); nothing of this write was kept.",
+                "Free some disk space (or move memory.db aside if it is damaged) and try again.",
+            ) from exc
         raise
-    db.conn.commit()
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:

@@ -107,3 +107,34 @@ def test_hop_fusion_keeps_a_passage_one_follow_up_found_first_above_generic_matc
     follow = [hits("g1", "g2", "bridge"), hits("bridge", "g1", "g2"), hits("g1", "g2", "a")]
     ranked = [h.doc_id for h in hop_fuse(first, follow)]
     assert ranked.index("bridge") < ranked.index("g2")
+
+
+def test_a_batch_killed_mid_run_resumes_with_no_answer_lost_or_repeated(sleuth_home, corpus_file, tmp_path) -> None:
+    """kill -9 of `sleuth batch` (the scripted stand-in LM), then the same command: every question once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "SLEUTH_HOME": str(sleuth_home), "SLEUTH_LM": "scripted", "SLEUTH_MEMORY__ENABLED": "false"}
+    cli = [str(Path(sys.executable).parent / "sleuth")]  # the installed command, as a user runs it
+    subprocess.run([*cli, "ingest", str(corpus_file)], env=env, check=True, capture_output=True)
+    questions = tmp_path / "many.jsonl"
+    topics = ["ColBERT", "BM25", "dense retrieval", "sourdough", "late interaction"]
+    with questions.open("w") as handle:
+        for i in range(60):
+            handle.write(json.dumps({"id": f"q{i}", "question": f"What is {topics[i % 5]} used for, case {i}?"}) + "\n")
+    out = tmp_path / "answers.jsonl"
+    command = [*cli, "batch", str(questions), "--out", str(out)]
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 5):
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    partial = out.read_text().count("\n")
+    assert 5 <= partial < 60
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    assert sorted(ids) == sorted(f"q{i}" for i in range(60)) and len(ids) == 60

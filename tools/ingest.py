@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from sleuth.errors import SleuthError
 from sleuth.schema import Chunk, Document, content_id
 from sleuth.tools.chunking import Chunker, passage_text
 from sleuth.tools.embedder import Embedder
@@ -207,7 +208,18 @@ class _Writer:
                 self.report.added += len(chunks)
                 self.report.removed_chunks += len(stale)
             except BaseException as exc:
-                self.error = exc
+                self.error = _write_error(exc)
+
+
+def _write_error(exc: BaseException) -> BaseException:
+    """A full disk (or any OS error) while writing the index, as a clear error; others as they are."""
+    if isinstance(exc, OSError) or "No space left on device" in str(exc):
+        return SleuthError(
+            f"The index could not be written ({exc}).",
+            "Free some disk space and run the same command again: the documents written so far are kept, and "
+            "nothing is added twice.",
+        )
+    return exc
 
 
 def _under(source: str, roots: list[str]) -> bool:

@@ -73,12 +73,26 @@ class Failure:
 
 
 def files_in(paths: list[Path]) -> Iterator[Path]:
-    """The readable files under `paths` (folders searched recursively), in a stable order."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and _readable(p))
-        else:
+    """The readable files under `paths` (folders searched recursively), in a stable order; never a file outside
+    the folder it was found in (see `_found_in`)."""
+    for path, outside in _found_in(paths):
+        if outside is None:
             yield path
+
+
+def _found_in(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
+    """Each file under `paths`, with why it must not be read: a symbolic link (or a link in its path) that leads
+    out of the folder the user gave. Links to folders are not followed at all (`rglob`); a file named directly is
+    the user's own choice and is read wherever it is."""
+    for path in paths:
+        if not path.is_dir():
+            yield path, None
+            continue
+        root = path.resolve()
+        for found in sorted(p for p in path.rglob("*") if p.is_file() and _readable(p)):
+            target = found.resolve()
+            inside = target.is_relative_to(root)
+            yield found, None if inside else f"a link to {target}, outside the folder {root}; not read"
 
 
 def estimate_documents(paths: list[Path]) -> int:
@@ -106,8 +120,10 @@ def _readable(path: Path) -> bool:
 def read_paths(
     paths: list[Path], fields: Fields | None = None, max_bytes: int = MAX_FILE_BYTES
 ) -> Iterator[Document | Failure]:
-    for path in files_in(paths):
-        if not path.exists():
+    for path, outside in _found_in(paths):
+        if outside is not None:
+            yield Failure(str(path), outside)
+        elif not path.exists():
             yield Failure(str(path), "no such file or folder")
         else:
             yield from read_file(path, fields or Fields(), max_bytes)
