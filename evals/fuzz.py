@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import logging
 import tempfile
 import time
 import traceback
@@ -179,6 +180,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("evals/results/fuzz"))
     parser.add_argument("--only", help="Fuzz only the targets whose name contains this.")
     args = parser.parse_args()
+    logging.disable(logging.WARNING)  # readers log every undecodable byte; the crashes are what counts here
     crashes = args.out / "crashes"
     crashes.mkdir(parents=True, exist_ok=True)
     lines = [f"fuzzing, {args.seconds:.0f} s per target", f"{'target':20s} {'inputs':>8s} {'crashes':>8s}  first"]

@@ -46,10 +46,17 @@ def load_questions(path: Path) -> list[QAItem]:
     if not path.is_file():
         raise InputError(f"{path} does not exist.", "Give a JSONL file of {id, question, answers, supporting} lines.")
     items, seen = [], set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, raw in enumerate(path.read_bytes().splitlines(), 1):
+        where = f"{path}:{n}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{where}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}).",
+                "Save the file as UTF-8 JSONL.",
+            ) from exc
         if not line.strip():
             continue
-        where = f"{path}:{n}"
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
