@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.local_models import model_file, preset
-from sleuth.agent.runtime import offline_environment
 from sleuth.agent.script_guard import ScriptGuard, east_asian_mask, uses_east_asian
 from sleuth.errors import ConfigError, ModelUnavailableError
+from sleuth.runtime import offline_environment
 from sleuth.settings import Settings
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import dspy
 
 from sleuth.errors import InputError
-from sleuth.evals.metrics import answer_f1
+from sleuth.tools.answers import answer_f1
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent

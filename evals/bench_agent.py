@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.evals.beir import iter_jsonl
-from sleuth.evals.metrics import answer_contains, answer_f1, attribution_audit, normalise_answer, support_found
+from sleuth.evals.metrics import attribution_audit, support_found
 from sleuth.evals.qa_report import Rows, compare, complete, table
+from sleuth.tools.answers import answer_contains, answer_f1, normalise_answer
 
 SYSTEMS = ("single-shot", "adaptive", "full")
 

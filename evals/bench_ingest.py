@@ -46,7 +46,7 @@ def sleuth_worker(corpus: Path, home: Path, limit: int | None) -> dict:
 
 
 def llamaindex_worker(corpus: Path, home: Path, limit: int | None) -> dict:
-    from sleuth.agent.runtime import offline_environment
+    from sleuth.runtime import offline_environment
 
     offline_environment()
     from llama_index.core import Document

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.evals.beir import iter_jsonl
-from sleuth.evals.metrics import answer_contains, answer_f1
+from sleuth.tools.answers import answer_contains, answer_f1
 
 
 def _row(name: str, answers: list[Any], gold: dict[str, dict[str, Any]]) -> str:

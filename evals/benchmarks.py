@@ -72,8 +72,19 @@ ENTRIES = (
         "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
         "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60 "
         "--systems single-shot adaptive --out evals/results/bench_agent_runs",
-        "Resumable: each run adds the questions not yet answered. Tables over the questions every system answered.",
+        "Resumable: each run adds the questions not yet answered. Tables over the questions every system answered. "
+        "Rows from commit ce87d6c, run from a snapshot of it (evals/results/bench_agent_runs/COMMIT): resume with "
+        "the same snapshot. The demo questions ran on an idle machine; the HotpotQA and MuSiQue rows shared the "
+        "2 cores with development, so their seconds are upper bounds.",
         printed="bench_agent_report.txt",
+    ),
+    Entry(
+        "The research loop, previous partial run (commit f0bf8e3)",
+        "bench_agent_runs_f0bf8e3",
+        "python -m sleuth.evals.bench_agent (same sets) --systems single-shot adaptive "
+        "--out evals/results/bench_agent_runs_f0bf8e3 (commit f0bf8e3)",
+        "Before the draft kept its sentences at the token limit (it paid a second call), with the 400-character "
+        "sentence bound and no script guard; seconds contaminated by concurrent tests.",
     ),
     Entry(
         "The research loop, earlier version (all three systems, partial run)",
@@ -121,6 +132,13 @@ ENTRIES = (
         "python -m sleuth.evals.bench_scale --points 1000000 --noise 0.3",
     ),
     Entry("Demo questions, first session's loop", "bench_demo.txt", "python -m sleuth.evals.bench_demo"),
+    Entry(
+        "Fuzzing the readers and input parsers",
+        "fuzz/summary.txt",
+        'pip install -e ".[bench]"; python -m sleuth.evals.fuzz --seconds 90 --out evals/results/fuzz',
+        "Inputs hypothesis tried per target and the crashes found; each crash became a test in "
+        "tests/test_fuzz_found.py and was fixed (the count is of the run, before the fix).",
+    ),
 )
 
 

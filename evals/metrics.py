@@ -1,5 +1,6 @@
 """Ranking metrics from ir-measures (trec_eval's definitions, through pytrec_eval): nDCG@k with graded gains,
-Recall@k, MRR@k; and the answer metrics of the QA benchmarks (SQuAD's normalisation, token F1, containment)."""
+Recall@k, MRR@k; and the QA benchmarks' supporting-passage recall and attribution audit (the short-answer metrics,
+EM and token F1, are in tools/answers.py)."""
 
 from __future__ import annotations
 
@@ -31,36 +32,6 @@ def evaluate(run: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> dic
         return {"nDCG@10": 0.0, "Recall@100": 0.0, "MRR@10": 0.0, "queries": 0}
     means = {m: sum(s[m] for s in scores.values()) / len(scores) for m in MEASURES}
     return {**means, "queries": len(scores)}
-
-
-def normalise_answer(text: str) -> str:
-    """SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."""
-    import re
-    import string
-
-    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
-
-
-def answer_f1(prediction: str, golds: list[str]) -> float:
-    """Token F1 against the best-matching gold answer (HotpotQA's answer metric)."""
-    from collections import Counter
-
-    best = 0.0
-    predicted = normalise_answer(prediction).split()
-    for gold in golds:
-        expected = normalise_answer(gold).split()
-        common = sum((Counter(predicted) & Counter(expected)).values())
-        if common:
-            precision, recall = common / len(predicted), common / len(expected)
-            best = max(best, 2 * precision * recall / (precision + recall))
-    return best
-
-
-def answer_contains(prediction: str, golds: list[str]) -> float:
-    """1.0 if a gold answer appears in the (long-form) prediction: fairer than EM for cited prose answers."""
-    text = f" {normalise_answer(prediction)} "
-    return float(any(f" {normalise_answer(g)} " in text for g in golds if normalise_answer(g)))
 
 
 def support_found(ranked: list[str], gold: list[str], k: int = 10) -> tuple[float, float]:

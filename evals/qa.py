@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import ConfigError, InputError
-from sleuth.evals.metrics import answer_contains, answer_f1, attribution_audit, normalise_answer, support_found
+from sleuth.evals.metrics import attribution_audit, support_found
 from sleuth.schema import Answer, Citation
 from sleuth.settings import Settings
+from sleuth.tools.answers import answer_contains, answer_f1, normalise_answer
 
 RECALL_AT = (1, 2, 3, 5, 10, 20)  # the recall@k curve's points
 

@@ -52,3 +52,27 @@ def test_importing_sleuth_loads_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
     assert out.stdout.strip() == "[]"
+
+
+def test_packages_import_downward_only() -> None:
+    """tui -> agent -> tools, memory -> schema, settings, errors, prompts: no module imports a package above it."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    above = {
+        "tools": {"agent", "tui", "evals"},
+        "memory": {"agent", "tui", "evals"},
+        "prompts": {"agent", "tui", "evals", "tools", "memory"},
+        "agent": {"tui", "evals"},
+    }
+    wrong = []
+    for package, banned in above.items():
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                for name in names:
+                    parts = name.split(".")
+                    if parts[0] == "sleuth" and len(parts) > 1 and parts[1] in banned:
+                        wrong.append(f"{path.relative_to(root)} imports {name}")
+    assert not wrong, wrong

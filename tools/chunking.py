@@ -24,7 +24,7 @@ class Chunker:
 
     @cached_property
     def _splitter(self) -> Any:
-        from sleuth.agent.runtime import offline_environment
+        from sleuth.runtime import offline_environment
 
         offline_environment()
         from llama_index.core.node_parser import SentenceSplitter

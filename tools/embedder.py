@@ -62,7 +62,7 @@ class Embedder:
 
     @cached_property
     def model(self) -> SentenceTransformer:
-        from sleuth.agent.runtime import offline_environment
+        from sleuth.runtime import offline_environment
 
         offline_environment()
         from sentence_transformers import SentenceTransformer

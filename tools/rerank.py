@@ -48,7 +48,7 @@ class CrossEncoderReranker:
 
     @cached_property
     def model(self) -> Any:
-        from sleuth.agent.runtime import offline_environment
+        from sleuth.runtime import offline_environment
 
         offline_environment()
         from sentence_transformers import CrossEncoder
