@@ -11,7 +11,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sleuth.errors import ConfigError, InputError, ModelUnavailableError, NoCollectionError, SleuthError
+from sleuth.agent.experience import Experience
+from sleuth.agent.questions import check_question
+from sleuth.errors import ConfigError, ModelUnavailableError, NoCollectionError, SleuthError
 from sleuth.schema import Answer, AnswerToken, Hit, Search, Step
 from sleuth.settings import Settings, load_settings
 
@@ -21,13 +23,6 @@ if TYPE_CHECKING:
     from sleuth.tools.embedder import Embedder
     from sleuth.tools.index.base import VectorIndex
     from sleuth.tools.ingest import IngestReport, Progress
-
-MAX_QUESTION_CHARS = 4000
-_SHORT_STOPWORDS = frozenset(  # memory's stop words are those of four letters or more
-    {"a", "an", "and", "any", "are", "as", "at", "be", "by", "can", "do", "for", "he", "how", "i", "if", "in", "is"}
-    | {"it", "me", "my", "no", "not", "of", "on", "or", "so", "the", "to", "up", "us", "we", "who", "why", "you"}
-    | {"all", "was", "its"}
-)
 
 
 class ResearchAgent:
@@ -46,6 +41,7 @@ class ResearchAgent:
         self._index = index
         self._embedder = embedder
         self._opening = threading.RLock()  # batch threads share one index, embedder and LM: open each once
+        self.experience = Experience(self)
 
     @property
     def index(self) -> VectorIndex:
@@ -205,7 +201,9 @@ class ResearchAgent:
         stops the run at its next step (or token) with `Cancelled`; nothing of it is stored."""
         import dspy
 
-        question = _check_question(question)
+        from sleuth.agent.run import adapter_for
+
+        question = check_question(question)
         self._require_collection()
         started = time.perf_counter()
         try:
@@ -220,12 +218,12 @@ class ResearchAgent:
             store = self._store()
             if store is not None:
                 vector = self.embedder.embed_query(question)
-                state = self._collection_state(store)
-                memory = self._recall(store, question, vector, state)
+                state = self.experience.state(store)
+                memory = self.experience.recall(store, question, vector, state)
         except SleuthError as exc:  # a damaged memory costs its help, not the answer
             store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
-        lookup = (lambda query: self._memory_passages(store, query)) if store is not None else None
-        with dspy.context(lm=lm, adapter=_adapter(lm)):
+        lookup = (lambda query: self.experience.passages(store, query)) if store is not None else None
+        with dspy.context(lm=lm, adapter=adapter_for(lm)):
             result = self.program(
                 question=question,
                 emit=on_step,
@@ -260,14 +258,14 @@ class ResearchAgent:
         if store is not None and result.lm_failed:
             answer.error = f"{answer.error}; not stored in memory: the LM failed, so the run teaches nothing"
         elif store is not None:
-            self._remember(store, answer, vector, state)
+            self.experience.remember(store, answer, vector, state)
         return answer
 
     def retrieve_only(self, question: str, *, id: str = "") -> Answer:
         """Evidence search with no LM: LLM-free multi-hop retrieval; `retrieved` is the result."""
         from sleuth.tools.multihop import multi_hop_search
 
-        question = _check_question(question)
+        question = check_question(question)
         self._require_collection()
         started = time.perf_counter()
         hits, queries = multi_hop_search(self.searcher, question, k=self.settings.agent.candidates)
@@ -346,91 +344,4 @@ class ResearchAgent:
 
     def _store(self) -> Any:
         """The memory database, or None when memory is off."""
-        if not self.settings.memory.enabled:
-            return None
-        from sleuth.memory.store import open_store
-
-        return open_store(self.settings.home_dir / "memory.db")
-
-    def _collection_state(self, store: Any) -> str:
-        """Changes whenever the collection's content does: its chunk count and its ingest generation."""
-        from sleuth.memory.store import collection_generation
-
-        return f"{self.index.count()}:{collection_generation(store, self.index.collection)}"
-
-    def _recall(self, store: Any, question: str, vector: Any, state: str) -> Any:
-        opts = self.settings.memory
-        if not opts.recall:
-            return None
-        from sleuth.memory.recall import recall
-
-        memory = recall(store, question, vector, collection=self.index.collection, state=state, settings=opts)
-        if memory.pinned:  # passages since removed from the collection are not offered
-            present = self.index.existing([h.chunk_id for h in memory.pinned])
-            memory.pinned = [h for h in memory.pinned if h.chunk_id in present]
-        return memory
-
-    def _memory_passages(self, store: Any, query: str) -> list[Hit]:
-        """The memory tool: passages cited by past runs on questions like `query`, still in the collection."""
-        from sleuth.memory.recall import cited_passages
-
-        hits = cited_passages(store, query, self.embedder.embed_query(query), self.index.collection)
-        present = self.index.existing([h.chunk_id for h in hits])
-        return [h for h in hits if h.chunk_id in present]
-
-    def _remember(self, store: Any, answer: Answer, vector: Any, state: str) -> None:
-        from sleuth.memory.store import log_run
-
-        try:
-            log_run(
-                store,
-                answer,
-                vector=vector,
-                collection=self.index.collection,
-                collection_state=state,
-                settings_hash=_settings_hash(self.settings),
-            )
-        except SleuthError as exc:
-            answer.error = "; ".join(filter(None, [answer.error, f"not stored in memory: {exc}"]))
-
-
-def _check_question(question: str) -> str:
-    text = " ".join(str(question or "").split())
-    if not text:
-        raise InputError("The question is empty.", "Ask something about your documents.")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise InputError(
-            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}.",
-            "Shorten it to the question itself; put background material into the collection instead.",
-        )
-    import re
-
-    from sleuth.memory.store import STOPWORDS
-
-    if not any(w not in STOPWORDS and w not in _SHORT_STOPWORDS for w in re.findall(r"\w+", text.lower())):
-        raise InputError(
-            f"The question '{text[:80]}' has nothing to search for: only punctuation or words like 'the' and 'what'.",
-            "Ask about something by name: a method, a paper, a person, a term.",
-        )
-    return text
-
-
-def _settings_hash(settings: Settings) -> str:
-    """A short hash of the settings that shape an answer (secrets and paths left out)."""
-    import hashlib
-    import json
-
-    data = settings.masked()
-    data.pop("home", None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _adapter(lm: Any) -> Any:
-    """JSON with the schema as a grammar for the embedded model; DSPy's default chat format for the rest."""
-    import dspy
-
-    from sleuth.agent.run import chat_adapter
-
-    if str(getattr(lm, "model", "")).startswith("local/"):
-        return dspy.JSONAdapter()
-    return chat_adapter()
+        return self.experience.open()

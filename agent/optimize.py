@@ -92,12 +92,12 @@ def optimize(
     """Compiles the agent's program on `examples` and saves it where the agent loads it from."""
     import time
 
-    from sleuth.agent.api import _adapter
+    from sleuth.agent.run import adapter_for
 
     started = time.perf_counter()
     student = agent.program
     lm = agent.lm
-    with dspy.context(lm=lm, adapter=_adapter(lm)):
+    with dspy.context(lm=lm, adapter=adapter_for(lm)):
         if optimizer == "mipro":
             compiler = dspy.MIPROv2(
                 metric=metric, auto="light", max_bootstrapped_demos=max_demos, max_labeled_demos=0, num_threads=1

@@ -226,6 +226,11 @@ def _other_adapter() -> Any:
     return chat_adapter() if isinstance(current, dspy.JSONAdapter) else dspy.JSONAdapter()
 
 
+def adapter_for(lm: Any) -> Any:
+    """JSON with the schema as a grammar for the embedded model; DSPy's chat format for the rest."""
+    return dspy.JSONAdapter() if str(getattr(lm, "model", "")).startswith("local/") else chat_adapter()
+
+
 def chat_adapter() -> Any:
     """DSPy's chat format without its own hidden JSON retry: `call_lm` decides when a second call is worth it."""
     return dspy.ChatAdapter(use_json_adapter_fallback=False)

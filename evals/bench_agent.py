@@ -46,9 +46,8 @@ def _dangling(answer: str, citations: list[Any], evidence_ids: set[str]) -> int:
 def single_shot(agent: Any, question: str) -> dict[str, Any]:
     import dspy
 
-    from sleuth.agent.api import _adapter
     from sleuth.agent.citations import resolve_citations
-    from sleuth.agent.run import diverse, usage_of
+    from sleuth.agent.run import adapter_for, diverse, usage_of
     from sleuth.prompts.signatures import AnswerWithCitations, render_sentences
     from sleuth.schema import Usage
     from sleuth.tools.text import format_passages
@@ -59,7 +58,7 @@ def single_shot(agent: Any, question: str) -> dict[str, Any]:
     passages = format_passages(evidence, agent.settings.agent.passage_chars)
     short, text, citations, error, usage = "", "", [], None, Usage(llm_calls=1)
     try:
-        with dspy.context(lm=agent.lm, adapter=_adapter(agent.lm), track_usage=True):
+        with dspy.context(lm=agent.lm, adapter=adapter_for(agent.lm), track_usage=True):
             prediction = dspy.Predict(AnswerWithCitations)(question=question, passages=passages)
         usage = usage_of(prediction)
         short = str(prediction.short_answer or "")
