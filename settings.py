@@ -110,13 +110,14 @@ class SearchSettings(_Group):
 
 
 class AgentSettings(_Group):
-    loop: Literal["auto", "adaptive", "full", "react", "guided"] = Field(
+    loop: Literal["auto", "adaptive", "full", "react", "single-shot", "guided"] = Field(
         "auto",
         description="The research loop. adaptive: hybrid + LLM-free multi-hop search and one answer call; a plan "
         "when the question asks for several things, one more round when the draft names a gap or loses sentences "
         "in verification. full: plan, rewrite, judge, draft, gap round and LM citation check for every question. "
-        "react: dspy.ReAct calls the tools freely (for strong LMs), then judge, draft and check. auto is adaptive; "
-        "guided is the old name of full.",
+        "react: dspy.ReAct calls the tools freely (for strong LMs), then judge, draft and check. single-shot: the "
+        "plain RAG baseline (one hybrid search of the question, one answer call, the same citation checks), to "
+        "compare the loops against in sleuth eval qa. auto is adaptive; guided is the old name of full.",
     )
     max_sub_questions: int = Field(3, description="Most sub-questions the planner may write.")
     candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")

@@ -5,6 +5,7 @@
                         + one more round when the draft names a gap or verification loses sentences
     full:               plan -> rewrite -> retrieve -> judge -> draft [-> gap round -> draft] -> verify + LM check
     react:              retrieve -> dspy.ReAct over the tools -> judge -> draft -> verify + LM check
+    single-shot:        the question's hybrid search -> draft -> verify (the RAG baseline the loops must beat)
 
 Small untrained LMs lose as free-form agents and win when retrieval does the hopping (Search-R1's 3B baselines),
 so the default spends an LM call only where one pays: the answer, a plan for multi-part questions, a second draft
@@ -106,6 +107,8 @@ class ResearchProgram(dspy.Module):
             verified = self._full(run)
         elif loop == "react":
             verified = self._react(run)
+        elif loop == "single-shot":
+            verified = self._single_shot(run)
         else:
             verified = self._adaptive(run)
         return self._prediction(run, verified, question)
@@ -124,6 +127,16 @@ class ResearchProgram(dspy.Module):
         self.retriever(run, run.sub_questions, run.queries)
         run.evidence = with_coverage(run, diverse(run.pool, self.settings.top_k))
         return self._draft_rounds(run, with_lm_check=False)
+
+    def _single_shot(self, run: Run) -> Verified | None:
+        started = time.perf_counter()
+        run.path = "single-shot"
+        run.record("route", started, path=run.path, reason="the single-shot baseline: one search, one answer call")
+        run.pool = run.searched(run.question, "question", run.tools.search(run.question, rerank=True))
+        run.budget.charge_tool()
+        run.record("search", started, queries=[run.question], candidates=len(run.pool), top=unique_docs(run.pool)[:10])
+        run.evidence = diverse(run.pool, self.settings.top_k)
+        return self._draft_rounds(run, with_lm_check=False, rounds=1)
 
     def _full(self, run: Run) -> Verified | None:
         run.path = "full"

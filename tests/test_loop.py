@@ -351,3 +351,17 @@ def test_one_supported_sentence_left_after_verification_does_not_buy_another_rou
     answer = agent({**drafted, "short_answer": "one embedding per token", "missing": ""}).ask(QUESTION)
     assert [s.kind for s in answer.steps].count("draft") == 1 and answer.usage.llm_calls == 1
     assert "Napoleon" not in answer.answer
+
+
+def test_the_single_shot_baseline_searches_once_and_calls_the_lm_once(agent, settings) -> None:
+    """`agent.loop=single-shot`: the RAG baseline `sleuth eval qa` compares the loops against; its citations pass
+    the same checks."""
+    settings.agent.loop = "single-shot"
+    a = agent(
+        sentences(("ColBERT keeps one embedding per token.", [1]), ("Sourdough needs wild yeast.", [1])),
+    )
+    answer = a.ask(QUESTION)
+    assert answer.path == "single-shot" and answer.usage.llm_calls == 1
+    assert [s.kind for s in answer.steps] == ["route", "search", "draft", "verify"]
+    assert [s.source for s in answer.searches] == ["question"]  # no multi-hop follow-ups, no plan
+    assert answer.citations[0].doc_id == "colbert" and "Sourdough" not in answer.answer  # verified like the rest
