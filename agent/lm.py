@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.local_models import model_file, preset
+from sleuth.agent.prompt_cache import lean_cache, state_file
 from sleuth.agent.script_guard import ScriptGuard, east_asian_mask, uses_east_asian
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.runtime import offline_environment
@@ -55,6 +56,7 @@ def build_lm(settings: Settings) -> dspy.LM:
             n_ctx=settings.models.n_ctx,
             n_threads=settings.models.threads,
             cache_bytes=settings.models.prompt_cache_mb << 20,
+            state_folder=settings.home_dir / "cache",
         )
         return dspy.LM(f"local/{name}", engine=engine, async_engine=AsyncLlamaCppEngine(engine), **common)
     _check_litellm_model(spec)
@@ -166,11 +168,13 @@ class LlamaCppEngine:
         n_threads: int | None = None,
         factory: Callable[..., Any] | None = None,
         cache_bytes: int = 1 << 30,
+        state_folder: Path | None = None,
     ) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.cache_bytes = cache_bytes
+        self.state_folder = state_folder  # where the latest long prompt state is kept for the next process
         self._factory = factory
         self._lock = threading.Lock()
 
@@ -194,7 +198,8 @@ class LlamaCppEngine:
             seed=0,
         )
         if self.cache_bytes and hasattr(llama, "set_cache"):
-            llama.set_cache(lean_cache(self.cache_bytes))
+            state = state_file(self.state_folder, self.model_path, self.n_ctx) if self.state_folder else None
+            llama.set_cache(lean_cache(self.cache_bytes, state))
         return llama
 
     def _kwargs(self, request: Any) -> dict[str, Any]:
@@ -320,25 +325,6 @@ class LlamaCppEngine:
 
     def close(self) -> None:
         pass
-
-
-def lean_cache(capacity_bytes: int) -> Any:
-    """llama.cpp's RAM cache of prompt states, without the logits each state carries (a copy of up to 512 rows of
-    the vocabulary's scores: 311 MB per state for Qwen's 152k tokens, which the stock cache neither counts nor
-    needs: a restored state always evaluates its last token again before sampling). Its size counts what it holds."""
-    import numpy as np
-    from llama_cpp import LlamaRAMCache
-
-    class LeanRAMCache(LlamaRAMCache):
-        @property
-        def cache_size(self) -> int:
-            return sum(s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes for s in self.cache_state.values())
-
-        def __setitem__(self, key: Any, value: Any) -> None:
-            value.scores = np.zeros((1, value.scores.shape[1]), dtype=value.scores.dtype)
-            super().__setitem__(key, value)
-
-    return LeanRAMCache(capacity_bytes=capacity_bytes)
 
 
 def _reset_counters(llama: Any) -> None:

@@ -174,7 +174,7 @@ def test_the_prompt_cache_drops_the_logits_copy_and_counts_what_it_holds() -> No
     pytest.importorskip("llama_cpp")
     import numpy as np
 
-    from sleuth.agent.lm import lean_cache
+    from sleuth.agent.prompt_cache import lean_cache
 
     class State:  # the fields of llama_cpp.LlamaState that the cache reads
         def __init__(self) -> None:
@@ -219,3 +219,33 @@ def test_tokens_of_scripts_the_prompt_does_not_use_are_masked() -> None:
     scores = np.zeros(5, dtype=np.float32)
     english["logits_processor"](np.array([0]), scores)
     assert list(np.isinf(scores)) == [False, True, False, True, True]
+
+
+def test_the_latest_long_prompt_state_is_kept_on_disk_for_the_next_process(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp")
+    import numpy as np
+
+    from sleuth.agent.prompt_cache import PERSIST_FROM, lean_cache
+
+    class State:
+        def __init__(self, n: int) -> None:
+            self.scores = np.ones((4, 50), dtype=np.single)
+            self.input_ids = np.arange(n, dtype=np.intc)
+            self.n_tokens = n
+            self.llama_state = bytes(range(256)) * 4
+            self.llama_state_size = len(self.llama_state)
+            self.seed = 7
+
+    path = tmp_path / "cache" / "model.prompt-state.npz"
+    first = lean_cache(1 << 20, path)
+    first[tuple(range(8))] = State(8)  # short: not worth a file
+    assert not path.exists()
+    long = tuple(range(PERSIST_FROM + 10))
+    first[long] = State(len(long))
+    assert path.exists() and not list(path.parent.glob("*.partial"))
+    second = lean_cache(1 << 20, path)  # a new process
+    restored = second[(*long[:300], 99999)]  # a new prompt sharing the instructions
+    assert restored.n_tokens == len(long) and restored.llama_state == bytes(range(256)) * 4
+    assert restored.seed == 7 and restored.scores.shape == (1, 50) and list(restored.input_ids[:3]) == [0, 1, 2]
+    path.write_bytes(b"not an npz")  # a damaged file is dropped, not fatal
+    assert lean_cache(1 << 20, path).cache_state == {} and not path.exists()

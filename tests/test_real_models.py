@@ -33,6 +33,9 @@ def test_demo_corpus_question_gets_a_cited_answer_from_the_embedded_models() -> 
     # the second question reuses the answer call's instructions from llama.cpp's prompt cache, and streams
     assert second.usage.cached_tokens > 200, second.usage
     assert len(streamed) > 5 and "".join(streamed).strip()
+    with ResearchAgent(Settings()) as fresh:  # a new engine, as in the next process: the state kept on disk
+        third = fresh.ask("What does ColBERT store for each token?")
+    assert third.usage.cached_tokens > 200, third.usage
 
 
 def test_yes_no_logits_of_the_embedded_llm_prefer_the_relevant_passage() -> None:
