@@ -191,7 +191,9 @@ class Answer(BaseModel):
     queries: list[str] = Field(default_factory=list, description="Search queries the LM wrote (the plan's rewrites).")
     searches: list[Search] = Field(default_factory=list)
     evidence: list[Seen] = Field(default_factory=list)
-    path: str = Field("", description="Which research path ran: fast, deep, full, react, single-shot, memory or evidence-only.")
+    path: str = Field(
+        "", description="Which research path ran: fast, deep, full, react, single-shot, memory or evidence-only."
+    )
     standalone: str = Field("", description="The follow-up question as it was researched, when it was rewritten.")
     steps: list[Step] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)

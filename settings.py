@@ -53,6 +53,11 @@ class ModelSettings(_Group):
         description="Embedder arithmetic: bf16 runs about 1.6x faster where the CPU has native bf16 (AVX512-BF16 or "
         "AMX) with cosine 0.9999 to fp32; auto picks it there and fp32 elsewhere.",
     )
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field(
+        "auto",
+        description="Where the embedder runs: auto takes a CUDA or Apple GPU when torch sees one (fp16 there), "
+        "else the CPU.",
+    )
     temperature: float = Field(0.0, description="Sampling temperature; 0 keeps answers reproducible.")
     max_tokens: int = Field(256, description="Most tokens one LM call may generate.")
     n_ctx: int = Field(4096, description="Context window of the embedded LLM in tokens.")

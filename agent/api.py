@@ -59,7 +59,7 @@ class ResearchAgent:
                 from sleuth.tools.embedder import Embedder
 
                 models = self.settings.models
-                self._embedder = Embedder(models.embedder, precision=models.embedder_precision)
+                self._embedder = Embedder(models.embedder, precision=models.embedder_precision, device=models.device)
             return self._embedder
 
     @property

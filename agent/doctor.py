@@ -101,7 +101,9 @@ def _embedder(settings: Settings) -> Check:
     from sleuth.tools.embedder import Embedder
 
     started = time.perf_counter()
-    embedder = Embedder(settings.models.embedder, precision=settings.models.embedder_precision)
+    embedder = Embedder(
+        settings.models.embedder, precision=settings.models.embedder_precision, device=settings.models.device
+    )
     vector = embedder.embed_query("does the embedder load?")
     return Check(
         "embedder", True, f"{settings.models.embedder}: {vector.shape[-1]}-d, {time.perf_counter() - started:.1f}s"

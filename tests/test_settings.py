@@ -60,3 +60,28 @@ def test_bad_toml_names_the_file(sleuth_home: Path) -> None:
     (sleuth_home / "config.toml").write_text("[agent\n")
     with pytest.raises(ConfigError, match="config.toml"):
         load_settings()
+
+
+def test_the_embedder_device_is_auto_detected_and_a_missing_gpu_is_a_clear_error() -> None:
+    import torch
+
+    from sleuth.errors import ModelUnavailableError
+    from sleuth.tools.embedder import resolve_device
+
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert resolve_device("auto") == expected and resolve_device("cpu") == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelUnavailableError, match="SLEUTH_MODELS__DEVICE"):
+            resolve_device("cuda")
+
+
+@pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a CUDA GPU")
+def test_embeddings_on_a_gpu_agree_with_the_cpu() -> None:
+    import numpy as np
+
+    from sleuth.tools.embedder import Embedder
+
+    texts = ["ColBERT scores passages by late interaction.", "BM25 weights terms by frequency and rarity."]
+    gpu = Embedder("minilm", device="cuda").embed(texts)
+    cpu = Embedder("minilm", device="cpu", precision="fp32").embed(texts)
+    assert np.min(np.sum(gpu * cpu, axis=1)) > 0.999

@@ -46,6 +46,23 @@ def cpu_has_native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def resolve_device(device: str) -> str:
+    """`auto`: a CUDA GPU, else an Apple GPU, else the CPU; a device asked for by name must be there."""
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    available = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if device == "auto":
+        return next((name for name, present in available.items() if present), "cpu")
+    if not available.get(device):
+        raise ModelUnavailableError(
+            f"models.device is '{device}', but torch sees no such device here.",
+            "Set SLEUTH_MODELS__DEVICE=auto (or cpu), or install a torch build for that GPU.",
+        )
+    return device
+
+
 class Embedder:
     """Normalised float32 embeddings; the model loads on first use and is shared by threads.
 
@@ -53,11 +70,16 @@ class Embedder:
     CPU with AVX512-BF16, and the vectors agree with fp32 to a cosine of 0.9999 or more. (int8 dynamic quantisation
     was faster still but moved vectors to a mean cosine of 0.92 with fp32, too far to keep retrieval quality.)"""
 
-    def __init__(self, name: str = "minilm", batch_size: int = 32, precision: str = "auto") -> None:
+    def __init__(
+        self, name: str = "minilm", batch_size: int = 32, precision: str = "auto", device: str = "cpu"
+    ) -> None:
         self.name = name
         self.path = resolve_embedder_path(name)
         self.batch_size = batch_size
-        self.bf16 = precision == "bf16" or (precision == "auto" and cpu_has_native_bf16())
+        self.device = resolve_device(device)
+        on_cpu = self.device == "cpu"
+        self.bf16 = on_cpu and (precision == "bf16" or (precision == "auto" and cpu_has_native_bf16()))
+        self.fp16 = not on_cpu and precision != "fp32"  # GPUs compute fp16 natively; MiniLM loses nothing by it
         self._lock = threading.Lock()
 
     @cached_property
@@ -68,7 +90,8 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         try:
-            return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+            model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
+            return model.half() if self.fp16 else model
         except (OSError, ValueError) as exc:
             raise ModelUnavailableError(
                 f"The embedding model at {self.path} could not be loaded: {exc}",
@@ -101,7 +124,7 @@ class Embedder:
         precision = torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
         with self._lock, precision:
             vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_tensor=True)
-        return vectors.float().numpy()
+        return vectors.float().cpu().numpy()
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
