@@ -8,14 +8,15 @@ Systems, each question asked of all three before the next question (so an interr
   the agent's answer Signature, the markers resolved against those passages (no verification);
 - adaptive (the default loop), and full (plan, rewrite, judge, draft, gap round, LM check), memory off so
   questions do not help each other.
-Each answer is one line of `<out>/<set>.jsonl`; a re-run skips the (system, id) pairs already there. `--report`
-prints the tables from what is stored: EM, token F1 of the short answer, gold answer contained in the cited prose,
-supporting-passage recall@10 and all-found@10, cited passages that are gold, dangling citations, the attribution
-audit (share of cited sentences misattributed or unsupported, `evals.metrics.attribution_audit`), p50/p95 seconds,
-LM calls, prompt tokens (all of them, and those reused from the engine's cache), failed or empty answers; then the
-paired comparison of adaptive against each other system (per-question F1 wins/losses/ties, mean difference with a
-95% bootstrap interval). Sets: HotpotQA train100 chose the multi-hop fusion (and the question-shape cues); MuSiQue
-chose nothing; the demo questions were written for this benchmark.
+Each answer is one line of `<out>/<set>.jsonl`, scored by `sleuth eval qa`'s own `evals.qa.score` (questions read by
+its loader); a re-run skips the (system, id) pairs already there. `--report` prints the tables from what is stored
+(`evals.qa_report`, as `sleuth eval show` does): EM, token F1 of the short answer, gold answer contained in the
+cited prose, supporting-passage recall@10 and all-found@10, cited passages that are gold, dangling citations, the
+attribution audit (share of cited sentences misattributed or unsupported, `evals.metrics.attribution_audit`),
+p50/p95 seconds, LM calls, prompt tokens (all of them, and those reused from the engine's cache), failed or empty
+answers; then the paired comparison of adaptive against each other system (per-question F1 wins/losses/ties,
+mean difference with a 95% bootstrap interval). Sets: HotpotQA train100 chose the multi-hop fusion (and the
+question-shape cues); MuSiQue chose nothing; the demo questions were written for this benchmark.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sleuth.evals.beir import iter_jsonl
-from sleuth.evals.metrics import attribution_audit, support_found
+from sleuth.evals.qa import QAItem, load_questions
+from sleuth.evals.qa import score as qa_score
 from sleuth.evals.qa_report import Rows, compare, complete, table
-from sleuth.tools.answers import answer_contains, answer_f1, normalise_answer
+from sleuth.schema import Answer, Seen
 
 SYSTEMS = ("single-shot", "adaptive", "full")
 
@@ -43,7 +44,9 @@ def _dangling(answer: str, citations: list[Any], evidence_ids: set[str]) -> int:
     return len(markers - numbers) + sum(c.chunk_id not in evidence_ids for c in citations)
 
 
-def single_shot(agent: Any, question: str) -> dict[str, Any]:
+def single_shot(agent: Any, question: str) -> Answer:
+    """Single-shot RAG: one hybrid search, the top 4 passages (two per document at most), one answer call, its
+    markers resolved against those passages; no multi-hop, no verification, the short answer as the LM wrote it."""
     import dspy
 
     from sleuth.agent.citations import resolve_citations
@@ -56,78 +59,40 @@ def single_shot(agent: Any, question: str) -> dict[str, Any]:
     hits = agent.searcher.search(question, k=40)
     evidence = diverse(hits, 4)
     passages = format_passages(evidence, agent.settings.agent.passage_chars)
-    short, text, citations, error, usage = "", "", [], None, Usage(llm_calls=1)
+    answer = Answer(question=question, path="single-shot", usage=Usage(llm_calls=1))
+    answer.retrieved = list(dict.fromkeys(h.doc_id for h in hits))
+    answer.evidence = [
+        Seen(chunk_id=h.chunk_id, doc_id=h.doc_id, rank=i, score=h.score, kept=True) for i, h in enumerate(evidence)
+    ]
     try:
         with dspy.context(lm=agent.lm, adapter=adapter_for(agent.lm), track_usage=True):
             prediction = dspy.Predict(AnswerWithCitations)(question=question, passages=passages)
-        usage = usage_of(prediction)
-        short = str(prediction.short_answer or "")
-        text, citations, _ = resolve_citations(render_sentences(prediction.answer.sentences), evidence)
+        answer.usage = usage_of(prediction)
+        answer.short_answer = str(prediction.short_answer or "")
+        answer.answer, answer.citations, _ = resolve_citations(render_sentences(prediction.answer.sentences), evidence)
     except Exception as exc:  # counted as a failed answer
-        error = f"{type(exc).__name__}: {exc}"
-    return {
-        "short": short,
-        "answer": text,
-        "citations": citations,
-        "retrieved": list(dict.fromkeys(h.doc_id for h in hits)),
-        "evidence": {h.chunk_id for h in evidence},
-        "seconds": time.perf_counter() - started,
-        "usage": usage,
-        "error": error,
-        "path": "single-shot",
-    }
+        answer.error = f"{type(exc).__name__}: {exc}"
+    answer.seconds = time.perf_counter() - started
+    return answer
 
 
-def research(agent: Any, question: str) -> dict[str, Any]:
-    answer = agent.ask(question)
+def score(q: QAItem, answer: Answer) -> dict[str, Any]:
+    """`sleuth eval qa`'s scores, plus the route the adaptive loop took and dangling citations counted against
+    the evidence the LM was shown (not only the answer's own markers)."""
+    kept = {e.chunk_id for e in answer.evidence if e.kept}
     return {
-        "short": answer.short_answer,
-        "answer": answer.answer,
-        "citations": answer.citations,
-        "retrieved": answer.retrieved,
-        "evidence": {e.chunk_id for e in answer.evidence if e.kept},
-        "seconds": answer.seconds,
-        "usage": answer.usage,
-        "error": answer.error,
-        "path": answer.path,
+        **qa_score(q, answer),
+        "dangling": _dangling(answer.answer, answer.citations, kept),
         "route": [str(s.detail.get("reason", "")) for s in answer.steps if s.kind == "route"],
     }
 
 
-def score(q: dict[str, Any], r: dict[str, Any]) -> dict[str, Any]:
-    gold = list(dict.fromkeys(q.get("supporting") or []))
-    answers = q.get("answers") or []
-    cited = [c.doc_id for c in r["citations"]]
-    u = r["usage"]
-    return {
-        "em": float(normalise_answer(r["short"]) in {normalise_answer(a) for a in answers}) if answers else None,
-        "f1": answer_f1(r["short"], answers) if answers else None,
-        "contains": answer_contains(r["answer"], answers) if answers else None,
-        "support": list(support_found(r["retrieved"], gold)) if gold else None,
-        "precision": (sum(d in gold for d in cited) / len(cited)) if cited and gold else None,
-        "dangling": _dangling(r["answer"], r["citations"], r["evidence"]),
-        "seconds": round(r["seconds"], 2),
-        "calls": u.llm_calls,
-        "prompt_tokens": u.input_tokens,
-        "reused_tokens": u.cached_tokens,
-        "output_tokens": u.output_tokens,
-        "failed": r["error"] is not None and not r["answer"],
-        "empty": not r["answer"].strip(),
-        "error": r["error"],
-        "path": r["path"],
-        "route": r.get("route", []),
-        "short": r["short"],
-        "cited": cited,
-        "answer": r["answer"],
-        **attribution_audit(r["answer"], r["citations"]),
-    }
-
-
-def load_set(data: Path, limit: int) -> tuple[str, list[dict[str, Any]], Path | None]:
-    """A QA set's name, its questions (those with supporting passages), and its corpus (None: the demo corpus)."""
+def load_set(data: Path, limit: int) -> tuple[str, list[QAItem], Path | None]:
+    """A QA set's name, its questions (those with supporting passages, read by `sleuth eval qa`'s loader), and
+    its corpus (None: the demo corpus)."""
     if data.is_file():
-        return data.stem, list(iter_jsonl(data))[:limit], None
-    questions = [q for q in iter_jsonl(data / "questions.jsonl") if q.get("supporting")][:limit]
+        return data.stem, load_questions(data)[:limit], None
+    questions = [q for q in load_questions(data / "questions.jsonl") if q.supporting][:limit]
     return data.name, questions, data / "corpus.jsonl"
 
 
@@ -175,18 +140,16 @@ def run(
                 continue
             q = questions[i]
             for system in systems:
-                if (system, str(q["id"])) in done[name]:
+                if (system, q.id) in done[name]:
                     continue
                 agent = agents[name][system]
-                result = (
-                    single_shot(agent, q["question"]) if system == "single-shot" else research(agent, q["question"])
-                )
-                row = {"set": name, "id": str(q["id"]), "system": system, **score(q, result)}
+                answer = single_shot(agent, q.question) if system == "single-shot" else agent.ask(q.question)
+                row = {"set": name, "system": system, **score(q, answer)}
                 with (out / f"{name}.jsonl").open("a", encoding="utf-8") as handle:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 print(
                     f"[{name} {i + 1}/{len(questions)}] {system:11s} {row['seconds']:6.1f}s {row['calls']} calls "
-                    f"short={row['short']!r:.50} gold={(q.get('answers') or ['-'])[0]!r:.30}",
+                    f"short={row['short']!r:.50} gold={(q.answers or ['-'])[0]!r:.30}",
                     flush=True,
                 )
 

@@ -83,3 +83,23 @@ def test_a_setting_that_does_not_exist_is_named(scripted, corpus_file, tmp_path)
     bad.write_text("[agent]\nloop = 'sideways'\n")
     result = runner.invoke(app, [*args, "--config", str(bad)])
     assert result.exit_code == 2 and "agent.loop" in result.output
+
+
+def test_the_agent_benchmark_scores_every_system_with_eval_qas_scores(tmp_path: Path, corpus_file: Path) -> None:
+    """evals/bench_agent.py is a thin loop over systems: its rows are `sleuth eval qa`'s scores (the scripted
+    stand-in LM, a set of one question over the small corpus), and its report is eval's tables and comparison."""
+    from sleuth.evals.bench_agent import report, run
+
+    qa_set = tmp_path / "tiny"
+    qa_set.mkdir()
+    (qa_set / "corpus.jsonl").write_text(corpus_file.read_text())
+    (qa_set / "questions.jsonl").write_text(
+        '{"id": "q1", "question": "What does ColBERT keep per token?", "answers": ["one embedding"], '
+        '"supporting": ["colbert"]}\n'
+    )
+    run([qa_set], tmp_path / "out", 1, "scripted", tmp_path / "home", ("single-shot", "adaptive"))
+    rows = [json.loads(line) for line in (tmp_path / "out" / "tiny.jsonl").read_text().splitlines()]
+    assert [r["system"] for r in rows] == ["single-shot", "adaptive"]
+    assert all({"support", "ndcg10", "recall_at", "misattributed", "dangling"} <= set(r) for r in rows)
+    assert rows[1]["route"] and rows[1]["answer"] and rows[1]["support"] == [1.0, 1.0]
+    assert "adaptive vs single-shot: f1" in report(tmp_path / "out")
