@@ -106,28 +106,9 @@ def test_long_and_non_english_queries_still_return_ranked_passages(settings, emb
 
 def _pdf(path: Path, pages: list[str], title: str = "Fusion Paper") -> None:
     """A small real PDF with one text line per page, written by pypdf."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from sleuth.evals.documents import pdf_bytes
 
-    writer = PdfWriter()
-    for text in pages:
-        page = writer.add_blank_page(612, 792)
-        font = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Helvetica"),
-            }
-        )
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
-        )
-        stream = DecodedStreamObject()
-        stream.set_data(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
-        page[NameObject("/Contents")] = writer._add_object(stream)
-    writer.add_metadata({"/Title": title, "/Author": "A. Author"})
-    with path.open("wb") as handle:
-        writer.write(handle)
+    path.write_bytes(pdf_bytes(pages, title))
 
 
 def test_pdf_html_and_junk_files_in_one_folder(settings, embedder, tmp_path: Path) -> None:
