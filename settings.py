@@ -95,6 +95,11 @@ class IndexSettings(_Group):
     )
     shards: int | None = Field(None, description="Shard count for a new server collection.")
     replication: int | None = Field(None, description="Replication factor for a new server collection.")
+    on_disk: bool = Field(
+        False,
+        description="A new server collection keeps its vectors and payloads on disk (memory-mapped), for "
+        "collections larger than the server's RAM.",
+    )
 
 
 class SearchSettings(_Group):

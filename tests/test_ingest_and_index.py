@@ -148,3 +148,31 @@ def test_fusion_weights_lean_the_hybrid_ranking_towards_one_list(settings, embed
         leaning = agent.searcher.search(query, k=5)
         assert leaning[0].doc_id in (dense_only[0], sparse_only[0])
         assert all(a.score >= b.score for a, b in zip(leaning, leaning[1:], strict=False))
+
+
+def test_a_server_collection_is_created_with_the_configured_shards_replicas_and_on_disk_storage(
+    embedder, sleuth_home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Qdrant's distributed layout comes from Settings (qdrant-client's local mode stands in for the server and
+    keeps the vector parameters; the shard and replica counts it ignores are checked as sent)."""
+    from qdrant_client import QdrantClient
+
+    from sleuth.settings import Settings
+    from sleuth.tools.index import open_index
+
+    sent: dict = {}
+    create = QdrantClient.create_collection
+
+    def recording(self, name, **kwargs):
+        sent.update(kwargs)
+        return create(self, name, **kwargs)
+
+    monkeypatch.setattr(QdrantClient, "create_collection", recording)
+    settings = Settings()
+    settings.index.url, settings.index.shards, settings.index.replication = ":memory:", 6, 2
+    settings.index.on_disk = True
+    index = open_index(settings, "sharded")
+    index.ensure(embedder.dim)
+    assert (sent["shard_number"], sent["replication_factor"], sent["on_disk_payload"]) == (6, 2, True)
+    params = index.client.get_collection("sharded").config.params
+    assert params.vectors["dense"].on_disk and params.sparse_vectors["bm25"].index.on_disk

@@ -11,16 +11,10 @@ def open_index(settings: Settings, collection: str | None = None) -> VectorIndex
     if settings.index.url:
         from sleuth.tools.index.client import ClientIndex
 
-        key = settings.index.api_key.get_secret_value() if settings.index.api_key else None
-        if settings.index.url == ":memory:":
-            return ClientIndex(name, location=":memory:")
-        return ClientIndex(
-            name,
-            url=settings.index.url,
-            api_key=key,
-            shards=settings.index.shards,
-            replication=settings.index.replication,
-        )
+        opts = settings.index
+        key = opts.api_key.get_secret_value() if opts.api_key else None
+        where = {"location": ":memory:"} if opts.url == ":memory:" else {"url": opts.url, "api_key": key}
+        return ClientIndex(name, shards=opts.shards, replication=opts.replication, on_disk=opts.on_disk, **where)
     from sleuth.tools.index.edge import EdgeIndex
 
     return EdgeIndex(settings.home_dir / "index", name, hnsw_ef=settings.index.hnsw_ef)

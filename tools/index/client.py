@@ -37,11 +37,13 @@ class ClientIndex:
         location: str | None = None,
         shards: int | None = None,
         replication: int | None = None,
+        on_disk: bool = False,
         client: Any = None,
     ) -> None:
         self.collection = collection
         self.shards = shards
         self.replication = replication
+        self.on_disk = on_disk
         if client is None:
             from qdrant_client import QdrantClient
 
@@ -65,10 +67,17 @@ class ClientIndex:
             return
         self.client.create_collection(
             self.collection,
-            vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            vectors_config={
+                DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=self.on_disk or None)
+            },
+            sparse_vectors_config={
+                SPARSE: models.SparseVectorParams(
+                    modifier=models.Modifier.IDF, index=models.SparseIndexParams(on_disk=self.on_disk or None)
+                )
+            },
             shard_number=self.shards,
             replication_factor=self.replication,
+            on_disk_payload=self.on_disk or None,
         )
         with warnings.catch_warnings():  # local mode (the test stand-in) says payload indexes do nothing there
             warnings.simplefilter("ignore", UserWarning)
