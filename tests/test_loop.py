@@ -365,3 +365,21 @@ def test_the_single_shot_baseline_searches_once_and_calls_the_lm_once(agent, set
     assert [s.kind for s in answer.steps] == ["route", "search", "draft", "verify"]
     assert [s.source for s in answer.searches] == ["question"]  # no multi-hop follow-ups, no plan
     assert answer.citations[0].doc_id == "colbert" and "Sourdough" not in answer.answer  # verified like the rest
+
+
+def test_a_sentence_holding_several_is_verified_claim_by_claim(agent) -> None:
+    """The 1.5B model copies two passage sentences into one and adds a third of its own: the verifier checks each
+    (agent/attribution.py splits them), so the supported ones stay and the invented one goes."""
+    a = agent(
+        sentences(
+            (
+                "ColBERT keeps one embedding per token. It scores passages by late interaction. "
+                "It was invented in 1850 by Charles Dickens.",
+                [1],
+            ),
+            ("ColBERT keeps token embeddings.", [1]),
+        )
+    )
+    answer = a.ask(QUESTION)
+    assert "late interaction" in answer.answer and "Dickens" not in answer.answer
+    assert answer.citations[0].doc_id == "colbert"
