@@ -141,14 +141,22 @@ class ResearchAgent:
         return {"auto": "adaptive", "guided": "full"}.get(self.settings.agent.loop, self.settings.agent.loop)
 
     def ingest(
-        self, paths: Iterable[Path], on_progress: Progress | None = None, *, prune: bool = False
+        self,
+        paths: Iterable[Path],
+        on_progress: Progress | None = None,
+        *,
+        prune: bool = False,
+        ray: str | None = None,
+        workers: int = 2,
     ) -> IngestReport:
-        """Add new and changed documents; with `prune`, drop those whose files under `paths` are gone."""
+        """Add new and changed documents; with `prune`, drop those whose files under `paths` are gone. With `ray`
+        (a cluster address, `auto`, or `local` for a cluster of `workers` started here) chunking and embedding
+        fan out over Ray actors (tools/ray_ingest.py)."""
         from sleuth.tools.readers import Fields
 
         opts = self.settings.index
         fields = Fields(opts.id_field, opts.title_field, opts.text_field, tuple(opts.metadata_fields))
-        report = self._ingestor().ingest_paths(
+        report = self._ingestor(ray, workers).ingest_paths(
             list(paths), on_progress, prune=prune, fields=fields, max_bytes=opts.max_file_mb << 20
         )
         if report.changed:
@@ -167,13 +175,28 @@ class ResearchAgent:
             self.collection_changed()
         return removed
 
-    def _ingestor(self) -> Any:
+    def _ingestor(self, ray: str | None = None, workers: int = 2) -> Any:
         from sleuth.tools.chunking import Chunker
         from sleuth.tools.ingest import Ingestor
 
         opts = self.settings.index
         chunker = Chunker(opts.chunk_tokens, opts.chunk_overlap, self.embedder.tokenize)
-        return Ingestor(self.index, self.embedder, chunker, opts.batch_size)
+        if ray is None:
+            return Ingestor(self.index, self.embedder, chunker, opts.batch_size)
+        from sleuth.tools.ray_ingest import RayIngestor
+
+        models = self.settings.models
+        return RayIngestor(
+            self.index,
+            self.embedder,
+            chunker,
+            batch_size=opts.batch_size,
+            precision=models.embedder_precision,
+            device=self.embedder.device,
+            address=None if ray == "local" else ray,
+            workers=workers,
+            gpus_per_worker=1.0 if self.embedder.device == "cuda" else 0.0,
+        )
 
     def collection_changed(self) -> None:
         """Record that the collection's content changed, so no answer from before is reused."""

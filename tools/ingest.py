@@ -110,13 +110,22 @@ class Ingestor:
         return report
 
     def _embed_batch(self, docs: list[tuple[Document, str]], report: IngestReport, writer: _Writer) -> None:
+        todo, stale = self._changed(docs, report)
+        chunks = [c for doc in todo for c in self.chunker.split(doc)]
+        new = self._new_chunks(chunks, report)
+        texts = [passage_text(c) for c in new]
+        writer.put(new, texts, self.embedder.embed(texts), stale)
+
+    def _changed(self, docs: list[tuple[Document, str]], report: IngestReport) -> tuple[list[Document], list[str]]:
+        """The documents of a batch that are new or changed (each stamped with its hash), and the chunk ids their
+        earlier versions leave behind; unchanged documents are counted and skipped before any chunking."""
         with self._index_lock:
             refs = self.index.chunks_of(list({d.doc_id for d, _ in docs}))
         stored: dict[str, list[ChunkRef]] = {}
         for ref in refs:
             stored.setdefault(ref.doc_id, []).append(ref)
-        chunks: list[Chunk] = []
-        stale: list[ChunkRef] = []
+        todo: list[Document] = []
+        stale: list[str] = []
         for doc, digest in docs:
             report.documents += 1
             previous = stored.get(doc.doc_id, [])
@@ -125,17 +134,20 @@ class Ingestor:
                 continue
             if previous:
                 report.replaced += 1
-                stale += [r for r in previous if r.doc_hash != digest]
+                stale += [r.chunk_id for r in previous if r.doc_hash != digest]
             doc.metadata[DOC_HASH] = digest
-            chunks += self.chunker.split(doc)
+            todo.append(doc)
+        return todo, stale
+
+    def _new_chunks(self, chunks: list[Chunk], report: IngestReport) -> list[Chunk]:
+        """The chunks not in the index yet (a resumed run skips what the killed one wrote)."""
         unique = list({c.chunk_id: c for c in chunks}.values())
         with self._index_lock:
             present = self.index.existing([c.chunk_id for c in unique])
-        new = [c for c in unique if c.chunk_id not in present]
         report.chunks += len(chunks)
+        new = [c for c in unique if c.chunk_id not in present]
         report.skipped += len(chunks) - len(new)
-        texts = [passage_text(c) for c in new]
-        writer.put(new, texts, self.embedder.embed(texts), [r.chunk_id for r in stale])
+        return new
 
     def prune(self, paths: list[Path], seen: set[str], report: IngestReport) -> list[str]:
         """Drop documents from these paths that were not read this time: their files are gone, or their records
@@ -180,6 +192,7 @@ class _Writer:
         self.thread.start()
 
     def put(self, chunks: list[Chunk], texts: list[str], dense: np.ndarray, stale: list[str]) -> None:
+        """Queues a batch for the index: `dense` holds the rows of `chunks`, `stale` chunk ids to delete after."""
         self._check()
         if chunks or stale:
             self.queue.put((chunks, texts, dense, stale))

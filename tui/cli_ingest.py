@@ -36,6 +36,16 @@ def ingest(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Chunk and embed on Ray actors: 'local' starts a cluster here, 'auto' joins this machine's, or "
+            "give a cluster's address (ray://host:10001). Needs pip install 'sleuth[scale]'.",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Ray actors (one core or GPU each).")] = 2,
 ) -> None:
     """Read, chunk, embed and index documents. Re-running adds only what is new or changed."""
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
@@ -43,7 +53,7 @@ def ingest(
         raise SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers.")
     with _agent(collection) as agent:
         _set_fields(agent, field or [])
-        report = _run_ingest(agent, targets, quiet, prune)
+        report = _run_ingest(agent, targets, quiet, prune, ray, workers)
     _print_report(report)
     if report.failures:
         raise typer.Exit(1)
@@ -64,9 +74,16 @@ def _set_fields(agent: ResearchAgent, specs: list[str]) -> None:
             setattr(opts, f"{key}_field", value.strip())
 
 
-def _run_ingest(agent: ResearchAgent, targets: list[Path], quiet: bool, prune: bool = False) -> IngestReport:
+def _run_ingest(
+    agent: ResearchAgent,
+    targets: list[Path],
+    quiet: bool,
+    prune: bool = False,
+    ray: str | None = None,
+    workers: int = 2,
+) -> IngestReport:
     if quiet:
-        return agent.ingest(targets, prune=prune)
+        return agent.ingest(targets, prune=prune, ray=ray, workers=workers)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from sleuth.tools.readers import estimate_documents
@@ -91,7 +108,7 @@ def _run_ingest(agent: ResearchAgent, targets: list[Path], quiet: bool, prune: b
                 chunks=report.chunks,
             )
 
-        return agent.ingest(targets, on_progress=update, prune=prune)
+        return agent.ingest(targets, on_progress=update, prune=prune, ray=ray, workers=workers)
 
 
 def _print_report(report: IngestReport) -> None:

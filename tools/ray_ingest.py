@@ -1,0 +1,137 @@
+"""Ingest fanned out over Ray: chunking and embedding on actors, one writer.
+
+The local ingest (`tools/ingest.py`) reads, embeds and writes on three threads of one process. Here the same run
+sends each batch of new or changed documents to a pool of Ray actors, each holding its own embedder and chunker
+(one per core or GPU it is given), keeps two batches per actor in flight, and takes the results back in order:
+the driver alone asks the index what is already there and upserts, in batches, through the same writer thread. So
+everything the local ingest promises holds unchanged: unchanged documents are skipped before any work, a killed
+run resumes with nothing lost or duplicated, bad files are listed with their reason, and the chunk ids are the
+local ingest's (the chunker is the same code). An actor that dies is restarted and its batch retried
+(`max_restarts`, `max_task_retries`).
+
+    ingestor = RayIngestor(index, embedder, chunker, settings, address=None, workers=2)  # a local Ray cluster
+    ingestor.ingest_paths([Path("papers/")])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from sleuth.errors import ConfigError
+from sleuth.schema import Document
+from sleuth.tools.chunking import Chunker
+from sleuth.tools.embedder import Embedder
+from sleuth.tools.index.base import VectorIndex
+from sleuth.tools.ingest import Ingestor, IngestReport, Progress, _ahead, _batches, _Writer
+from sleuth.tools.readers import Failure
+
+IN_FLIGHT_PER_WORKER = 2
+
+
+class EmbedWorker:
+    """A Ray actor: chunks and embeds the documents it is sent, with its own copy of the models."""
+
+    def __init__(self, embedder: str, precision: str, device: str, chunk_tokens: int, overlap: int) -> None:
+        from sleuth.tools.chunking import Chunker
+        from sleuth.tools.embedder import Embedder
+
+        self.embedder = Embedder(embedder, precision=precision, device=device)
+        self.chunker = Chunker(chunk_tokens, overlap, self.embedder.tokenize)
+
+    def process(self, docs: list[Document]) -> tuple[list[Any], Any]:
+        from sleuth.tools.chunking import passage_text
+
+        chunks = [c for doc in docs for c in self.chunker.split(doc)]
+        return chunks, self.embedder.embed([passage_text(c) for c in chunks])
+
+
+def start_ray(address: str | None, workers: int) -> Any:
+    """Joins the cluster at `address` (`auto`: the one this machine belongs to), or starts a local one."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError("Ray is not installed.", 'Install it: pip install "sleuth[scale]" (or ray).') from exc
+    if not ray.is_initialized():
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(num_cpus=workers, **options)
+    return ray
+
+
+_POOLS: dict[tuple[Any, ...], list[Any]] = {}
+
+
+def _pool(ray: Any, spec: tuple[Any, ...], workers: int, gpus: float) -> list[Any]:
+    """The actors for these models, started once per process (loading the models is most of an actor's start-up)
+    and reused by every later ingest; they end with the Ray session."""
+    key = (ray.get_runtime_context().get_job_id(), spec, workers, gpus)
+    if key not in _POOLS:
+        actor = ray.remote(EmbedWorker).options(num_cpus=1, num_gpus=gpus, max_restarts=2, max_task_retries=2)
+        _POOLS[key] = [actor.remote(*spec) for _ in range(workers)]
+    return _POOLS[key]
+
+
+class RayIngestor(Ingestor):
+    def __init__(
+        self,
+        index: VectorIndex,
+        embedder: Embedder,
+        chunker: Chunker,
+        *,
+        batch_size: int = 64,
+        precision: str = "auto",
+        device: str = "cpu",
+        address: str | None = None,
+        workers: int = 2,
+        gpus_per_worker: float = 0.0,
+    ) -> None:
+        super().__init__(index, embedder, chunker, batch_size)
+        self.ray = start_ray(address, workers)
+        spec = (embedder.name, precision, device, chunker.chunk_tokens, chunker.overlap)
+        self.workers = _pool(self.ray, spec, workers, gpus_per_worker)
+
+    def ingest(self, items: Iterable[Document | Failure], on_progress: Progress | None = None) -> IngestReport:
+        report = IngestReport()
+        started = time.perf_counter()
+        self.index.ensure(self.embedder.dim)
+        writer = _Writer(self, report)
+        pending: list[tuple[Any, list[str]]] = []  # (the actor's result, the stale chunk ids), in batch order
+        limit = IN_FLIGHT_PER_WORKER * len(self.workers)
+        try:
+            for n, docs in enumerate(_ahead(_batches(items, report), depth=2)):
+                todo, stale = self._changed(docs, report)
+                pending.append((self.workers[n % len(self.workers)].process.remote(todo), stale))
+                while len(pending) >= limit:
+                    self._write(pending.pop(0), report, writer)
+                report.seconds = time.perf_counter() - started
+                if on_progress:
+                    on_progress(report)
+            while pending:
+                self._write(pending.pop(0), report, writer)
+        finally:
+            writer.finish()
+        report.seconds = time.perf_counter() - started
+        if on_progress:
+            on_progress(report)
+        return report
+
+    def _write(self, item: tuple[Any, list[str]], report: IngestReport, writer: _Writer) -> None:
+        from sleuth.tools.chunking import passage_text
+
+        result, stale = item
+        chunks, dense = self.ray.get(result)
+        new = self._new_chunks(chunks, report)
+        keep = {c.chunk_id for c in new}
+        rows = [i for i, c in enumerate(chunks) if c.chunk_id in keep]
+        first = {}
+        for i in rows:  # a chunk id repeated within the batch keeps its first row, as _new_chunks keeps it
+            first.setdefault(chunks[i].chunk_id, i)
+        order = [first[c.chunk_id] for c in new]
+        writer.put(new, [passage_text(c) for c in new], dense[order], stale)
+
+
+__all__ = ["EmbedWorker", "RayIngestor", "start_ray"]
