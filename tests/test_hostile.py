@@ -4,7 +4,7 @@ characters, floods of one token, links out of the folder, HTML that points at th
 What is shown with the scripted LM is what the pipeline guarantees whatever the model does: the LM sees a
 document's text as data (its own `[n]` markers in parentheses, invisible characters gone), citations can only name
 retrieved evidence, and the only tools are read-only searches of the collection. Whether the real model obeys an
-injected instruction is a property of the model; `test_real_models.py` asks it."""
+injected instruction is a property of the model, not measured here yet."""
 
 from __future__ import annotations
 
