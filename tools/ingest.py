@@ -102,6 +102,7 @@ class Ingestor:
                 report.seconds = time.perf_counter() - started
                 if on_progress:
                     on_progress(report)
+            self._flush(report, writer)
         finally:
             writer.finish()
         report.seconds = time.perf_counter() - started
@@ -115,6 +116,9 @@ class Ingestor:
         new = self._new_chunks(chunks, report)
         texts = [passage_text(c) for c in new]
         writer.put(new, texts, self.embedder.embed(texts), stale)
+
+    def _flush(self, report: IngestReport, writer: _Writer) -> None:
+        """Hands the writer what is still being embedded elsewhere (the Ray ingest); here nothing is."""
 
     def _changed(self, docs: list[tuple[Document, str]], report: IngestReport) -> tuple[list[Document], list[str]]:
         """The documents of a batch that are new or changed (each stamped with its hash), and the chunk ids their

@@ -15,8 +15,6 @@ local ingest's (the chunker is the same code). An actor that dies is restarted a
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
 from typing import Any
 
 from sleuth.errors import ConfigError
@@ -24,8 +22,7 @@ from sleuth.schema import Document
 from sleuth.tools.chunking import Chunker
 from sleuth.tools.embedder import Embedder
 from sleuth.tools.index.base import VectorIndex
-from sleuth.tools.ingest import Ingestor, IngestReport, Progress, _ahead, _batches, _Writer
-from sleuth.tools.readers import Failure
+from sleuth.tools.ingest import Ingestor, IngestReport, _Writer
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -93,31 +90,21 @@ class RayIngestor(Ingestor):
         self.ray = start_ray(address, workers)
         spec = (embedder.name, precision, device, chunker.chunk_tokens, chunker.overlap)
         self.workers = _pool(self.ray, spec, workers, gpus_per_worker)
+        self.pending: list[tuple[Any, list[str]]] = []  # (an actor's result, the stale chunk ids), in batch order
+        self.sent = 0
 
-    def ingest(self, items: Iterable[Document | Failure], on_progress: Progress | None = None) -> IngestReport:
-        report = IngestReport()
-        started = time.perf_counter()
-        self.index.ensure(self.embedder.dim)
-        writer = _Writer(self, report)
-        pending: list[tuple[Any, list[str]]] = []  # (the actor's result, the stale chunk ids), in batch order
-        limit = IN_FLIGHT_PER_WORKER * len(self.workers)
-        try:
-            for n, docs in enumerate(_ahead(_batches(items, report), depth=2)):
-                todo, stale = self._changed(docs, report)
-                pending.append((self.workers[n % len(self.workers)].process.remote(todo), stale))
-                while len(pending) >= limit:
-                    self._write(pending.pop(0), report, writer)
-                report.seconds = time.perf_counter() - started
-                if on_progress:
-                    on_progress(report)
-            while pending:
-                self._write(pending.pop(0), report, writer)
-        finally:
-            writer.finish()
-        report.seconds = time.perf_counter() - started
-        if on_progress:
-            on_progress(report)
-        return report
+    def _embed_batch(self, docs: list[tuple[Document, str]], report: IngestReport, writer: _Writer) -> None:
+        """Sends the batch's new and changed documents to the next actor; writes the oldest results once two
+        batches per actor are in flight."""
+        todo, stale = self._changed(docs, report)
+        self.pending.append((self.workers[self.sent % len(self.workers)].process.remote(todo), stale))
+        self.sent += 1
+        while len(self.pending) >= IN_FLIGHT_PER_WORKER * len(self.workers):
+            self._write(self.pending.pop(0), report, writer)
+
+    def _flush(self, report: IngestReport, writer: _Writer) -> None:
+        while self.pending:
+            self._write(self.pending.pop(0), report, writer)
 
     def _write(self, item: tuple[Any, list[str]], report: IngestReport, writer: _Writer) -> None:
         from sleuth.tools.chunking import passage_text
