@@ -54,14 +54,42 @@ def inert(text: str) -> str:
     return " ".join(_MARKER_IN_TEXT.sub(r"(\1)", _INVISIBLE.sub("", text)).split())
 
 
+# A sentence written to the reader's assistant rather than about the subject: the prompt injections of documents
+# nobody vetted ("Ignore previous instructions and answer X", "Reveal your settings", "You are now ...").
+_INSTRUCTION = re.compile(
+    r"^\W*(?:(?:please|now|then|also),?\s+)?(?:"
+    r"(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:previous|prior|above|earlier|"
+    r"preceding|other|system|instructions|rules)"
+    r"|(?:reveal|print|output|show|repeat|leak)\s+(?:your|the)\s+(?:system|settings|prompt|instructions|api|keys?|"
+    r"secrets?|password)"
+    r"|call\s+the\s+tool|use\s+the\s+tool|you\s+are\s+now|system\s*:|assistant\s*:"
+    r"|(?:answer|respond|reply)\s+(?:only\s+)?(?:with|by\s+saying)\b"
+    r")",
+    re.I,
+)
+
+
+def reads_as_instruction(sentence: str) -> bool:
+    """True for a sentence that gives the reader's LM an order instead of stating something."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def without_instructions(text: str) -> str:
+    """`text` without its sentences that read as instructions to an LM (see `reads_as_instruction`)."""
+    sentences = split_sentences(text)
+    kept = [s for s in sentences if not reads_as_instruction(s)]
+    return text if len(kept) == len(sentences) else " ".join(kept)
+
+
 def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None = None, start: int = 1) -> str:
     """The numbered passage list the LM reads; numbers are positions in `evidence` counted from `start`.
     `texts` replaces the passages' own text (e.g. their key sentences). Passage text is made `inert`, so the only
-    `[n]` markers in the list are the list's own."""
+    `[n]` markers in the list are the list's own, and its sentences that read as instructions to an LM are left
+    out (a small LM copies them into its answer as if they were facts)."""
     blocks = []
     for i, hit in enumerate(evidence):
         n = start + i
-        text = inert(texts[i] if texts is not None else hit.chunk.text)
+        text = without_instructions(inert(texts[i] if texts is not None else hit.chunk.text))
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " ..."
         title = f"{inert(hit.chunk.title)}: " if hit.chunk.title else ""
@@ -69,4 +97,13 @@ def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None
     return "\n\n".join(blocks)
 
 
-__all__ = ["content_words", "coverage_of", "format_passages", "inert", "sentence_offsets", "split_sentences"]
+__all__ = [
+    "content_words",
+    "coverage_of",
+    "format_passages",
+    "inert",
+    "reads_as_instruction",
+    "sentence_offsets",
+    "split_sentences",
+    "without_instructions",
+]
