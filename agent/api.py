@@ -195,7 +195,6 @@ class ResearchAgent:
             device=self.embedder.device,
             address=None if ray == "local" else ray,
             workers=workers,
-            gpus_per_worker=1.0 if self.embedder.device == "cuda" else 0.0,
         )
 
     def collection_changed(self) -> None:
@@ -310,8 +309,8 @@ class ResearchAgent:
         """Load the embedder and the embedded LLM side by side (both are mostly reading files)."""
         engine = getattr(self.lm, "engine", None)
         loaders = [lambda: self.embedder.model]
-        if hasattr(engine, "llama"):
-            loaders.append(lambda: engine.llama)
+        if hasattr(engine, "load"):
+            loaders.append(engine.load)
         workers = [threading.Thread(target=load, daemon=True) for load in loaders]
         for worker in workers:
             worker.start()

@@ -202,17 +202,21 @@ class LlamaCppEngine:
             llama.set_cache(lean_cache(self.cache_bytes, state))
         return llama
 
+    def load(self) -> None:
+        """Loads the model and builds what every call uses, so the first question does not wait for either."""
+        _ = self.script_guard
+
     def _kwargs(self, request: Any) -> dict[str, Any]:
         """llama.cpp's generation options for `request`; tokens of scripts the prompt does not use are masked."""
         kwargs = _generation_kwargs(request)
-        if self._script_guard is not None and not uses_east_asian(_messages(request)):
+        if self.script_guard is not None and not uses_east_asian(_messages(request)):
             from llama_cpp import LogitsProcessorList
 
-            kwargs["logits_processor"] = LogitsProcessorList([self._script_guard])
+            kwargs["logits_processor"] = LogitsProcessorList([self.script_guard])
         return kwargs
 
     @cached_property
-    def _script_guard(self) -> ScriptGuard | None:
+    def script_guard(self) -> ScriptGuard | None:
         """None for a stand-in model without a vocabulary to mask."""
         return ScriptGuard(east_asian_mask(self.llama)) if hasattr(self.llama, "detokenize") else None
 

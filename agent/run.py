@@ -139,9 +139,11 @@ def call_lm(
                 prediction = within_budget(run, lambda: predictor(**inputs))
         except Exception as exc:
             history = getattr(lm, "history", None) or []
-            # an answer the adapter could not parse was still written, and its tokens still paid for
-            exc.usage = _usage(history[-1].get("usage") or {}) if len(history) > calls_before else Usage(llm_calls=1)  # type: ignore[attr-defined]
-            run.budget.charge_call(exc.usage, time.perf_counter() - started, _chars(inputs))  # type: ignore[attr-defined]
+            spent = Usage(llm_calls=1)
+            if len(history) > calls_before:  # an answer the adapter could not parse was still written, and paid for
+                spent.add(_tokens_of(history[-1].get("usage") or {}))
+            exc.usage = spent  # type: ignore[attr-defined]
+            run.budget.charge_call(spent, time.perf_counter() - started, _chars(inputs))
             again = retry and adapter is None and run.budget.allows_llm_call(prompt_chars=_chars(inputs))
             if again and _is_parse_error(exc) and not (salvageable and salvageable(exc)):
                 adapter = _other_adapter()
@@ -157,7 +159,7 @@ def within_budget(run: Run, call: Callable[[], Any]) -> Any:
     Retry-After, a server that hangs) could otherwise outlast the question by minutes. The call runs in a worker
     thread; past the deadline, or when the user cancels, it is left to finish on its own and the run goes on without
     it. The embedded engine stops itself at its deadline and is called directly."""
-    if str(getattr(dspy.settings.lm, "model", "")).startswith("local/"):
+    if is_embedded(dspy.settings.lm):
         return call()
     context = contextvars.copy_context()
     outcome: dict[str, Any] = {}
@@ -188,10 +190,7 @@ def within_budget(run: Run, call: Callable[[], Any]) -> Any:
 def usage_of(prediction: dspy.Prediction) -> Usage:
     usage = Usage(llm_calls=1)
     for stats in (prediction.get_lm_usage() or {}).values():
-        one = _usage(stats)
-        usage.input_tokens += one.input_tokens
-        usage.output_tokens += one.output_tokens
-        usage.cached_tokens += one.cached_tokens
+        usage.add(_tokens_of(stats))
     return usage
 
 
@@ -200,10 +199,10 @@ def failed_usage(exc: Exception) -> Usage:
     return getattr(exc, "usage", None) or Usage(llm_calls=1)
 
 
-def _usage(stats: dict[str, Any]) -> Usage:
+def _tokens_of(stats: dict[str, Any]) -> Usage:
+    """The tokens of one LM response's usage record (OpenAI's names or DSPy's), no call counted."""
     details = stats.get("prompt_tokens_details") or {}
     return Usage(
-        llm_calls=1,
         input_tokens=int(stats.get("prompt_tokens") or stats.get("input_tokens") or 0),
         output_tokens=int(stats.get("completion_tokens") or stats.get("output_tokens") or 0),
         cached_tokens=int((details.get("cached_tokens") if isinstance(details, dict) else 0) or 0),
@@ -226,9 +225,14 @@ def _other_adapter() -> Any:
     return chat_adapter() if isinstance(current, dspy.JSONAdapter) else dspy.JSONAdapter()
 
 
+def is_embedded(lm: Any) -> bool:
+    """True for the llama.cpp engine in this process (and the scripted LM that stands in for it)."""
+    return str(getattr(lm, "model", "")).startswith("local/")
+
+
 def adapter_for(lm: Any) -> Any:
     """JSON with the schema as a grammar for the embedded model; DSPy's chat format for the rest."""
-    return dspy.JSONAdapter() if str(getattr(lm, "model", "")).startswith("local/") else chat_adapter()
+    return dspy.JSONAdapter() if is_embedded(lm) else chat_adapter()
 
 
 def chat_adapter() -> Any:

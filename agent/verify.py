@@ -16,7 +16,7 @@ from sleuth.agent.short import tidy_short_answer
 from sleuth.prompts.signatures import CheckSupport, CitedSentence, render_sentences, split_markers
 from sleuth.schema import Citation, Hit
 from sleuth.settings import AgentSettings
-from sleuth.tools.text import inert, reads_as_instruction, split_sentences, without_instructions
+from sleuth.tools.text import as_data, reads_as_instruction, split_sentences
 
 NOT_FOUND = "Not found in the collection: none of the passages retrieved for this question supports an answer to it."
 MIN_WORDS = 3  # a "sentence" shorter than this ("Arthur!") states nothing a citation could support
@@ -36,8 +36,8 @@ class Verify(dspy.Module):
         verifier = CitationVerifier(run.tools.searcher.embedder)
         sentences, narrowed, repointed = verifier.verify(draft.sentences, run.evidence)
         sentences = distinct([s for s in sentences if len(split_markers(s)[0].split()) >= MIN_WORDS])
-        orders = [s for s in sentences if reads_as_instruction(split_markers(s)[0])]  # copied from a hostile passage
-        sentences = [s for s in sentences if s not in orders]
+        stated = [s for s in sentences if not reads_as_instruction(split_markers(s)[0])]  # not copied orders
+        orders, sentences = len(sentences) - len(stated), stated
         cited = [s for s in sentences if s.sources]
         lost = len(sentences) - len(cited)
         unsupported: list[str] | None = None
@@ -57,7 +57,7 @@ class Verify(dspy.Module):
             citations_repointed=repointed,
             unsupported_removed=unsupported or [],
             uncited_sentences_removed=lost,
-            instructions_removed=len(orders),
+            instructions_removed=orders,
         )
         support = " ".join(c.text for c in citations)
         given = "" if reads_as_instruction(draft.short_answer) else draft.short_answer
@@ -119,7 +119,7 @@ def extractive_answer(run: Run, why: str) -> Verified:
     texts = key_sentences(run.tools.searcher.embedder, run.question, top, 160)
     sentences = []
     for n, text in enumerate(texts, 1):
-        first = split_sentences(without_instructions(inert(text)))[:1]
+        first = split_sentences(as_data(text))[:1]
         if first and len(first[0].split()) >= MIN_WORDS:
             sentences.append(CitedSentence(text=first[0][:500], sources=[n]))
     run.evidence = top

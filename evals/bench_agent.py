@@ -23,25 +23,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sleuth.evals.qa import QAItem, load_questions
+from sleuth.evals.qa import QAItem, dangling, load_questions
 from sleuth.evals.qa import score as qa_score
 from sleuth.evals.qa_report import Rows, compare, complete, table
 from sleuth.schema import Answer, Seen
 
 SYSTEMS = ("single-shot", "adaptive", "full")
-
-
-def _dangling(answer: str, citations: list[Any], evidence_ids: set[str]) -> int:
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer)}
-    numbers = {c.n for c in citations}
-    return len(markers - numbers) + sum(c.chunk_id not in evidence_ids for c in citations)
 
 
 def single_shot(agent: Any, question: str) -> Answer:
@@ -82,7 +75,7 @@ def score(q: QAItem, answer: Answer) -> dict[str, Any]:
     kept = {e.chunk_id for e in answer.evidence if e.kept}
     return {
         **qa_score(q, answer),
-        "dangling": _dangling(answer.answer, answer.citations, kept),
+        "dangling": dangling(answer.answer, answer.citations, kept),
         "route": [str(s.detail.get("reason", "")) for s in answer.steps if s.kind == "route"],
     }
 

@@ -234,11 +234,13 @@ def _em(short: str, answers: list[str]) -> float | None:
     return float(normalise_answer(short) in {normalise_answer(a) for a in answers}) if answers else None
 
 
-def dangling(text: str, citations: list[Citation]) -> int:
-    """Markers in the text with no citation behind them."""
+def dangling(text: str, citations: list[Citation], evidence: set[str] | None = None) -> int:
+    """Markers in the text with no citation behind them; with `evidence` (the chunk ids the LM was shown), also
+    citations of a passage outside it."""
     import re
 
-    return len({int(n) for n in re.findall(r"\[(\d+)\]", text)} - {c.n for c in citations})
+    unbacked = len({int(n) for n in re.findall(r"\[(\d+)\]", text)} - {c.n for c in citations})
+    return unbacked + (sum(c.chunk_id not in evidence for c in citations) if evidence is not None else 0)
 
 
 def done_ids(path: Path) -> set[str]:

@@ -84,12 +84,11 @@ class RayIngestor(Ingestor):
         device: str = "cpu",
         address: str | None = None,
         workers: int = 2,
-        gpus_per_worker: float = 0.0,
     ) -> None:
         super().__init__(index, embedder, chunker, batch_size)
         self.ray = start_ray(address, workers)
         spec = (embedder.name, precision, device, chunker.chunk_tokens, chunker.overlap)
-        self.workers = _pool(self.ray, spec, workers, gpus_per_worker)
+        self.workers = _pool(self.ray, spec, workers, gpus=1.0 if device == "cuda" else 0.0)
         self.pending: list[tuple[Any, list[str]]] = []  # (an actor's result, the stale chunk ids), in batch order
         self.sent = 0
 
@@ -111,14 +110,11 @@ class RayIngestor(Ingestor):
 
         result, stale = item
         chunks, dense = self.ray.get(result)
+        row: dict[str, int] = {}
+        for i, chunk in enumerate(chunks):  # a chunk id repeated in the batch has one text, so any of its rows
+            row.setdefault(chunk.chunk_id, i)
         new = self._new_chunks(chunks, report)
-        keep = {c.chunk_id for c in new}
-        rows = [i for i, c in enumerate(chunks) if c.chunk_id in keep]
-        first = {}
-        for i in rows:  # a chunk id repeated within the batch keeps its first row, as _new_chunks keeps it
-            first.setdefault(chunks[i].chunk_id, i)
-        order = [first[c.chunk_id] for c in new]
-        writer.put(new, [passage_text(c) for c in new], dense[order], stale)
+        writer.put(new, [passage_text(c) for c in new], dense[[row[c.chunk_id] for c in new]], stale)
 
 
 __all__ = ["EmbedWorker", "RayIngestor", "start_ray"]

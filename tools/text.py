@@ -81,6 +81,11 @@ def without_instructions(text: str) -> str:
     return text if len(kept) == len(sentences) else " ".join(kept)
 
 
+def as_data(text: str) -> str:
+    """A passage's text as the LM reads it: `inert`, and without its sentences that give the LM orders."""
+    return without_instructions(inert(text))
+
+
 def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None = None, start: int = 1) -> str:
     """The numbered passage list the LM reads; numbers are positions in `evidence` counted from `start`.
     `texts` replaces the passages' own text (e.g. their key sentences). Passage text is made `inert`, so the only
@@ -89,7 +94,7 @@ def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None
     blocks = []
     for i, hit in enumerate(evidence):
         n = start + i
-        text = without_instructions(inert(texts[i] if texts is not None else hit.chunk.text))
+        text = as_data(texts[i] if texts is not None else hit.chunk.text)
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " ..."
         title = f"{inert(hit.chunk.title)}: " if hit.chunk.title else ""
@@ -98,6 +103,7 @@ def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None
 
 
 __all__ = [
+    "as_data",
     "content_words",
     "coverage_of",
     "format_passages",
