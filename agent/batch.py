@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +69,26 @@ def answered_ids(out: Path) -> set[str]:
     return ids
 
 
+def answer_one(agent: ResearchAgent, qid: str, question: str, no_answer: bool = False) -> Answer:
+    """The question's Answer; a failure comes back as an Answer whose `error` says why, never as an exception."""
+    try:
+        return agent.retrieve_only(question, id=qid) if no_answer else agent.ask(question, id=qid)
+    except SleuthError as exc:
+        return Answer(id=qid, question=question, error=str(exc))
+    except Exception as exc:  # one bad question must not end the batch
+        return Answer(id=qid, question=question, error=f"{type(exc).__name__}: {exc}")
+
+
+def answers_here(
+    agent: ResearchAgent, pending: list[tuple[str, str]], no_answer: bool, concurrency: int
+) -> Iterator[Answer]:
+    """Each pending question's Answer as soon as it is ready, from `concurrency` threads sharing one agent."""
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [pool.submit(answer_one, agent, qid, question, no_answer) for qid, question in pending]
+        for future in as_completed(futures):
+            yield future.result()
+
+
 def run_batch(
     agent: ResearchAgent,
     questions: Path,
@@ -77,8 +96,13 @@ def run_batch(
     *,
     no_answer: bool = False,
     concurrency: int = 1,
+    ray: str | None = None,
+    workers: int = 2,
     on_done: Callable[[BatchReport], None] | None = None,
 ) -> BatchReport:
+    """Answers the questions of `questions` not yet in `out`, appending one line each as it is ready. With `ray`
+    (`local`, `auto` or a cluster address) the questions are spread over `workers` Ray actors, each with its own
+    agent (`agent/ray_batch.py`); the lines, the resume and the report are the same."""
     report = BatchReport()
     done = answered_ids(out)
     pending: list[tuple[str, str]] = []
@@ -93,17 +117,15 @@ def run_batch(
             done.add(item[0])
             pending.append(item)
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock = threading.Lock()
+    if ray:
+        from sleuth.agent.ray_batch import answers_on_ray
 
-    def answer_one(item: tuple[str, str]) -> None:
-        qid, question = item
-        try:
-            answer = agent.retrieve_only(question, id=qid) if no_answer else agent.ask(question, id=qid)
-        except SleuthError as exc:
-            answer = Answer(id=qid, question=question, error=str(exc))
-        except Exception as exc:  # one bad question must not end the batch
-            answer = Answer(id=qid, question=question, error=f"{type(exc).__name__}: {exc}")
-        with lock, out.open("a", encoding="utf-8") as handle:
+        agent.close()  # the embedded index is opened by one process at a time: the cluster's, from now on
+        stream = answers_on_ray(agent.settings, pending, no_answer, address=ray, workers=workers)
+    else:
+        stream = answers_here(agent, pending, no_answer, concurrency)
+    with out.open("a", encoding="utf-8") as handle:
+        for answer in stream:
             handle.write(json.dumps(answer.record(), ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -111,7 +133,4 @@ def run_batch(
             report.failed += answer.error is not None
             if on_done:
                 on_done(report)
-
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        list(pool.map(answer_one, pending))
     return report

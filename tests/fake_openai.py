@@ -12,7 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @contextmanager
 def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
     """Serves until the block ends; yields the base URL. Modes: `cut` (the connection closes mid-response), `answer`
-    (a well-formed chat completion in DSPy's chat format, the answer copied from the passages it was sent), and the
+    (a well-formed chat completion in DSPy's chat format, the answer copied from the passages it was sent), `slow` (the
+    same after half a second), and the
     faults: `429` (rate limited, Retry-After one hour), `500` and `503` (server errors), `400` (a bad request: not
     worth retrying), `hang` (accepts the request and never answers), `malformed` (HTTP 200 whose body is not
     JSON), `empty` (a completion with no content). Each request's Authorization header is appended to `seen`, so its
@@ -38,7 +39,9 @@ def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)
-            elif mode == "answer":
+            elif mode in {"answer", "slow"}:
+                if mode == "slow":
+                    release.wait(0.5)
                 self._send(200, json.dumps(_completion(requests[-1])).encode())
             elif mode in {"429", "500", "503", "400"}:
                 error = {"error": {"message": f"fake {mode}", "type": "server_error", "code": mode}}

@@ -44,3 +44,88 @@ def test_ray_ingest_writes_the_local_ingests_chunks_and_resumes(ray_cluster, sle
     assert (again.unchanged, again.added) == (24, 0)
     hits = remote.search("topic 3 retrieval research", k=3)
     assert hits and hits[0].chunk.text
+
+
+def _questions(path, n: int):
+    topics = ["BM25", "ColBERT", "dense passage retrieval", "hybrid search", "retrieval-augmented generation"]
+    with path.open("w") as handle:
+        for i in range(n):
+            handle.write(json.dumps({"id": f"q{i}", "question": f"How does {topics[i % len(topics)]} work? ({i})"}))
+            handle.write("\n")
+        handle.write("not json\n")
+    return path
+
+
+def _comparable(path) -> dict[str, dict]:
+    """Output lines by id, without what differs between any two runs (run ids, timings)."""
+    rows = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        row.pop("run_id", None)
+        row.pop("seconds", None)
+        rows[row["id"]] = row
+    return rows
+
+
+def test_ray_batch_without_answers_writes_the_local_batchs_lines(ray_cluster, embedder, corpus_file, tmp_path):
+    from conftest import make_agent
+
+    from sleuth.agent.batch import run_batch
+    from sleuth.settings import Settings
+
+    agent = make_agent(Settings(), embedder)
+    agent.ingest([corpus_file])
+    questions = _questions(tmp_path / "q.jsonl", 12)
+    local = run_batch(agent, questions, tmp_path / "local.jsonl", no_answer=True)
+    spread = run_batch(agent, questions, tmp_path / "ray.jsonl", no_answer=True, ray="local", workers=2)
+    assert (spread.total, spread.answered, spread.failed) == (local.total, local.answered, 0) == (12, 12, 0)
+    assert spread.problems == local.problems and "not valid JSON" in spread.problems[0]
+    assert _comparable(tmp_path / "ray.jsonl") == _comparable(tmp_path / "local.jsonl")
+    again = run_batch(agent, questions, tmp_path / "ray.jsonl", no_answer=True, ray="local", workers=2)
+    assert (again.skipped, again.answered) == (12, 0)  # resumed: nothing asked twice
+    assert agent.search("late interaction token embeddings", k=1)[0].doc_id == "colbert"  # the index is ours again
+
+
+def _kill_a_worker() -> int:
+    """kill -9 of one live batch worker (found by the process title Ray gives an actor)."""
+    import os
+    import signal
+    from pathlib import Path
+
+    for proc in Path("/proc").iterdir():
+        try:
+            title = (proc / "cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue
+        if proc.name.isdigit() and title.startswith(b"ray::AskWorker"):
+            os.kill(int(proc.name), signal.SIGKILL)
+            return int(proc.name)
+    raise AssertionError("no Ray batch worker found to kill")
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(ray_cluster, embedder, corpus_file, tmp_path) -> None:
+    """Two workers answer through one LM endpoint; one is killed with SIGKILL after the first answer: every
+    question still gets exactly one answer line (the dead worker's retried by the others), each one in memory."""
+    from conftest import server_agent
+    from fake_openai import fake_openai
+
+    from sleuth.agent.batch import run_batch
+    from sleuth.settings import Settings
+
+    questions = _questions(tmp_path / "q.jsonl", 8)
+    killed: list[int] = []
+
+    def kill_once(report) -> None:
+        if not killed:
+            killed.append(_kill_a_worker())
+
+    with fake_openai("slow") as base:
+        agent = server_agent(Settings(), embedder, corpus_file, base)
+        out = tmp_path / "answers.jsonl"
+        report = run_batch(agent, questions, out, ray="local", workers=2, on_done=kill_once)
+    assert killed
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["id"] for r in rows) == [f"q{i}" for i in range(8)]  # each once
+    assert report.failed == 0 and all(r["error"] is None and r["citations"] for r in rows)
+    stored = {row["id"] for row in agent.experience.open()["runs"].rows}
+    assert {r["run_id"] for r in rows} <= stored  # written by the workers into the one memory.db

@@ -72,6 +72,14 @@ def _pool(ray: Any, spec: tuple[Any, ...], workers: int, gpus: float) -> list[An
     return _POOLS[key]
 
 
+def release_pools(ray: Any) -> None:
+    """Ends the pooled ingest actors, so the CPUs they hold serve other work (a batch) on the same cluster."""
+    for actors in _POOLS.values():
+        for actor in actors:
+            ray.kill(actor)
+    _POOLS.clear()
+
+
 class RayIngestor(Ingestor):
     def __init__(
         self,
@@ -117,4 +125,4 @@ class RayIngestor(Ingestor):
         writer.put(new, [passage_text(c) for c in new], dense[[row[c.chunk_id] for c in new]], stale)
 
 
-__all__ = ["EmbedWorker", "RayIngestor", "start_ray"]
+__all__ = ["EmbedWorker", "RayIngestor", "release_pools", "start_ray"]

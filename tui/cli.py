@@ -39,6 +39,16 @@ out = Console()
 err = Console(stderr=True)
 
 Collection = Annotated[str | None, typer.Option("--collection", "-c", help="Collection to use.")]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="ADDRESS",
+        help="Fan out over Ray actors: 'local' starts a cluster here, 'auto' joins this machine's, or give a "
+        "cluster's address (ray://host:10001). Needs pip install 'sleuth[scale]'.",
+    ),
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="Ray actors (one core or GPU each).")]
 
 
 def _version(value: bool) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import Collection, _agent, app, err, out
+from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, err, out
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -136,14 +136,17 @@ def batch(
     concurrency: Annotated[int, typer.Option(help="Questions in flight at once.")] = 1,
     collection: Collection = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ray: RayAddress = None,
+    workers: Workers = 2,
 ) -> None:
     """Answer a file of questions, one output line per question, resumable after an interruption."""
     from sleuth.agent.batch import read_questions, run_batch
 
     total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
+    spread = {"no_answer": no_answer, "concurrency": concurrency, "ray": ray, "workers": workers}
     with _agent(collection) as agent:
         if quiet:
-            report = run_batch(agent, questions, answers, no_answer=no_answer, concurrency=concurrency)
+            report = run_batch(agent, questions, answers, **spread)
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -153,8 +156,7 @@ def batch(
                     agent,
                     questions,
                     answers,
-                    no_answer=no_answer,
-                    concurrency=concurrency,
+                    **spread,
                     on_done=lambda r: bar.update(task, completed=r.skipped + r.answered + r.failed),
                 )
     out_msg = f"{report.answered} answered, {report.failed} failed, {report.skipped} already in {answers}"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import Collection, _agent, app, demo_corpus, err, out
+from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, demo_corpus, err, out
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -36,16 +36,8 @@ def ingest(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    ray: Annotated[
-        str | None,
-        typer.Option(
-            "--ray",
-            metavar="ADDRESS",
-            help="Chunk and embed on Ray actors: 'local' starts a cluster here, 'auto' joins this machine's, or "
-            "give a cluster's address (ray://host:10001). Needs pip install 'sleuth[scale]'.",
-        ),
-    ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Ray actors (one core or GPU each).")] = 2,
+    ray: RayAddress = None,
+    workers: Workers = 2,
 ) -> None:
     """Read, chunk, embed and index documents. Re-running adds only what is new or changed."""
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
