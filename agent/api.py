@@ -193,7 +193,7 @@ class ResearchAgent:
             batch_size=opts.batch_size,
             precision=models.embedder_precision,
             device=self.embedder.device,
-            address=None if ray == "local" else ray,
+            address=ray,
             workers=workers,
         )
 

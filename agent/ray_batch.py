@@ -14,7 +14,6 @@ flight on `MAX_TRIES` workers that all died gets an error line instead of killin
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +27,7 @@ IN_FLIGHT_PER_WORKER = 2
 MAX_TRIES = 3
 
 
-def _free_cpus(ray: Any, wanted: int, wait: float = 10.0) -> int:
+def _free_cpus(ray: Any, wanted: int, wait: float) -> int:
     """The cluster's free CPUs, waiting up to `wait` s for actors just ended to give theirs back."""
     import time
 
@@ -49,9 +48,6 @@ class AskWorker:
 
         index = RemoteIndex(holder, settings.index.collection) if holder is not None else None
         self.agent = ResearchAgent(settings, index=index)
-
-    def pid(self) -> int:
-        return os.getpid()
 
     def answer(self, qid: str, question: str, no_answer: bool) -> Answer:
         return answer_one(self.agent, qid, question, no_answer)
@@ -91,8 +87,6 @@ def answers_on_ray(
     settings: Settings, pending: list[tuple[str, str]], no_answer: bool, *, address: str, workers: int
 ) -> Iterator[Answer]:
     """Each pending question's Answer as a worker finishes it (not in input order)."""
-    from ray.exceptions import RayActorError
-
     from sleuth.tools.ray_ingest import release_pools, start_ray
 
     if settings.index.url == ":memory:":
@@ -100,9 +94,11 @@ def answers_on_ray(
             "An in-memory index (index.url = ':memory:') lives in one process: Ray workers cannot share it.",
             "Use the embedded index (no index.url) or a Qdrant server's URL.",
         )
-    ray = start_ray(None if address == "local" else address, workers)
-    release_pools(ray)  # actors an earlier ingest of this process kept would hold the CPUs the workers need
-    free = _free_cpus(ray, workers)
+    ray = start_ray(address, workers)  # first: it says how to install Ray when it is missing
+    from ray.exceptions import RayActorError
+
+    ended = release_pools(ray)  # actors an earlier ingest of this process kept would hold the CPUs the workers need
+    free = _free_cpus(ray, workers, wait=10.0 if ended else 0.0)
     if free < 1:
         raise ConfigError("The Ray cluster has no free CPU for a batch worker.", "Free the cluster, or add nodes.")
     workers = min(workers, free)  # a worker that can never be scheduled would hold its questions forever

@@ -45,14 +45,15 @@ class EmbedWorker:
 
 
 def start_ray(address: str | None, workers: int) -> Any:
-    """Joins the cluster at `address` (`auto`: the one this machine belongs to), or starts a local one."""
+    """Joins the cluster at `address` (`auto`: the one this machine belongs to), or starts a local one (`local` or
+    None)."""
     try:
         import ray
     except ImportError as exc:
         raise ConfigError("Ray is not installed.", 'Install it: pip install "sleuth[scale]" (or ray).') from exc
     if not ray.is_initialized():
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if address:
+        if address and address != "local":
             ray.init(address=address, **options)
         else:
             ray.init(num_cpus=workers, **options)
@@ -72,12 +73,16 @@ def _pool(ray: Any, spec: tuple[Any, ...], workers: int, gpus: float) -> list[An
     return _POOLS[key]
 
 
-def release_pools(ray: Any) -> None:
-    """Ends the pooled ingest actors, so the CPUs they hold serve other work (a batch) on the same cluster."""
+def release_pools(ray: Any) -> int:
+    """Ends the pooled ingest actors, so the CPUs they hold serve other work (a batch) on the same cluster; returns
+    how many were ended."""
+    ended = 0
     for actors in _POOLS.values():
         for actor in actors:
             ray.kill(actor)
+            ended += 1
     _POOLS.clear()
+    return ended
 
 
 class RayIngestor(Ingestor):
