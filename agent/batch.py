@@ -89,6 +89,28 @@ def answers_here(
             yield future.result()
 
 
+def answers(
+    agent: ResearchAgent,
+    pending: list[tuple[str, str]],
+    no_answer: bool = False,
+    *,
+    concurrency: int = 1,
+    ray: str | None = None,
+    workers: int = 2,
+    say: Callable[[str], None] | None = None,
+) -> Iterator[Answer]:
+    """Each pending question's Answer as it is ready: from `concurrency` threads on `agent`, or with `ray`
+    (`local`, `auto` or a cluster address) from `workers` Ray actors, each with its own agent built from
+    `agent.settings` (`agent/ray_batch.py`). `say` hears of fewer Ray workers than asked for."""
+    if not ray:
+        yield from answers_here(agent, pending, no_answer, concurrency)
+        return
+    from sleuth.agent.ray_batch import answers_on_ray
+
+    agent.close()  # the embedded index is opened by one process at a time: the cluster's, from now on
+    yield from answers_on_ray(agent.settings, pending, no_answer, address=ray, workers=workers, say=say)
+
+
 def run_batch(
     agent: ResearchAgent,
     questions: Path,
@@ -99,10 +121,11 @@ def run_batch(
     ray: str | None = None,
     workers: int = 2,
     on_done: Callable[[BatchReport], None] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> BatchReport:
-    """Answers the questions of `questions` not yet in `out`, appending one line each as it is ready. With `ray`
-    (`local`, `auto` or a cluster address) the questions are spread over `workers` Ray actors, each with its own
-    agent (`agent/ray_batch.py`); the lines, the resume and the report are the same."""
+    """Answers the questions of `questions` not yet in `out`, appending one line each as it is ready, from the
+    stream `answers` picks (threads here, or Ray actors with `ray`): the lines, the resume and the report are the
+    same either way."""
     report = BatchReport()
     done = answered_ids(out)
     pending: list[tuple[str, str]] = []
@@ -117,15 +140,8 @@ def run_batch(
             done.add(item[0])
             pending.append(item)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if ray:
-        from sleuth.agent.ray_batch import answers_on_ray
-
-        agent.close()  # the embedded index is opened by one process at a time: the cluster's, from now on
-        stream = answers_on_ray(agent.settings, pending, no_answer, address=ray, workers=workers)
-    else:
-        stream = answers_here(agent, pending, no_answer, concurrency)
     with out.open("a", encoding="utf-8") as handle:
-        for answer in stream:
+        for answer in answers(agent, pending, no_answer, concurrency=concurrency, ray=ray, workers=workers, say=say):
             handle.write(json.dumps(answer.record(), ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())

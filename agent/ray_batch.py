@@ -15,7 +15,7 @@ flight on `MAX_TRIES` workers that all died gets an error line instead of killin
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sleuth.agent.batch import answer_one
@@ -84,9 +84,16 @@ class WorkerPool:
 
 
 def answers_on_ray(
-    settings: Settings, pending: list[tuple[str, str]], no_answer: bool, *, address: str, workers: int
+    settings: Settings,
+    pending: list[tuple[str, str]],
+    no_answer: bool,
+    *,
+    address: str,
+    workers: int,
+    say: Callable[[str], None] | None = None,
 ) -> Iterator[Answer]:
-    """Each pending question's Answer as a worker finishes it (not in input order)."""
+    """Each pending question's Answer as a worker finishes it (not in input order); `say` hears of fewer workers
+    than asked for."""
     from sleuth.tools.ray_ingest import release_pools, start_ray
 
     if settings.index.url == ":memory:":
@@ -101,7 +108,9 @@ def answers_on_ray(
     free = _free_cpus(ray, workers, wait=10.0 if ended else 0.0)
     if free < 1:
         raise ConfigError("The Ray cluster has no free CPU for a batch worker.", "Free the cluster, or add nodes.")
-    workers = min(workers, free)  # a worker that can never be scheduled would hold its questions forever
+    if free < workers and say:  # a worker that can never be scheduled would hold its questions forever
+        say(f"Ray: {free} of the {workers} workers asked for (the cluster has {free} free CPUs).")
+    workers = min(workers, free)
     pool = WorkerPool(ray, settings, workers)
     queue = deque(pending)
     tries: dict[str, int] = {}

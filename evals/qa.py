@@ -9,7 +9,6 @@ interrupted eval resumes. The scoring of one answer (`score`) is shared with the
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,27 +259,29 @@ def run_config(
     out: Path,
     no_answer: bool = False,
     progress: Callable[[int], None] | None = None,
+    *,
+    ray: str | None = None,
+    workers: int = 2,
+    say: Callable[[str], None] | None = None,
 ) -> Path:
-    """Answers the questions not yet in `<out>/runs/<config>.jsonl` under `config`, appending one scored line each."""
+    """Answers the questions not yet in `<out>/runs/<config>.jsonl` under `config`, appending one scored line each
+    as it is ready; with `ray` the questions are spread over Ray workers as `sleuth batch --ray` spreads them."""
     from sleuth.agent.api import ResearchAgent
+    from sleuth.agent.batch import answers
 
     path = out / "runs" / f"{config.name}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     done = done_ids(path)
-    todo = [item for item in items if item.id not in done]
+    todo = {item.id: item for item in items if item.id not in done}
     if progress:
         progress(len(items) - len(todo))
     if not todo:
         return path
     with ResearchAgent(config.settings) as agent:
         agent.ingest([corpus])
-        for item in todo:
-            started = time.perf_counter()
-            answer = (
-                agent.retrieve_only(item.question, id=item.id) if no_answer else agent.ask(item.question, id=item.id)
-            )
-            answer.seconds = answer.seconds or time.perf_counter() - started
-            row = {"config": config.name, **score(item, answer)}
+        pending = [(item.id, item.question) for item in todo.values()]
+        for answer in answers(agent, pending, no_answer, ray=ray, workers=workers, say=say):
+            row = {"config": config.name, **score(todo[answer.id], answer)}
             with path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             if progress:

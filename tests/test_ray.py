@@ -129,3 +129,36 @@ def test_a_worker_killed_mid_batch_loses_nothing(ray_cluster, embedder, corpus_f
     assert report.failed == 0 and all(r["error"] is None and r["citations"] for r in rows)
     stored = {row["id"] for row in agent.experience.open()["runs"].rows}
     assert {r["run_id"] for r in rows} <= stored  # written by the workers into the one memory.db
+
+
+def test_eval_qa_on_ray_scores_what_the_local_eval_scores(ray_cluster, sleuth_home, corpus_file, tmp_path, monkeypatch):
+    """`sleuth eval qa --ray`: the same scored rows as the local eval (timings aside), resumable, and the user is
+    told when the cluster has fewer free CPUs than the workers asked for."""
+    from typer.testing import CliRunner
+
+    from sleuth.tui.cli import app
+
+    monkeypatch.setenv("SLEUTH_LM", "scripted")
+    rows = [
+        {"id": "q1", "question": "How does ColBERT score passages?", "answers": ["MaxSim"], "supporting": ["colbert"]},
+        {"id": "q2", "question": "What does BM25 rank?", "answers": ["documents"], "supporting": ["bm25"]},
+        {"id": "q3", "question": "What leavens sourdough bread?", "answers": ["wild yeast"], "supporting": ["bread"]},
+    ]
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    runner = CliRunner()
+    args = ["eval", "qa", str(questions), "--corpus", str(corpus_file)]
+    local = runner.invoke(app, [*args, "--out", str(tmp_path / "local")])
+    assert local.exit_code == 0, local.output
+    spread = runner.invoke(app, [*args, "--out", str(tmp_path / "ray"), "--ray", "local", "--workers", "3"])
+    assert spread.exit_code == 0, spread.output
+    assert "Ray: 2 of the 3 workers asked for" in spread.output
+
+    def scored(folder: str) -> dict[str, dict]:
+        lines = (tmp_path / folder / "runs" / "default.jsonl").read_text().splitlines()
+        return {r["id"]: {k: v for k, v in r.items() if k != "seconds"} for r in map(json.loads, lines)}
+
+    assert scored("ray") == scored("local") and set(scored("ray")) == {"q1", "q2", "q3"}
+    assert all(r["f1"] is not None and r["error"] is None for r in scored("ray").values())
+    again = runner.invoke(app, [*args, "--out", str(tmp_path / "ray"), "--ray", "local"])
+    assert again.exit_code == 0 and len(scored("ray")) == 3  # resumed: nothing asked twice

@@ -143,7 +143,7 @@ def batch(
     from sleuth.agent.batch import read_questions, run_batch
 
     total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
-    spread = {"no_answer": no_answer, "concurrency": concurrency, "ray": ray, "workers": workers}
+    spread = {"no_answer": no_answer, "concurrency": concurrency, "ray": ray, "workers": workers, "say": err.print}
     with _agent(collection) as agent:
         if quiet:
             report = run_batch(agent, questions, answers, **spread)

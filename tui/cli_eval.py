@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from sleuth.errors import ConfigError, SleuthError
-from sleuth.tui.cli import Collection, _agent, app, err, out
-
-if TYPE_CHECKING:
-    pass
+from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, err, out
 from sleuth.tui.cli_ingest import _run_ingest
 
 
@@ -135,6 +132,8 @@ def eval_qa(
     no_answer: Annotated[
         bool, typer.Option("--no-answer", help="Retrieval only (no LM): recall, not answers.")
     ] = False,
+    ray: RayAddress = None,
+    workers: Workers = 2,
 ) -> None:
     """Answer a QA set under each configuration (resumable), score every answer, write a report with plots."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -158,7 +157,8 @@ def eval_qa(
     with Progress(*columns, console=err) as progress:
         for config in chosen:
             task = progress.add_task(config.name, total=len(items))
-            run_config(config, items, corpus, report_dir, no_answer, lambda n, t=task: progress.advance(t, n))
+            advance = lambda n, t=task: progress.advance(t, n)  # noqa: E731
+            run_config(config, items, corpus, report_dir, no_answer, advance, ray=ray, workers=workers, say=err.print)
     by = _scored(report_dir, [c.name for c in chosen], {i.id for i in items})
     notes = [f"Questions: `{questions}` ({len(items)}); corpus: `{corpus}`.", *(_made_of(c) for c in chosen)]
     path = write_report(by, report_dir, "sleuth eval qa", notes)
