@@ -131,6 +131,15 @@ ENTRIES = (
         "bench_scale_1m_noise0.3.txt",
         "python -m sleuth.evals.bench_scale --points 1000000 --noise 0.3",
     ),
+    Entry(
+        "Scale-out: ingest and evidence-only batches on 1 and 2 Ray workers",
+        "bench_ray.txt",
+        "python -m sleuth.evals.bench_ray --corpus ../shared/data/scifact-train/corpus.jsonl.gz --docs 1000 "
+        "--queries ../shared/data/scifact-train/queries.jsonl --questions 200",
+        "A local Ray cluster of 2 CPUs on the 2-core machine, nothing else running (the agent benchmark running "
+        "in the background was paused for it); the figures for 64 cores and a 3-node Qdrant cluster are "
+        "arithmetic on the measured per-worker rates.",
+    ),
     Entry("Demo questions, first session's loop", "bench_demo.txt", "python -m sleuth.evals.bench_demo"),
     Entry(
         "Load: a 10,000-question evidence-only batch",
