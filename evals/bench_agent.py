@@ -184,19 +184,26 @@ def _done(path: Path) -> set[tuple[str, str]]:
 
 
 def report(out: Path) -> str:
+    """Per set, the table of the systems that answered the most questions; while another system is still being
+    run (resumed over sessions), a second table compares every system on the questions all of them answered."""
     lines = []
     for path in sorted(out.glob("*.jsonl")):
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         by: Rows = {s: {} for s in SYSTEMS}
         for row in rows:
             by[row["system"]][row["id"]] = row
-        present = [s for s in SYSTEMS if by[s]]
-        by = {s: by[s] for s in present}
-        lines.append(f"\n== {path.stem}: {len(complete(by))} questions answered by every system ({', '.join(present)})")
-        lines += table(by)
-        lines += [
-            compare(by, "adaptive", other) for other in ("single-shot", "full") if other in by and "adaptive" in by
-        ]
+        present = {s: by[s] for s in SYSTEMS if by[s]}
+        most = max(len(ids) for ids in present.values())
+        leading = {s: ids for s, ids in present.items() if len(ids) == most}
+        for group in (leading, present) if len(leading) < len(present) else (present,):
+            label = "every system" if group is present else "these systems"
+            lines.append(f"\n== {path.stem}: {len(complete(group))} questions answered by {label} ({', '.join(group)})")
+            lines += table(group)
+            lines += [
+                compare(group, "adaptive", other)
+                for other in ("single-shot", "full")
+                if other in group and "adaptive" in group
+            ]
     return "\n".join(lines)
 
 
