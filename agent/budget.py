@@ -49,7 +49,7 @@ class Budget:
         """This run's average call so far; before the first call, the embedded model's measured speed."""
         if self.call_seconds:
             return sum(self.call_seconds) / len(self.call_seconds)
-        from sleuth.agent.lm import RATES
+        from sleuth.agent.generation import RATES
 
         return RATES.seconds(prompt_chars // CHARS_PER_TOKEN + PROMPT_OVERHEAD_TOKENS, self.max_output_tokens // 2)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import dspy
 
-from sleuth.agent.lm import generation
+from sleuth.agent.generation import generation
 from sleuth.agent.run import Draft, Run, call_lm, failed_usage, tokens
 from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence
 from sleuth.schema import AnswerToken

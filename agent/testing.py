@@ -86,7 +86,7 @@ PIECE = 6  # characters per streamed piece, as a model streams a few characters 
 
 def _stream(text: str) -> None:
     """Hands the reply to the token sink piece by piece, as the embedded engine does while it generates."""
-    from sleuth.agent.lm import TOKEN_SINK
+    from sleuth.agent.generation import TOKEN_SINK
 
     sink = TOKEN_SINK.get()
     if sink is not None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import dspy
 import pytest
 
-from sleuth.agent.lm import AsyncLlamaCppEngine, LlamaCppEngine, build_lm
+from sleuth.agent.llama_engine import AsyncLlamaCppEngine, LlamaCppEngine
+from sleuth.agent.lm import build_lm
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.prompts.signatures import PlanResearch
 from sleuth.settings import Settings
@@ -139,7 +140,7 @@ def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
 def test_the_engine_streams_pieces_to_the_sink_and_stops_at_the_deadline() -> None:
     import time
 
-    from sleuth.agent.lm import generation
+    from sleuth.agent.generation import generation
 
     reply = {"sub_questions": ["What is BM25?"], "queries": ["bm25 ranking"]}
     engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
@@ -158,7 +159,7 @@ def test_the_engine_streams_pieces_to_the_sink_and_stops_at_the_deadline() -> No
 
 
 def test_generation_stops_as_soon_as_the_user_cancels() -> None:
-    from sleuth.agent.lm import generation
+    from sleuth.agent.generation import generation
 
     reply = {"sub_questions": ["What is BM25?"], "queries": ["bm25 ranking"]}
     engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))

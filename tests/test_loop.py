@@ -160,7 +160,7 @@ def test_the_token_budget_is_never_exceeded(agent, settings) -> None:
 
 def test_optional_stages_leave_the_answer_its_reserved_time(agent, settings, monkeypatch) -> None:
     """A slow LM: each call takes 2 s of a 10 s budget, of which 40% (and 2 s to finish) is kept for the answer."""
-    from sleuth.agent import lm as engine
+    from sleuth.agent import generation as engine
 
     monkeypatch.setattr(engine.RATES, "prompt", 10_000.0)  # the first call is expected to be quick
     monkeypatch.setattr(engine.RATES, "generation", 10_000.0)
@@ -184,7 +184,7 @@ def test_optional_stages_leave_the_answer_its_reserved_time(agent, settings, mon
 def test_the_answer_call_stops_at_its_deadline_and_keeps_complete_sentences(agent, settings) -> None:
     """The engine is cut off at the deadline: the sentences it finished are the answer, marked as cut off."""
     from sleuth.agent.draft import salvage_sentences
-    from sleuth.agent.lm import generation
+    from sleuth.agent.generation import generation
 
     raw = '{"short_answer": "MaxSim", "answer": {"sentences": [{"text": "ColBERT sums maxima.", "sources": [1]}, {"te'
 
@@ -194,7 +194,7 @@ def test_the_answer_call_stops_at_its_deadline_and_keeps_complete_sentences(agen
     assert [s.text for s in salvage_sentences(Cut())] == ["ColBERT sums maxima."]
     seen: list[str] = []
     with generation(seen.append, deadline=time.perf_counter() - 1):
-        from sleuth.agent.lm import DEADLINE, TOKEN_SINK
+        from sleuth.agent.generation import DEADLINE, TOKEN_SINK
 
         assert TOKEN_SINK.get() is not None and DEADLINE.get() is not None
     assert TOKEN_SINK.get() is None and DEADLINE.get() is None
