@@ -136,7 +136,8 @@ def _index(settings: Settings) -> Check:
 def _memory(settings: Settings) -> Check:
     if not settings.memory.enabled:
         return Check("memory", True, "memory is off (memory.enabled = false)", skipped=True)
-    from sleuth.memory.store import MIGRATIONS, open_store
+    from sleuth.memory.migrations import MIGRATIONS
+    from sleuth.memory.store import open_store
 
     path = settings.home_dir / "memory.db"
     db = open_store(path)  # applies missing migrations; refuses a newer schema with a hint

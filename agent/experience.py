@@ -68,7 +68,7 @@ class Experience:
         return [h for h in hits if h.chunk_id in present]
 
     def remember(self, store: Any, answer: Answer, vector: Any, state: str) -> None:
-        from sleuth.memory.store import log_run
+        from sleuth.memory.record import log_run
 
         try:
             log_run(

@@ -1,9 +1,9 @@
 """The SQLite store of experience, through sqlite-utils with ordered, named migrations.
 
-`log_run(db, answer)` is the one way a run is written, used alike by the API, the CLI and the batch runner. A run
-and every row derived from it (steps, evidence, citations, lessons, the profile, its question vector) are written
-in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none, and concurrent writers (the TUI
-and a batch) queue on SQLite's lock instead of failing. WAL mode lets readers go on meanwhile.
+Opening (and migrating, `memory/migrations.py`), the one write transaction, and the reads and small writes of
+the memory commands. A run itself is written by `memory/record.py`'s `log_run`, in one `BEGIN IMMEDIATE`
+transaction of this module, so a crash leaves either all of it or none, and concurrent writers (the TUI and a
+batch) queue on SQLite's lock instead of failing. WAL mode lets readers go on meanwhile.
 """
 
 from __future__ import annotations
@@ -12,116 +12,18 @@ import fcntl
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import sqlite_utils
 
 from sleuth.errors import SleuthError
-from sleuth.schema import Answer
+from sleuth.memory.migrations import migrate
 
-Migration = Callable[[sqlite_utils.Database], None]
-
-
-def _m001_runs(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
-        {
-            "id": str,
-            "created": float,
-            "question": str,
-            "answer": str,
-            "model": str,
-            "seconds": float,
-            "llm_calls": int,
-            "input_tokens": int,
-            "output_tokens": int,
-            "error": str,
-            "record": str,
-        },
-        pk="id",
-    )
-    db["citations"].create(
-        {"run_id": str, "n": int, "doc_id": str, "chunk_id": str, "title": str, "text": str, "score": float},
-        pk=("run_id", "n"),
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-
-
-def _m002_feedback_and_search(db: sqlite_utils.Database) -> None:
-    db["feedback"].create(
-        {"id": int, "run_id": str, "created": float, "rating": int, "comment": str},
-        pk="id",
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-    db["runs"].enable_fts(["question", "answer"], fts_version="FTS5", create_triggers=True)
-
-
-def _m003_experience(db: sqlite_utils.Database) -> None:
-    runs = db["runs"]
-    for column in ("collection", "collection_state", "settings_hash", "reused_from", "memory"):
-        runs.add_column(column, str)
-    db["feedback"].add_column("n", int)  # the citation rated, or NULL for the whole answer
-    db["steps"].create(
-        {"run_id": str, "n": int, "kind": str, "detail": str, "seconds": float, "llm_calls": int},
-        pk=("run_id", "n"),
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-    db["evidence"].create(
-        {
-            "run_id": str,
-            "chunk_id": str,
-            "doc_id": str,
-            "title": str,
-            "rank": int,
-            "score": float,
-            "kept": int,
-            "cited": int,
-        },
-        pk=("run_id", "chunk_id"),
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-    db["lessons"].create(
-        {"id": int, "run_id": str, "kind": str, "text": str, "doc_id": str, "weight": float},
-        pk="id",
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-    db["lessons"].create_index(["run_id"])
-    db["question_vectors"].create({"run_id": str, "vector": bytes}, pk="run_id")
-    db["profile"].create({"topic": str, "weight": float, "updated": float}, pk="topic")
-    db["collections"].create({"name": str, "generation": int, "updated": float}, pk="name")
-    db.execute(
-        "create view answers as select id as run_id, question, answer, error, "
-        "(select count(*) from citations c where c.run_id = runs.id) as citations, reused_from from runs"
-    )
-    for table in ("citations", "feedback", "steps", "evidence"):
-        db[table].create_index(["run_id"], if_not_exists=True)
-
-
-def _m004_citation_spans(db: sqlite_utils.Database) -> None:
-    """Where in its passage each citation's support lies (character offsets, JSON), the passage's PDF page and the
-    file or URL it came from."""
-    db["citations"].add_column("spans", str)
-    db["citations"].add_column("page", int)
-    db["citations"].add_column("source", str)
-
-
-def _m005_citation_authors(db: sqlite_utils.Database) -> None:
-    """Who wrote each cited document and when, as the source panel and `sleuth memory show` name them."""
-    db["citations"].add_column("authors", str)
-    db["citations"].add_column("year", str)
-
-
-MIGRATIONS: list[tuple[str, Migration]] = [
-    ("m001_runs", _m001_runs),
-    ("m002_feedback_and_search", _m002_feedback_and_search),
-    ("m003_experience", _m003_experience),
-    ("m004_citation_spans", _m004_citation_spans),
-    ("m005_citation_authors", _m005_citation_authors),
-]
 RUN_TABLES = ("citations", "feedback", "steps", "evidence", "lessons", "question_vectors")
+
 _STOPWORDS = """about above after again against also among and are because been before being between both but can
     could did does doing done during each else from further had has have having here how into its itself
     just many more most much must not now off once only other over same should some such than that the their
@@ -182,28 +84,6 @@ def _damaged(path: Path, exc: Exception) -> SleuthError:
     )
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    """Apply the migrations this database lacks, in order (`open_store` holds the opening lock meanwhile)."""
-    for name, migration in _pending(db):
-        with db.conn:
-            migration(db)
-            db["_migrations"].insert({"name": name, "applied": time.time()})
-
-
-def _pending(db: sqlite_utils.Database) -> list[tuple[str, Migration]]:
-    known = {name for name, _ in MIGRATIONS}
-    if not db["_migrations"].exists():
-        with db.conn:
-            db["_migrations"].create({"name": str, "applied": float}, pk="name", if_not_exists=True)
-    applied = {row["name"] for row in db["_migrations"].rows}
-    if applied - known:
-        raise SleuthError(
-            f"The memory database was written by a newer sleuth (migrations {sorted(applied - known)}).",
-            "Upgrade sleuth, or point SLEUTH_HOME elsewhere.",
-        )
-    return [(name, migration) for name, migration in MIGRATIONS if name not in applied]
-
-
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     """One write transaction that takes the lock up front, so concurrent writers wait rather than fail."""
@@ -221,7 +101,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
         raise
 
 
-def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:
+def insert_rows(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:
     """Insert-or-replace with plain SQL: sqlite-utils' own inserts commit, which would split a transaction."""
     rows = list(rows)
     if not rows:
@@ -312,7 +192,7 @@ def add_feedback(
             f"Run {full[:12]} has no citation [{citation}].", f"See its citations with: sleuth memory show {full[:12]}"
         )
     with transaction(db):
-        _insert(
+        insert_rows(
             db,
             "feedback",
             [{"run_id": full, "created": time.time(), "rating": rating, "comment": comment, "n": citation}],
@@ -348,74 +228,6 @@ def export_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [get_run(db, r["id"]) for r in db.query("select id from runs order by created")]
 
 
-def log_run(
-    db: sqlite_utils.Database,
-    answer: Answer,
-    *,
-    vector: np.ndarray | None = None,
-    collection: str = "",
-    collection_state: str = "",
-    settings_hash: str = "",
-) -> None:
-    """Store a run with its steps, evidence, citations and the lessons drawn from it, all or nothing."""
-    now = time.time()
-    run = answer.run_id
-    with transaction(db):
-        _insert(
-            db,
-            "runs",
-            [
-                {
-                    "id": run,
-                    "created": now,
-                    "question": answer.question,
-                    "answer": answer.answer,
-                    "model": answer.model,
-                    "seconds": answer.seconds,
-                    "llm_calls": answer.usage.llm_calls,
-                    "input_tokens": answer.usage.input_tokens,
-                    "output_tokens": answer.usage.output_tokens,
-                    "error": answer.error,
-                    "record": json.dumps(answer.model_dump(mode="json")),
-                    "collection": collection,
-                    "collection_state": collection_state,
-                    "settings_hash": settings_hash,
-                    "reused_from": answer.memory.reused_run if answer.memory else None,
-                    "memory": json.dumps(answer.memory.model_dump()) if answer.memory else None,
-                }
-            ],
-        )
-        _insert(
-            db,
-            "citations",
-            ({"run_id": run, **c.model_dump(), "spans": json.dumps(c.spans)} for c in answer.citations),
-        )
-        _insert(
-            db,
-            "steps",
-            (
-                {
-                    "run_id": run,
-                    "n": n,
-                    "kind": step.kind,
-                    "detail": json.dumps(step.detail, default=str),
-                    "seconds": step.seconds,
-                    "llm_calls": step.llm_calls,
-                }
-                for n, step in enumerate(answer.steps)
-            ),
-        )
-        _insert(db, "evidence", _evidence_rows(answer))
-        _insert(db, "lessons", _lessons(answer))
-        if vector is not None:
-            _insert(db, "question_vectors", [{"run_id": run, "vector": np.asarray(vector, np.float32).tobytes()}])
-        db.conn.executemany(
-            "insert into profile (topic, weight, updated) values (?, 1, ?) "
-            "on conflict(topic) do update set weight = weight + 1, updated = excluded.updated",
-            [[t, now] for t in topics(answer.question)],
-        )
-
-
 def bump_collection(db: sqlite_utils.Database, name: str) -> int:
     """Mark a collection as changed (documents added or removed): answers from before are no longer reused."""
     with transaction(db):
@@ -436,30 +248,3 @@ def topics(question: str) -> list[str]:
     """The content words of a question, the unit of the user profile."""
     words = re.findall(r"[a-z][a-z0-9\-]{3,}", question.lower())
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS))
-
-
-def _evidence_rows(answer: Answer) -> Iterator[dict[str, Any]]:
-    """The run's candidate passages as it ranked them, with whether each became evidence and was cited."""
-    for seen in answer.evidence:
-        yield {"run_id": answer.run_id, **seen.model_dump(), "kept": int(seen.kept), "cited": int(seen.cited)}
-
-
-def _lessons(answer: Answer) -> Iterator[dict[str, Any]]:
-    """What a run teaches: queries that found cited sources, queries that found none, and the useful sources."""
-    cited_docs = {c.doc_id for c in answer.citations}
-    if not cited_docs:
-        return
-    for search in answer.searches:
-        if search.source == "hop" or not search.docs:
-            continue  # a multi-hop follow-up is remade from the passages themselves; nothing to remember
-        found = len(cited_docs & set(search.docs))
-        kind = "query" if found else "dead_end"
-        yield {"run_id": answer.run_id, "kind": kind, "text": search.query, "doc_id": None, "weight": float(found)}
-    for citation in {c.doc_id: c for c in answer.citations}.values():
-        yield {
-            "run_id": answer.run_id,
-            "kind": "source",
-            "text": citation.title,
-            "doc_id": citation.doc_id,
-            "weight": 1.0,
-        }

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sleuth.errors import SleuthError
-from sleuth.memory.store import RUN_TABLES, log_run, open_store, profile
+from sleuth.memory.record import log_run
+from sleuth.memory.store import RUN_TABLES, open_store, profile
 from sleuth.schema import Answer, Citation, Search, Seen, Step, Usage
 from sleuth.tui.cli import app
 
@@ -77,7 +78,7 @@ def test_rating_a_citation_the_run_lacks_is_explained(db) -> None:
 
 
 def test_an_older_database_is_migrated_in_place_keeping_its_runs(sleuth_home: Path, monkeypatch) -> None:
-    from sleuth.memory import store
+    from sleuth.memory import migrations as store
 
     path = sleuth_home / "memory.db"
     monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:2])
@@ -122,7 +123,8 @@ def test_a_corrupt_database_names_its_path(sleuth_home: Path) -> None:
 WRITER = """
 import sys, time
 from pathlib import Path
-from sleuth.memory.store import log_run, open_store
+from sleuth.memory.record import log_run
+from sleuth.memory.store import open_store
 from sleuth.schema import Answer, Citation, Seen, Step
 
 db = open_store(Path(sys.argv[1]))
