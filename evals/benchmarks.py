@@ -122,6 +122,14 @@ ENTRIES = (
         "Superseded: its rewordings never retrieved the sources rated down, so its feedback count says nothing.",
     ),
     Entry(
+        "Multi-hop fusion constants for the top 4 passages the draft reads",
+        "hop_fusion_study_top4.txt",
+        "python -m sleuth.evals.hop_fusion_study --tune ../shared/data/hotpotqa-train100 "
+        "--check ../shared/data/musique-train100",
+        "LLM-free; HotpotQA train100 chooses (it also chose k_follow before), MuSiQue train100 reports. Today's "
+        "(60, 1) stays.",
+    ),
+    Entry(
         "Ingest against LlamaIndex",
         "bench_ingest_scifact.txt",
         'pip install -e ".[bench]"; python -m sleuth.evals.bench_ingest '
