@@ -37,15 +37,64 @@ def load_queries(path: Path) -> dict[str, str]:
     return queries
 
 
-def load_qrels(path: Path) -> dict[str, dict[str, int]]:
-    """`query-id corpus-id score` TSV with a header line; only positive judgements are kept."""
-    qrels: dict[str, dict[str, int]] = {}
+_QRELS_LAYOUT = "Each line: query-id<TAB>corpus-id<TAB>score (a header line 'query-id corpus-id score' may come first)."
+
+
+def read_qrels(path: Path) -> Iterator[tuple[int, str, str, int]]:
+    """`(line number, query id, corpus id, score)` per judgement of a `query-id corpus-id score` TSV; a line in
+    another layout is an error naming it."""
     with _open(path) as handle:
-        reader = csv.reader(handle, delimiter="\t")
-        for row in reader:
-            if len(row) < 3 or row[0] == "query-id":
+        for number, row in enumerate(csv.reader(handle, delimiter="\t"), 1):
+            if not row or not "".join(row).strip() or (number == 1 and row[0].strip() == "query-id"):
                 continue
-            score = int(float(row[2]))
-            if score > 0:
-                qrels.setdefault(row[0], {})[row[1]] = score
+            if len(row) < 3:
+                raise InputError(f"{path}:{number}: {len(row)} tab-separated column(s), expected 3.", _QRELS_LAYOUT)
+            try:
+                score = int(float(row[-1]))
+            except ValueError:
+                raise InputError(f"{path}:{number}: the score '{row[-1]}' is not a number.", _QRELS_LAYOUT) from None
+            yield number, row[0].strip(), row[-2].strip(), score  # TREC's 4 columns (q 0 doc score) read too
+
+
+def load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """The positive judgements of a `query-id corpus-id score` TSV: `{query id: {corpus id: score}}`."""
+    qrels: dict[str, dict[str, int]] = {}
+    for _, query, doc, score in read_qrels(path):
+        if score > 0:
+            qrels.setdefault(query, {})[doc] = score
     return qrels
+
+
+def corpus_ids(corpus: Path) -> set[str]:
+    """The document ids of a JSONL corpus (`_id` or `id` per line; the reader reports bad lines when it ingests)."""
+    if not corpus.is_file():
+        raise InputError(f"{corpus} does not exist.", "Give the corpus (JSONL) the questions or judgements were written on.")
+    ids = set()
+    with _open(corpus) as handle:
+        for line in handle:
+            try:
+                row = json.loads(line) if line.strip() else None
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict):
+                ids.add(str(row.get("_id", row.get("id", ""))))
+    return ids
+
+
+def check_qrels(path: Path, queries: dict[str, str], queries_path: Path, corpus: Path) -> None:
+    """Every judged query must be in the queries file and every judged document in the corpus: an unknown id is
+    an error naming the qrels line (a wrong corpus or queries file would otherwise score as zero, silently)."""
+    documents = corpus_ids(corpus)
+    for number, query, doc, score in read_qrels(path):
+        if score <= 0:
+            continue
+        if query not in queries:
+            raise InputError(
+                f"{path}:{number}: query '{query}' is not in {queries_path}.",
+                "Give the queries file of the same dataset (and split) as the qrels.",
+            )
+        if doc not in documents:
+            raise InputError(
+                f"{path}:{number}: document '{doc}' is not in {corpus}.",
+                "Give the corpus of the same dataset as the qrels.",
+            )

@@ -9,7 +9,7 @@ interrupted eval resumes. The scoring of one answer (`score`) is shared with the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,16 +87,9 @@ _LAYOUT = 'Each line: {"id": "q1", "question": "...", "answers": ["..."], "suppo
 
 def check_corpus(items: list[QAItem], corpus: Path) -> None:
     """Every supporting id the questions cite must be a document of the corpus (a JSONL of `_id` or `id` lines)."""
-    if not corpus.is_file():
-        raise InputError(f"{corpus} does not exist.", "Give the corpus the questions were written on (JSONL).")
-    ids = set()
-    for line in _lines(corpus):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # the reader reports bad lines when it ingests
-        if isinstance(row, dict):
-            ids.add(str(row.get("_id", row.get("id", ""))))
+    from sleuth.evals.beir import corpus_ids
+
+    ids = corpus_ids(corpus)
     for item in items:
         missing = [s for s in item.supporting if s not in ids]
         if missing:
@@ -104,14 +97,6 @@ def check_corpus(items: list[QAItem], corpus: Path) -> None:
                 f"line {item.line} (question {item.id}) cites {', '.join(missing[:3])}, not in {corpus}.",
                 "Use the corpus the questions were written on, or fix the ids in 'supporting'.",
             )
-
-
-def _lines(path: Path) -> Iterator[str]:
-    import gzip
-
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-        yield from (line for line in handle if line.strip())
 
 
 def make_configs(base: Settings, files: list[Path], sets: list[str]) -> list[Config]:

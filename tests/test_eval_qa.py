@@ -103,3 +103,24 @@ def test_the_agent_benchmark_scores_every_system_with_eval_qas_scores(tmp_path: 
     assert all({"support", "ndcg10", "recall_at", "misattributed", "dangling"} <= set(r) for r in rows)
     assert rows[1]["route"] and rows[1]["answer"] and rows[1]["support"] == [1.0, 1.0]
     assert "adaptive vs single-shot: f1" in report(tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("qrels", "expected"),
+    [
+        ("query-id\tcorpus-id\tscore\nq1\tcolbert\t1\nq1\tnowhere\t1\n", "qrels.tsv:3: document 'nowhere' is not in"),
+        ("q9\tcolbert\t1\n", "qrels.tsv:1: query 'q9' is not in"),
+        ("q1 colbert 1\n", "qrels.tsv:1: 1 tab-separated column(s), expected 3"),
+        ("q1\tcolbert\thigh\n", "qrels.tsv:1: the score 'high' is not a number"),
+    ],
+)
+def test_a_qrels_file_with_unknown_ids_or_another_layout_is_explained(sleuth_home, corpus_file, tmp_path, qrels, expected):
+    """`sleuth eval retrieval`: a judgement of a query or document the other files lack names its line (it would
+    otherwise score as a miss, silently), and so does a line in another layout; nothing is ingested first."""
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"_id": "q1", "text": "How does ColBERT score passages?"}\n')
+    (tmp_path / "qrels.tsv").write_text(qrels)
+    args = ["eval", "retrieval", "--corpus", str(corpus_file), "--queries", str(queries)]
+    result = runner.invoke(app, [*args, "--qrels", str(tmp_path / "qrels.tsv"), "--run-out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and expected in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "r").exists() and not (sleuth_home / "index").exists()
