@@ -102,6 +102,8 @@ def answers(
     """Each pending question's Answer as it is ready: from `concurrency` threads on `agent`, or with `ray`
     (`local`, `auto` or a cluster address) from `workers` Ray actors, each with its own agent built from
     `agent.settings` (`agent/ray_batch.py`). `say` hears of fewer Ray workers than asked for."""
+    if not pending:  # a resumed batch with nothing left starts no workers
+        return
     if not ray:
         yield from answers_here(agent, pending, no_answer, concurrency)
         return

@@ -28,9 +28,11 @@ MAX_TRIES = 3
 
 
 def _free_cpus(ray: Any, wanted: int, wait: float) -> int:
-    """The cluster's free CPUs, waiting up to `wait` s for actors just ended to give theirs back."""
+    """The cluster's free CPUs, waiting up to `wait` s for actors just ended (an earlier ingest's pools, an earlier
+    batch's workers) to give theirs back; no wait for more CPUs than the cluster has."""
     import time
 
+    wanted = min(wanted, int(ray.cluster_resources().get("CPU", 0)))
     deadline = time.monotonic() + wait
     while True:
         free = int(ray.available_resources().get("CPU", 0))
@@ -104,8 +106,8 @@ def answers_on_ray(
     ray = start_ray(address, workers)  # first: it says how to install Ray when it is missing
     from ray.exceptions import RayActorError
 
-    ended = release_pools(ray)  # actors an earlier ingest of this process kept would hold the CPUs the workers need
-    free = _free_cpus(ray, workers, wait=10.0 if ended else 0.0)
+    release_pools(ray)  # actors an earlier ingest of this process kept would hold the CPUs the workers need
+    free = _free_cpus(ray, workers, wait=10.0)
     if free < 1:
         raise ConfigError("The Ray cluster has no free CPU for a batch worker.", "Free the cluster, or add nodes.")
     if free < workers and say:  # a worker that can never be scheduled would hold its questions forever

@@ -83,6 +83,9 @@ def test_ray_batch_without_answers_writes_the_local_batchs_lines(ray_cluster, em
     assert _comparable(tmp_path / "ray.jsonl") == _comparable(tmp_path / "local.jsonl")
     again = run_batch(agent, questions, tmp_path / "ray.jsonl", no_answer=True, ray="local", workers=2)
     assert (again.skipped, again.answered) == (12, 0)  # resumed: nothing asked twice
+    more = _questions(tmp_path / "more.jsonl", 14)  # two new questions, straight after the last batch's workers ended
+    grown = run_batch(agent, more, tmp_path / "ray.jsonl", no_answer=True, ray="local", workers=2)
+    assert (grown.skipped, grown.answered, grown.failed) == (12, 2, 0)
     assert agent.search("late interaction token embeddings", k=1)[0].doc_id == "colbert"  # the index is ours again
 
 
