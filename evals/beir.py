@@ -68,7 +68,9 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
 def corpus_ids(corpus: Path) -> set[str]:
     """The document ids of a JSONL corpus (`_id` or `id` per line; the reader reports bad lines when it ingests)."""
     if not corpus.is_file():
-        raise InputError(f"{corpus} does not exist.", "Give the corpus (JSONL) the questions or judgements were written on.")
+        raise InputError(
+            f"{corpus} does not exist.", "Give the corpus (JSONL) the questions or judgements were written on."
+        )
     ids = set()
     with _open(corpus) as handle:
         for line in handle:

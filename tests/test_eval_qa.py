@@ -114,7 +114,9 @@ def test_the_agent_benchmark_scores_every_system_with_eval_qas_scores(tmp_path: 
         ("q1\tcolbert\thigh\n", "qrels.tsv:1: the score 'high' is not a number"),
     ],
 )
-def test_a_qrels_file_with_unknown_ids_or_another_layout_is_explained(sleuth_home, corpus_file, tmp_path, qrels, expected):
+def test_a_qrels_file_with_unknown_ids_or_another_layout_is_explained(
+    sleuth_home, corpus_file, tmp_path, qrels, expected
+):
     """`sleuth eval retrieval`: a judgement of a query or document the other files lack names its line (it would
     otherwise score as a miss, silently), and so does a line in another layout; nothing is ingested first."""
     queries = tmp_path / "queries.jsonl"
