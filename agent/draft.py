@@ -16,7 +16,7 @@ from typing import Any
 import dspy
 
 from sleuth.agent.generation import generation
-from sleuth.agent.run import Draft, Run, call_lm, failed_usage, tokens
+from sleuth.agent.run import Draft, Run, call_lm, failed_usage, is_embedded, tokens
 from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence
 from sleuth.schema import AnswerToken
 from sleuth.settings import AgentSettings
@@ -45,7 +45,9 @@ class Drafter(dspy.Module):
         streamer = TextStreamer(run, run.drafts)
         cut_off = ""
         try:
-            with generation(streamer.feed, run.budget.answer_deadline(), lambda: run.cancelled):
+            # a remote LM streams only to a listener; the embedded engine always feeds `raw`, which salvage reads
+            sink = streamer.feed if run.on_token is not None or is_embedded(dspy.settings.lm) else None
+            with generation(sink, run.budget.answer_deadline(), lambda: run.cancelled):
                 prediction, usage = call_lm(
                     self.synthesise,
                     run,

@@ -205,7 +205,7 @@ class ResearchProgram(dspy.Module):
             path=run.path,
             standalone=run.question if run.question != question else "",
             lm_failed=run.lm_failed,
-            error="; ".join(run.errors) or None,
+            error="; ".join(dict.fromkeys(run.errors)) or None,  # the same failure twice is said once
             memory=run.memory.report(reused=False, plan_used=bool(run.memory.plan)) if run.memory else None,
         )
 

@@ -158,9 +158,15 @@ def within_budget(run: Run, call: Callable[[], Any]) -> Any:
     """`call()`, but a remote LM gets no longer than the run's budget: its client's timeout and retries (a 429's
     Retry-After, a server that hangs) could otherwise outlast the question by minutes. The call runs in a worker
     thread; past the deadline, or when the user cancels, it is left to finish on its own and the run goes on without
-    it. The embedded engine stops itself at its deadline and is called directly."""
+    it. The embedded engine stops itself at its deadline and is called directly. A call made with a token sink
+    (the answer's) streams from the server into it (`agent/remote_stream.py`)."""
     if is_embedded(dspy.settings.lm):
         return call()
+    from sleuth.agent.generation import TOKEN_SINK
+    from sleuth.agent.remote_stream import streamed
+
+    if sink := TOKEN_SINK.get():
+        plain, call = call, lambda: streamed(plain, sink)
     context = contextvars.copy_context()
     outcome: dict[str, Any] = {}
     finished = threading.Event()

@@ -12,8 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @contextmanager
 def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
     """Serves until the block ends; yields the base URL. Modes: `cut` (the connection closes mid-response), `answer`
-    (a well-formed chat completion in DSPy's chat format, the answer copied from the passages it was sent), `slow` (the
-    same after half a second), and the
+    (a well-formed chat completion in DSPy's chat format, the answer copied from the passages it was sent; streamed as
+    server-sent events when the request asks for `stream`), `slow` (the same after half a second), `stream-cut` (a
+    streamed answer whose connection closes a third of the way in), and the
     faults: `429` (rate limited, Retry-After one hour), `500` and `503` (server errors), `400` (a bad request: not
     worth retrying), `hang` (accepts the request and never answers), `malformed` (HTTP 200 whose body is not
     JSON), `empty` (a completion with no content). Each request's Authorization header is appended to `seen`, so its
@@ -39,10 +40,14 @@ def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)
+            elif mode in {"answer", "slow"} and requests[-1].get("stream"):
+                self._stream(_completion(requests[-1]))
             elif mode in {"answer", "slow"}:
                 if mode == "slow":
                     release.wait(0.5)
                 self._send(200, json.dumps(_completion(requests[-1])).encode())
+            elif mode == "stream-cut":  # streams a third of the answer, then the connection closes
+                self._stream(_completion(requests[-1]), cut=True)
             elif mode in {"429", "500", "503", "400"}:
                 error = {"error": {"message": f"fake {mode}", "type": "server_error", "code": mode}}
                 self._send(int(mode), json.dumps(error).encode(), {"Retry-After": "3600"} if mode == "429" else {})
@@ -54,6 +59,40 @@ def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
                 reply = _completion(requests[-1])
                 reply["choices"][0]["message"]["content"] = ""
                 self._send(200, json.dumps(reply).encode())
+
+        def _stream(self, reply: dict, cut: bool = False) -> None:
+            """The reply as server-sent events, a few characters a chunk (`stream: true`); `cut` stops a third of
+            the way in and closes the connection."""
+            content = reply["choices"][0]["message"]["content"]
+            pieces = [content[i : i + 7] for i in range(0, len(content), 7)]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for n, piece in enumerate(pieces):
+                if cut and n == len(pieces) // 3:
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
+                chunk = {
+                    "id": "fake",
+                    "object": "chat.completion.chunk",
+                    "model": reply["model"],
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                }
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+            end = {
+                "id": "fake",
+                "object": "chat.completion.chunk",
+                "model": reply["model"],
+                "usage": reply["usage"],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
+            self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+            self.wfile.flush()
+            self.close_connection = True
 
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)

@@ -51,3 +51,32 @@ def test_server_errors_are_retried_and_a_bad_request_is_not(settings, embedder, 
 def test_an_empty_completion_is_retried_once_with_the_other_format(settings, embedder, corpus_file) -> None:
     answer, seen, _, _ = _ask(settings, embedder, corpus_file, "empty")
     assert len(seen) == 2 and "writing the answer failed" in answer.error
+
+
+def test_a_remote_lm_streams_the_answer_as_the_server_sends_it(settings, embedder, corpus_file) -> None:
+    """Through an OpenAI-compatible server that streams (server-sent events), the answer's text reaches `on_token`
+    piece by piece, before the answer is returned, and reads as the final answer does."""
+    pieces: list[str] = []
+    with fake_openai("answer") as base:
+        agent = server_agent(settings, embedder, corpus_file, base)
+        answer = agent.ask(QUESTION, on_token=lambda token: pieces.append(token.text))
+    assert answer.error is None and answer.citations and answer.citations[0].doc_id == "colbert"
+    assert len(pieces) > 1  # streamed, not handed over whole at the end
+    streamed = " ".join("".join(pieces).split())
+    first = answer.citations[0].text.split(".")[0]
+    assert first[:40] in streamed and "[1]" in streamed
+
+
+def test_a_stream_cut_mid_answer_is_explained_and_stores_nothing(settings, embedder, corpus_file) -> None:
+    """The server closes the connection a third of the way into a streamed answer: the user gets the evidence's
+    cited sentences with `error` saying what happened, within the budget, and memory gets no partial run."""
+    settings.agent.max_seconds = BUDGET
+    with fake_openai("stream-cut") as base:
+        agent = server_agent(settings, embedder, corpus_file, base)
+        started = time.perf_counter()
+        answer = agent.ask(QUESTION, on_token=lambda token: None)
+        seconds = time.perf_counter() - started
+    assert seconds < BUDGET + 3
+    assert answer.error and "not stored in memory" in answer.error
+    assert answer.answer.strip() and answer.citations[0].doc_id == "colbert"
+    assert agent._store()["runs"].count == 0
