@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -70,13 +71,16 @@ def answered_ids(out: Path) -> set[str]:
 
 
 def answer_one(agent: ResearchAgent, qid: str, question: str, no_answer: bool = False) -> Answer:
-    """The question's Answer; a failure comes back as an Answer whose `error` says why, never as an exception."""
+    """The question's Answer; a failure comes back as an Answer whose `error` says why (and how long it took),
+    never as an exception."""
+    started = time.perf_counter()
     try:
         return agent.retrieve_only(question, id=qid) if no_answer else agent.ask(question, id=qid)
     except SleuthError as exc:
-        return Answer(id=qid, question=question, error=str(exc))
+        error = str(exc)
     except Exception as exc:  # one bad question must not end the batch
-        return Answer(id=qid, question=question, error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+    return Answer(id=qid, question=question, error=error, seconds=time.perf_counter() - started)
 
 
 def answers_here(

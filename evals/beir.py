@@ -83,10 +83,12 @@ def corpus_ids(corpus: Path) -> set[str]:
     return ids
 
 
-def check_qrels(path: Path, queries: dict[str, str], queries_path: Path, corpus: Path) -> None:
-    """Every judged query must be in the queries file and every judged document in the corpus: an unknown id is
-    an error naming the qrels line (a wrong corpus or queries file would otherwise score as zero, silently)."""
+def check_qrels(path: Path, queries: dict[str, str], queries_path: Path, corpus: Path) -> dict[str, dict[str, int]]:
+    """The positive judgements, as `load_qrels` gives them, once every judged query is known to be in the queries
+    file and every judged document in the corpus: an unknown id is an error naming the qrels line (a wrong corpus
+    or queries file would otherwise score as zero, silently)."""
     documents = corpus_ids(corpus)
+    qrels: dict[str, dict[str, int]] = {}
     for number, query, doc, score in read_qrels(path):
         if score <= 0:
             continue
@@ -100,3 +102,5 @@ def check_qrels(path: Path, queries: dict[str, str], queries_path: Path, corpus:
                 f"{path}:{number}: document '{doc}' is not in {corpus}.",
                 "Give the corpus of the same dataset as the qrels.",
             )
+        qrels.setdefault(query, {})[doc] = score
+    return qrels

@@ -79,7 +79,7 @@ def bench_ingest(home: Path, docs: Path, warm: Path, n_docs: int, ray: Any) -> d
             report = agent.ingest([docs], ray="local" if workers else None, workers=max(1, workers))
         assert report.documents == n_docs and not report.failures, report
         rows[name] = {"startup": startup, "seconds": report.seconds, "docs_s": n_docs / report.seconds}
-        rows[name]["chunks"] = report.added
+        rows[name] |= {"docs": n_docs, "chunks": report.added}
         print(
             f"ingest {name:14s} start-up {startup:6.1f} s  {n_docs} docs in {report.seconds:6.1f} s  "
             f"{rows[name]['docs_s']:6.1f} docs/s  {report.added} chunks",
@@ -180,7 +180,7 @@ def _search_ms(index: Any, prepared: list[tuple[Any, Any]]) -> float:
 def on_paper(ingest: dict, batch: dict, overhead: dict) -> list[str]:
     one, two = ingest["ray 1 worker"]["docs_s"], ingest["ray 2 workers"]["docs_s"]
     q1, q2 = batch["ray 1 worker"]["q_s"], batch["ray 2 workers"]["q_s"]
-    per_doc = ingest["local"]["chunks"] / (ingest["local"]["seconds"] * ingest["local"]["docs_s"])
+    per_doc = ingest["local"]["chunks"] / ingest["local"]["docs"]
     writer = UPSERT_POINTS_S / per_doc
     searches = overhead["searches_per_question"]
     holder_q_s = 1000 / overhead["search_remote_ms"] / searches

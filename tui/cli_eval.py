@@ -93,13 +93,13 @@ def eval_retrieval(
     limit: Annotated[int | None, typer.Option(help="Only the first N judged queries.")] = None,
 ) -> None:
     """Search every judged query, write a TREC run, print nDCG@10, Recall@100 and MRR@10."""
-    from sleuth.evals.beir import check_qrels, load_qrels, load_queries
+    from sleuth.evals.beir import check_qrels, load_queries
     from sleuth.evals.retrieval import PIPELINES, corpus_collection, run_queries, score, write_trec
 
     if pipeline not in PIPELINES:
         raise SleuthError(f"Unknown pipeline '{pipeline}'.", f"Use one of: {', '.join(PIPELINES)}.")
-    judged, known = load_qrels(qrels), load_queries(queries)
-    check_qrels(qrels, known, queries, corpus)
+    known = load_queries(queries)
+    judged = check_qrels(qrels, known, queries, corpus)
     asked = {q: t for q, t in known.items() if q in judged}
     if limit:
         asked = dict(list(asked.items())[:limit])
