@@ -1,7 +1,7 @@
 """One Settings object: defaults, then a TOML file, then `SLEUTH_` environment variables, then code.
 
 Nested groups are set with a double underscore (`SLEUTH_AGENT__TOP_K=10`); the most used ones also have
-short names: `SLEUTH_LM`, `SLEUTH_LM_API_BASE`, `SLEUTH_LM_API_KEY`, `SLEUTH_EMBEDDER`,
+short names: `SLEUTH_LM`, `SLEUTH_LM_API_BASE`, `SLEUTH_LM_API_KEY`, `SLEUTH_LM_SCHEMA`, `SLEUTH_EMBEDDER`,
 `SLEUTH_QDRANT_URL`, `SLEUTH_QDRANT_API_KEY`, `SLEUTH_COLLECTION`.
 """
 
@@ -24,6 +24,7 @@ _SHORTCUTS = {
     "SLEUTH_LM": ("models", "lm"),
     "SLEUTH_LM_API_BASE": ("models", "api_base"),
     "SLEUTH_LM_API_KEY": ("models", "api_key"),
+    "SLEUTH_LM_SCHEMA": ("models", "structured_output"),
     "SLEUTH_EMBEDDER": ("models", "embedder"),
     "SLEUTH_QDRANT_URL": ("index", "url"),
     "SLEUTH_QDRANT_API_KEY": ("index", "api_key"),
@@ -44,6 +45,13 @@ class ModelSettings(_Group):
     )
     api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp).")
     api_key: SecretStr | None = Field(None, description="API key for a remote LM; never printed.")
+    structured_output: Literal["off", "json_schema", "json_object"] = Field(
+        "off",
+        description="How a remote LM is told each answer's JSON schema, so the server enforces it and the answer "
+        "always parses: `json_schema` (OpenAI structured outputs: vLLM, llama.cpp's llama-server, OpenAI), "
+        "`json_object` (llama-cpp-python's server), `off` (DSPy's chat format, for any API). The embedded model "
+        "always gets its schema as a grammar.",
+    )
     embedder: str = Field(
         "minilm",
         description="Embedding model: `minilm` (bundled all-MiniLM-L6-v2) or a sentence-transformers directory.",

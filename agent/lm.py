@@ -46,8 +46,15 @@ def build_lm(settings: Settings) -> dspy.LM:
     key = settings.models.api_key.get_secret_value() if settings.models.api_key else None
     if key is None and settings.models.api_base:
         key = "no-key"  # a local server (llama.cpp, vLLM) wants none, but the OpenAI client refuses to send none
-    return dspy.LM(
+    remote: dict[str, Any] = {}
+    lm_class: type[dspy.LM] = dspy.LM
+    if settings.models.structured_output != "off":
+        from sleuth.agent.server_lm import SchemaLM
+
+        lm_class, remote["style"] = SchemaLM, settings.models.structured_output
+    return lm_class(
         spec,
+        **remote,
         api_base=settings.models.api_base,
         api_key=key,
         num_retries=3,

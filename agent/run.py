@@ -237,8 +237,11 @@ def is_embedded(lm: Any) -> bool:
 
 
 def adapter_for(lm: Any) -> Any:
-    """JSON with the schema as a grammar for the embedded model; DSPy's chat format for the rest."""
-    return dspy.JSONAdapter() if is_embedded(lm) else chat_adapter()
+    """JSON with the schema as a grammar for the embedded model, or sent to a server that enforces it
+    (`models.structured_output`); DSPy's chat format for the rest."""
+    from sleuth.agent.server_lm import SchemaLM
+
+    return dspy.JSONAdapter() if is_embedded(lm) or isinstance(lm, SchemaLM) else chat_adapter()
 
 
 def chat_adapter() -> Any:

@@ -22,6 +22,8 @@ _YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can
 _YES_NO = re.compile(r"^(yes|no)\b", re.I)
 _COPULA = re.compile(r"\s(?:is|are|was|were|has been|have been|had been|became|becomes)\s", re.I)
 _PLACED = re.compile(r"^(?:located|situated|based|born|found|held|known as|called|named)\s+(?:in|at|on|as)?\s*", re.I)
+_CHOICE = re.compile(r"^(?P<before>.+?)\s+or\s+(?P<second>[^,?]+?)\s*\?\s*$", re.I)
+_NAME_RUN = re.compile(r"(?:\b(?:[Tt]he\s+)?[A-Z][\w'.-]*(?:\s+(?:of|the|de|von|van|and)?\s*[A-Z][\w'.-]*)*)\s*$")
 _NOT_KNOWN = {"", "unknown", "none", "n/a", "not found", "not known", "not mentioned", "not stated", "no answer"}
 _FUNCTION_WORDS = frozenset(
     "the a an of in on at to for by and or with from as is are was were be been its their his her".split()  # noqa: SIM905
@@ -40,9 +42,55 @@ def tidy_short_answer(short: str, question: str, sentences: list[str] | None = N
         return derived if derived and len(derived.split()) <= MAX_WORDS else UNKNOWN
     if _YES_NO_QUESTION.match(question.strip()) and (match := _YES_NO.match(text)):
         return match.group(1).lower()
+    if chosen := _chosen_option(text, question):
+        return chosen
     if len(text.split()) <= 3:
         return text
     return _phrase(text, question) or text
+
+
+def _chosen_option(text: str, question: str) -> str:
+    """Of a question that offers two options ("Which band was formed first, The Exies or Circus Diablo?"), the one
+    the short answer names, as the question spells it ("The Exies were formed first in 1997" -> "The Exies"); "" if
+    it is no such question, or the answer names both options or neither (it is then left as it is)."""
+    options = _options(question)
+    if not options:
+        return ""
+    said = _words(text)
+    named = [option for option, own in zip(options, _own_words(options), strict=True) if own and own <= said]
+    return named[0] if len(named) == 1 else ""
+
+
+def _options(question: str) -> tuple[str, str] | None:
+    """The two options of "..., A or B?": A is what follows the last comma, or else the run of capitalised words
+    just before "or" ("... formed first The Exies or Circus Diablo?")."""
+    match = _CHOICE.search(question.strip())
+    if match is None or _YES_NO_QUESTION.match(question.strip()):
+        return None
+    before, second = match.group("before"), match.group("second").strip()
+    if "," in before:
+        first = before.rsplit(",", 1)[1].strip()
+    else:
+        run = _NAME_RUN.search(before)
+        first = run.group(0).strip() if run else ""
+    first, second = (_name_in(option) for option in (first, second))
+    if not first or not second or len(first.split()) > MAX_WORDS or len(second.split()) > MAX_WORDS:
+        return None
+    return first, second
+
+
+def _name_in(option: str) -> str:
+    """The option as a name: "the Pterocarya" -> "Pterocarya", "the birth of Robert Young" -> "Robert Young"."""
+    option = option.strip()
+    if option[:1].islower() and (run := _NAME_RUN.search(option)):
+        return re.sub(r"^the\s+", "", run.group(0)).strip()
+    return option
+
+
+def _own_words(options: tuple[str, str]) -> tuple[set[str], set[str]]:
+    """Each option's words that the other does not have ("Wright" and "Bach" of Richard Wright or Richard Bach)."""
+    first, second = (_words(option) for option in options)
+    return first - second, second - first
 
 
 def _stated_nowhere(text: str, support: str) -> bool:

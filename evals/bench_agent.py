@@ -97,6 +97,7 @@ def run(
     home: Path,
     systems: tuple[str, ...] = SYSTEMS,
     api_base: str | None = None,
+    structured_output: str = "off",
 ) -> None:
     from sleuth.agent.api import ResearchAgent
     from sleuth.settings import Settings
@@ -114,6 +115,7 @@ def run(
         if api_base:
             base.models.api_base = api_base
             base.models.api_key = "sk-local"  # type: ignore[assignment]
+            base.models.structured_output = structured_output  # type: ignore[assignment]
         shared = ResearchAgent(base)
         shared.ingest([corpus or demo_corpus()])
         full = base.model_copy(deep=True)
@@ -218,13 +220,20 @@ def main() -> None:
     parser.add_argument(
         "--server", action="store_true", help="Serve the bundled model with llama.cpp's server and use it remotely."
     )
+    parser.add_argument(
+        "--schema",
+        default="json_object",
+        choices=("off", "json_schema", "json_object"),
+        help="With --server: how each answer's JSON schema is sent (`models.structured_output`; llama-cpp-python's "
+        "server reads `json_object`).",
+    )
     parser.add_argument("--report", action="store_true", help="Only print the tables from the stored answers.")
     args = parser.parse_args()
     if args.report:
         pass
     elif args.server:
         with llama_server(args.home) as base:
-            run(args.data, args.out, args.limit, "openai/qwen", args.home, tuple(args.systems), api_base=base)
+            run(args.data, args.out, args.limit, "openai/qwen", args.home, tuple(args.systems), base, args.schema)
     else:
         run(args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems))
     print(report(args.out))

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextmanager
-def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
+def fake_openai(mode: str, seen: list[str] | None = None, bodies: list[dict] | None = None) -> Iterator[str]:
     """Serves until the block ends; yields the base URL. Modes: `cut` (the connection closes mid-response), `answer`
     (a well-formed chat completion in DSPy's chat format, the answer copied from the passages it was sent; streamed as
     server-sent events when the request asks for `stream`), `slow` (the same after half a second), `stream-cut` (a
@@ -18,8 +18,9 @@ def fake_openai(mode: str, seen: list[str] | None = None) -> Iterator[str]:
     faults: `429` (rate limited, Retry-After one hour), `500` and `503` (server errors), `400` (a bad request: not
     worth retrying), `hang` (accepts the request and never answers), `malformed` (HTTP 200 whose body is not
     JSON), `empty` (a completion with no content). Each request's Authorization header is appended to `seen`, so its
-    length counts the requests."""
-    requests: list[dict] = []
+    length counts the requests, and each request's body to `bodies`. A request with a `response_format` is answered
+    with a JSON object, as a server that enforces the schema would."""
+    requests: list[dict] = [] if bodies is None else bodies
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -123,11 +124,17 @@ def _completion(request: dict) -> dict:
     messages = request.get("messages") or [{"content": ""}]
     fields = output_fields(messages[0]["content"])
     reply = _extractive(messages[-1]["content"], fields) if "answer" in fields else {}
+    if request.get("response_format"):
+        content = json.dumps({name: reply.get(name, "" if name != "sub_questions" else []) for name in fields})
+        return _reply(request, content)
     parts = []
     for name in fields:
         value = reply.get(name, "" if name != "sub_questions" else [])
         parts.append(f"[[ ## {name} ## ]]\n{json.dumps(value) if not isinstance(value, str) else value}")
-    content = "\n\n".join([*parts, "[[ ## completed ## ]]"])
+    return _reply(request, "\n\n".join([*parts, "[[ ## completed ## ]]"]))
+
+
+def _reply(request: dict, content: str) -> dict:
     return {
         "id": "fake",
         "object": "chat.completion",

@@ -80,3 +80,29 @@ def test_a_stream_cut_mid_answer_is_explained_and_stores_nothing(settings, embed
     assert answer.error and "not stored in memory" in answer.error
     assert answer.answer.strip() and answer.citations[0].doc_id == "colbert"
     assert agent._store()["runs"].count == 0
+
+
+@pytest.mark.parametrize("style", ["json_schema", "json_object"])
+def test_a_server_that_enforces_the_schema_is_sent_it_in_its_own_dialect(
+    settings, embedder, corpus_file, style
+) -> None:
+    """`models.structured_output`: the answer call carries the output fields' JSON schema (OpenAI's structured
+    outputs, or llama-cpp-python's `json_object` + `schema`), the prompt is the JSON adapter's, and the JSON reply
+    becomes a cited answer in one call."""
+    bodies: list[dict] = []
+    settings.models.structured_output = style
+    with fake_openai("answer", bodies=bodies) as base:
+        answer = server_agent(settings, embedder, corpus_file, base).ask(QUESTION)
+    assert answer.error is None and answer.citations[0].doc_id == "colbert" and answer.usage.llm_calls == 1
+    fmt = bodies[-1]["response_format"]
+    assert fmt["type"] == style
+    schema = fmt["json_schema"]["schema"] if style == "json_schema" else fmt["schema"]
+    assert {"answer", "short_answer"} <= set(schema["properties"])
+
+
+def test_without_structured_output_a_server_gets_the_chat_format(settings, embedder, corpus_file) -> None:
+    bodies: list[dict] = []
+    with fake_openai("answer", bodies=bodies) as base:
+        answer = server_agent(settings, embedder, corpus_file, base).ask(QUESTION)
+    assert answer.error is None and all("response_format" not in body for body in bodies)
+    assert "[[ ## answer ## ]]" in bodies[-1]["messages"][0]["content"]

@@ -88,3 +88,43 @@ def test_a_short_answer_the_sentences_do_not_bear_out_is_taken_from_them() -> No
     assert tidy_short_answer("sitar", question, sentences, support) == "the Sarod, a stringed instrument"
     assert tidy_short_answer("sarod", question, sentences, support) == "sarod"
     assert tidy_short_answer("yes", "Is it a sarod?", sentences, support) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("short", "question", "expected"),
+    [
+        (
+            "The Exies were formed first in 1997",
+            "Which band was formed first The Exies or Circus Diablo ?",
+            "The Exies",
+        ),
+        ("Nick Hexum is the American one.", "Which singer is American, Mark King or Nick Hexum?", "Nick Hexum"),
+        (
+            "Richard Bach was",
+            "What author was more popular in the 70's, Richard Wright or Richard Bach?",
+            "Richard Bach",
+        ),
+        ("Pterocarya trees grow larger", "Which plant is larger, the Pterocarya or the Cotula?", "Pterocarya"),
+        (
+            "Robert Young was born before the band formed",
+            "Which came first the forming of The Dandy Warhols or the birth of Robert Young?",
+            "Robert Young",
+        ),
+    ],
+)
+def test_a_choice_between_two_options_is_answered_with_the_option_named(
+    short: str, question: str, expected: str
+) -> None:
+    assert tidy_short_answer(short, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("short", "question"),
+    [
+        # both options named: which one the sentence picks is for the reader, not a word match
+        ("The Cotula is larger than the Pterocarya", "Which plant is larger, the Pterocarya or the Cotula?"),
+        ("1964", "Which came first the forming of The Dandy Warhols or the birth of Robert Young?"),
+    ],
+)
+def test_a_choice_answer_naming_both_options_or_neither_is_left_alone(short: str, question: str) -> None:
+    assert tidy_short_answer(short, question) == tidy_short_answer(short, question.replace(" or ", " and "))
