@@ -2,7 +2,7 @@
 
 Every question gets exactly one output line, even when it fails (its `error` says why). Lines are flushed
 and synced as they are written, and a re-run skips the ids already in the output, so an interrupted batch
-loses nothing it had finished.
+loses nothing it had finished; `retry_failed` asks the failed ones again (a server that was down, a timeout).
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ def read_questions(path: Path) -> Iterator[tuple[str, str] | str]:
             yield str(row.get("id", f"line-{number}")), str(row["question"])
 
 
-def answered_ids(out: Path) -> set[str]:
-    """Ids already written to `out`; a torn last line from an interrupted run is cut off first."""
+def answered_ids(out: Path, retry_failed: bool = False) -> set[str]:
+    """Ids already written to `out`; a torn last line from an interrupted run is cut off first. With `retry_failed`,
+    the lines of failed answers (an `error`) are taken out of the file, atomically, so those questions are asked
+    again and still end with one line each."""
     if not out.exists():
         return set()
     data = out.read_bytes()
@@ -61,13 +63,32 @@ def answered_ids(out: Path) -> set[str]:
         with out.open("r+b") as handle:
             handle.truncate(cut)
         data = data[:cut]
-    ids = set()
-    for line in data.decode("utf-8", errors="replace").splitlines():
+    ids, kept, dropped = set(), [], 0
+    for line in data.decode("utf-8", errors="replace").splitlines(keepends=True):
         try:
-            ids.add(str(json.loads(line)["id"]))
+            row = json.loads(line)
+            qid = str(row["id"])
         except (json.JSONDecodeError, KeyError, TypeError):
+            kept.append(line)
             continue
+        if retry_failed and row.get("error") is not None:
+            dropped += 1
+            continue
+        ids.add(qid)
+        kept.append(line)
+    if dropped:
+        _replace(out, "".join(kept))
     return ids
+
+
+def _replace(path: Path, text: str) -> None:
+    """`path` rewritten as `text` without a moment where it is half written: a synced temp file renamed over it."""
+    temp = path.with_name(path.name + ".tmp")
+    with temp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
 
 
 def answer_one(agent: ResearchAgent, qid: str, question: str, no_answer: bool = False) -> Answer:
@@ -128,12 +149,13 @@ def run_batch(
     workers: int = 2,
     on_done: Callable[[BatchReport], None] | None = None,
     say: Callable[[str], None] | None = None,
+    retry_failed: bool = False,
 ) -> BatchReport:
-    """Answers the questions of `questions` not yet in `out`, appending one line each as it is ready, from the
-    stream `answers` picks (threads here, or Ray actors with `ray`): the lines, the resume and the report are the
-    same either way."""
+    """Answers the questions of `questions` not yet in `out` (with `retry_failed`, also those whose line there is a
+    failure), appending one line each as it is ready, from the stream `answers` picks (threads here, or Ray actors
+    with `ray`): the lines, the resume and the report are the same either way."""
     report = BatchReport()
-    done = answered_ids(out)
+    done = answered_ids(out, retry_failed)
     pending: list[tuple[str, str]] = []
     for item in read_questions(questions):
         if isinstance(item, str):

@@ -138,3 +138,39 @@ def test_a_batch_killed_mid_run_resumes_with_no_answer_lost_or_repeated(sleuth_h
     subprocess.run(command, env=env, check=True, capture_output=True)
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert sorted(ids) == sorted(f"q{i}" for i in range(60)) and len(ids) == 60
+
+
+def test_retry_failed_asks_again_only_the_failed_questions(settings, embedder, corpus_file, tmp_path) -> None:
+    """`sleuth batch --retry-failed`: a failed line (a server that was down) is replaced by the new answer, the
+    answered ones are kept as they were, and every question still has one line."""
+    agent = make_agent(
+        settings,
+        embedder,
+        lm=ScriptedLM(
+            [
+                plan(["q"], ["colbert"]),
+                sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])),
+            ]
+        ),
+    )
+    agent.ingest([corpus_file])
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "question": "What is BM25?"}\n{"id": "c", "question": "What is ColBERT?"}\n', encoding="utf-8"
+    )
+    out = tmp_path / "out.jsonl"
+    out.write_text(
+        json.dumps({"id": "a", "answer": "kept", "error": None})
+        + "\n"
+        + json.dumps({"id": "c", "answer": "", "error": "LMError: connection refused"})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert run_batch(agent, questions, out).skipped == 2  # without the flag, a failure counts as done
+    report = run_batch(agent, questions, out, retry_failed=True)
+    rows = _lines(out)
+    assert [r["id"] for r in rows] == ["a", "c"]
+    assert rows[0]["answer"] == "kept"
+    assert rows[1]["error"] is None and "ColBERT" in rows[1]["answer"]
+    assert (report.skipped, report.answered, report.failed) == (1, 1, 0)
+    assert not (tmp_path / "out.jsonl.tmp").exists()

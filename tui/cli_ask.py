@@ -138,12 +138,16 @@ def batch(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ray: RayAddress = None,
     workers: Workers = 2,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Ask again the questions whose line in --out is a failure.")
+    ] = False,
 ) -> None:
     """Answer a file of questions, one output line per question, resumable after an interruption."""
     from sleuth.agent.batch import read_questions, run_batch
 
     total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
     spread = {"no_answer": no_answer, "concurrency": concurrency, "ray": ray, "workers": workers, "say": err.print}
+    spread |= {"retry_failed": retry_failed}
     with _agent(collection) as agent:
         if quiet:
             report = run_batch(agent, questions, answers, **spread)
