@@ -74,7 +74,7 @@ ENTRIES = (
         "Written against HotpotQA train100's comparison labels; MuSiQue and the demo questions chose nothing.",
     ),
     Entry(
-        "The research loop against single-shot RAG (current loop, partial run)",
+        "The research loop against single-shot RAG (current loop)",
         "bench_agent_runs",
         "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
         "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60 "
@@ -84,6 +84,16 @@ ENTRIES = (
         "the same snapshot. The demo questions ran on an idle machine; the HotpotQA and MuSiQue rows shared the "
         "2 cores with development, so their seconds are upper bounds.",
         printed="bench_agent_report.txt",
+    ),
+    Entry(
+        "The research loop through an OpenAI-compatible server (remote LM, schema sent)",
+        "bench_agent_server_runs",
+        "python -m sleuth.evals.bench_agent --server --schema json_object --data evals/data/demo_questions.jsonl "
+        "--data ../shared/data/hotpotqa-train100 --limit 60 --systems single-shot adaptive "
+        "--out evals/results/bench_agent_server_runs",
+        "llama-cpp-python's server with the bundled 1.5B on 127.0.0.1; rows from commit d4afadc, run from a snapshot "
+        "of it (evals/results/bench_agent_server_runs/COMMIT). The server reports no prompt reuse, so 'reused' is 0.",
+        printed="bench_agent_server_report.txt",
     ),
     Entry(
         "The research loop, previous partial run (commit f0bf8e3)",
