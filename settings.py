@@ -20,6 +20,8 @@ from sleuth.errors import ConfigError
 DEFAULT_LM = "local/qwen2.5-coder-1.5b"
 
 # Short environment names -> (group, field).
+StructuredOutput = Literal["off", "json_schema", "json_object"]  # how a remote LM is told the answer's schema
+
 _SHORTCUTS = {
     "SLEUTH_LM": ("models", "lm"),
     "SLEUTH_LM_API_BASE": ("models", "api_base"),
@@ -45,7 +47,7 @@ class ModelSettings(_Group):
     )
     api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp).")
     api_key: SecretStr | None = Field(None, description="API key for a remote LM; never printed.")
-    structured_output: Literal["off", "json_schema", "json_object"] = Field(
+    structured_output: StructuredOutput = Field(
         "off",
         description="How a remote LM is told each answer's JSON schema, so the server enforces it and the answer "
         "always parses: `json_schema` (OpenAI structured outputs: vLLM, llama.cpp's llama-server, OpenAI), "

@@ -64,8 +64,9 @@ def _chosen_option(text: str, question: str) -> str:
 def _options(question: str) -> tuple[str, str] | None:
     """The two options of "..., A or B?": A is what follows the last comma, or else the run of capitalised words
     just before "or" ("... formed first The Exies or Circus Diablo?")."""
-    match = _CHOICE.search(question.strip())
-    if match is None or _YES_NO_QUESTION.match(question.strip()):
+    question = question.strip()
+    match = _CHOICE.search(question)
+    if match is None or _YES_NO_QUESTION.match(question):
         return None
     before, second = match.group("before"), match.group("second").strip()
     if "," in before:

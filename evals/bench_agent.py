@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from sleuth.evals.qa import QAItem, dangling, load_questions
 from sleuth.evals.qa import score as qa_score
@@ -210,6 +210,8 @@ def report(out: Path) -> str:
 
 
 def main() -> None:
+    from sleuth.settings import StructuredOutput
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, action="append", default=[])
     parser.add_argument("--limit", type=int, default=60)
@@ -223,7 +225,7 @@ def main() -> None:
     parser.add_argument(
         "--schema",
         default="json_object",
-        choices=("off", "json_schema", "json_object"),
+        choices=get_args(StructuredOutput),
         help="With --server: how each answer's JSON schema is sent (`models.structured_output`; llama-cpp-python's "
         "server reads `json_object`).",
     )

@@ -124,13 +124,10 @@ def _completion(request: dict) -> dict:
     messages = request.get("messages") or [{"content": ""}]
     fields = output_fields(messages[0]["content"])
     reply = _extractive(messages[-1]["content"], fields) if "answer" in fields else {}
+    values = {name: reply.get(name, "" if name != "sub_questions" else []) for name in fields}
     if request.get("response_format"):
-        content = json.dumps({name: reply.get(name, "" if name != "sub_questions" else []) for name in fields})
-        return _reply(request, content)
-    parts = []
-    for name in fields:
-        value = reply.get(name, "" if name != "sub_questions" else [])
-        parts.append(f"[[ ## {name} ## ]]\n{json.dumps(value) if not isinstance(value, str) else value}")
+        return _reply(request, json.dumps(values))
+    parts = [f"[[ ## {k} ## ]]\n{v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()]
     return _reply(request, "\n\n".join([*parts, "[[ ## completed ## ]]"]))
 
 

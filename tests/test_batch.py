@@ -21,6 +21,19 @@ def _questions(tmp_path: Path) -> Path:
     return path
 
 
+def _colbert_agent(settings, embedder, corpus_file):
+    """An agent over the test corpus whose scripted LM answers one question, the ColBERT one."""
+    lm = ScriptedLM(
+        [
+            plan(["q"], ["colbert"]),
+            sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])),
+        ]
+    )
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    return agent
+
+
 def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -47,17 +60,7 @@ def test_one_line_per_question_even_when_one_fails(settings, embedder, corpus_fi
 
 
 def test_rerun_skips_answered_ids_and_repairs_a_torn_last_line(settings, embedder, corpus_file, tmp_path) -> None:
-    agent = make_agent(
-        settings,
-        embedder,
-        lm=ScriptedLM(
-            [
-                plan(["q"], ["colbert"]),
-                sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])),
-            ]
-        ),
-    )
-    agent.ingest([corpus_file])
+    agent = _colbert_agent(settings, embedder, corpus_file)
     out = tmp_path / "out.jsonl"
     out.write_text(
         json.dumps({"id": "a", "answer": "kept"}) + "\n" + json.dumps({"id": "b"}) + "\n" + '{"id": "c", "answ'
@@ -143,17 +146,7 @@ def test_a_batch_killed_mid_run_resumes_with_no_answer_lost_or_repeated(sleuth_h
 def test_retry_failed_asks_again_only_the_failed_questions(settings, embedder, corpus_file, tmp_path) -> None:
     """`sleuth batch --retry-failed`: a failed line (a server that was down) is replaced by the new answer, the
     answered ones are kept as they were, and every question still has one line."""
-    agent = make_agent(
-        settings,
-        embedder,
-        lm=ScriptedLM(
-            [
-                plan(["q"], ["colbert"]),
-                sentences(("ColBERT keeps token embeddings.", [1]), ("It is a late-interaction retriever.", [1])),
-            ]
-        ),
-    )
-    agent.ingest([corpus_file])
+    agent = _colbert_agent(settings, embedder, corpus_file)
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         '{"id": "a", "question": "What is BM25?"}\n{"id": "c", "question": "What is ColBERT?"}\n', encoding="utf-8"
