@@ -70,22 +70,25 @@ def single_shot(agent: Any, question: str) -> Answer:
 
 
 def score(q: QAItem, answer: Answer) -> dict[str, Any]:
-    """`sleuth eval qa`'s scores, plus the route the adaptive loop took and dangling citations counted against
-    the evidence the LM was shown (not only the answer's own markers)."""
+    """`sleuth eval qa`'s scores, plus the route the adaptive loop took, dangling citations counted against the
+    evidence the LM was shown (not only the answer's own markers), and what a short-answer rule reads: each draft's
+    short answer as the LM wrote it and the cited passages' texts."""
     kept = {e.chunk_id for e in answer.evidence if e.kept}
     return {
         **qa_score(q, answer),
         "dangling": dangling(answer.answer, answer.citations, kept),
         "route": [str(s.detail.get("reason", "")) for s in answer.steps if s.kind == "route"],
+        "drafted_short": [str(s.detail.get("short_answer", "")) for s in answer.steps if s.kind == "draft"],
+        "cited_texts": [c.text for c in answer.citations],
     }
 
 
-def load_set(data: Path, limit: int) -> tuple[str, list[QAItem], Path | None]:
-    """A QA set's name, its questions (those with supporting passages, read by `sleuth eval qa`'s loader), and
-    its corpus (None: the demo corpus)."""
+def load_set(data: Path, limit: int, skip: int = 0) -> tuple[str, list[QAItem], Path | None]:
+    """A QA set's name, its questions (those with supporting passages, read by `sleuth eval qa`'s loader; `limit`
+    of them after the first `skip`), and its corpus (None: the demo corpus)."""
     if data.is_file():
-        return data.stem, load_questions(data)[:limit], None
-    questions = [q for q in load_questions(data / "questions.jsonl") if q.supporting][:limit]
+        return data.stem, load_questions(data)[skip : skip + limit], None
+    questions = [q for q in load_questions(data / "questions.jsonl") if q.supporting][skip : skip + limit]
     return data.name, questions, data / "corpus.jsonl"
 
 
@@ -98,13 +101,14 @@ def run(
     systems: tuple[str, ...] = SYSTEMS,
     api_base: str | None = None,
     structured_output: str = "off",
+    skip: int = 0,
 ) -> None:
     from sleuth.agent.api import ResearchAgent
     from sleuth.settings import Settings
     from sleuth.tui.cli import demo_corpus
 
     out.mkdir(parents=True, exist_ok=True)
-    loaded = [load_set(path, limit) for path in sets]
+    loaded = [load_set(path, limit, skip) for path in sets]
     agents: dict[str, dict[str, Any]] = {}
     for name, _, corpus in loaded:
         base = Settings(home=home)
@@ -215,6 +219,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, action="append", default=[])
     parser.add_argument("--limit", type=int, default=60)
+    parser.add_argument(
+        "--skip", type=int, default=0, help="Start after this many questions of each set (held-out rows: --skip 60)."
+    )
     parser.add_argument("--lm", help="LM for every system (default: the embedded model).")
     parser.add_argument("--out", type=Path, default=Path("evals/results/bench_agent_runs"))
     parser.add_argument("--home", type=Path, default=Path("/tmp/sleuth-bench-agent"), help="Index and model cache.")
@@ -235,9 +242,19 @@ def main() -> None:
         pass
     elif args.server:
         with llama_server(args.home) as base:
-            run(args.data, args.out, args.limit, "openai/qwen", args.home, tuple(args.systems), base, args.schema)
+            run(
+                args.data,
+                args.out,
+                args.limit,
+                "openai/qwen",
+                args.home,
+                tuple(args.systems),
+                base,
+                args.schema,
+                args.skip,
+            )
     else:
-        run(args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems))
+        run(args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems), skip=args.skip)
     print(report(args.out))
 
 
