@@ -17,6 +17,7 @@ import dspy
 
 from sleuth.agent.generation import generation
 from sleuth.agent.run import Draft, Run, call_lm, failed_usage, is_embedded, tokens
+from sleuth.prompts.bounded import whole_words
 from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence
 from sleuth.schema import AnswerToken
 from sleuth.settings import AgentSettings
@@ -58,7 +59,7 @@ class Drafter(dspy.Module):
                 )
             draft = Draft(
                 sentences=list(getattr(prediction.answer, "sentences", None) or []),
-                short_answer=" ".join(str(prediction.short_answer or "").split()),
+                short_answer=whole_words(str(prediction.short_answer or "")),
                 missing=" ".join(str(prediction.missing or "").split()),
             )
         except Exception as exc:

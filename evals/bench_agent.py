@@ -44,6 +44,7 @@ def single_shot(agent: Any, question: str) -> Answer:
 
     from sleuth.agent.citations import resolve_citations
     from sleuth.agent.run import adapter_for, diverse, usage_of
+    from sleuth.prompts.bounded import whole_words
     from sleuth.prompts.signatures import AnswerWithCitations, render_sentences
     from sleuth.schema import Usage
     from sleuth.tools.text import format_passages
@@ -61,7 +62,7 @@ def single_shot(agent: Any, question: str) -> Answer:
         with dspy.context(lm=agent.lm, adapter=adapter_for(agent.lm), track_usage=True):
             prediction = dspy.Predict(AnswerWithCitations)(question=question, passages=passages)
         answer.usage = usage_of(prediction)
-        answer.short_answer = str(prediction.short_answer or "")
+        answer.short_answer = whole_words(str(prediction.short_answer or ""))
         answer.answer, answer.citations, _ = resolve_citations(render_sentences(prediction.answer.sentences), evidence)
     except Exception as exc:  # counted as a failed answer
         answer.error = f"{type(exc).__name__}: {exc}"

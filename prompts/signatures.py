@@ -8,6 +8,8 @@ from typing import Literal
 import dspy
 from pydantic import BaseModel, Field
 
+from sleuth.prompts.bounded import Phrase, Queries, SubQuestions
+
 
 class PlanResearch(dspy.Signature):
     """Decide whether a question must be decomposed before it is researched in a collection of documents.
@@ -17,7 +19,7 @@ class PlanResearch(dspy.Signature):
     self-contained sub-questions, in the order they must be answered."""
 
     question: str = dspy.InputField()
-    sub_questions: list[str] = dspy.OutputField(desc="1 to 3 self-contained sub-questions")
+    sub_questions: SubQuestions = dspy.OutputField(desc="1 to 3 self-contained sub-questions")
 
 
 class RewriteQueries(dspy.Signature):
@@ -28,7 +30,7 @@ class RewriteQueries(dspy.Signature):
 
     question: str = dspy.InputField()
     sub_questions: list[str] = dspy.InputField()
-    queries: list[str] = dspy.OutputField(desc="2 to 6 keyword search queries")
+    queries: Queries = dspy.OutputField(desc="2 to 6 keyword search queries")
 
 
 class JudgeUtility(dspy.Signature):
@@ -95,7 +97,7 @@ class AnswerWithCitations(dspy.Signature):
     question: str = dspy.InputField()
     passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
     answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
-    short_answer: str = dspy.OutputField(desc="the answer in a few words, or unknown")
+    short_answer: Phrase = dspy.OutputField(desc="the answer in a few words, or unknown")
     missing: str = dspy.OutputField(desc="what the passages do not say that the question needs; empty if nothing")
 
 
