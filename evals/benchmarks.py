@@ -86,6 +86,16 @@ ENTRIES = (
         printed="bench_agent_report.txt",
     ),
     Entry(
+        "The research loop with bounded outputs (demo questions, before and after)",
+        "bench_agent_bounded",
+        "python -m sleuth.evals.bench_agent --data evals/data/demo_questions.jsonl --systems single-shot adaptive "
+        "--out evals/results/bench_agent_bounded",
+        "Each file from a snapshot of one commit (evals/results/bench_agent_bounded/COMMIT): demo_questions at 396cc3d "
+        "(the short answer, sub-questions and queries bounded in the JSON schema), the before-e2c685d files at the "
+        "commit before. This machine's speed varied about 20% between runs (the two e2c685d runs wrote the same "
+        "tokens): compare seconds within a file, tokens across files.",
+    ),
+    Entry(
         "The research loop through an OpenAI-compatible server (remote LM, schema sent)",
         "bench_agent_server_runs",
         "python -m sleuth.evals.bench_agent --server --schema json_object --data evals/data/demo_questions.jsonl "
