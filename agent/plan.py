@@ -2,6 +2,8 @@
 
 A very similar past run's plan replaces the planning call (memory). The planner may return the question unchanged;
 a failing LM leaves the question as its own only sub-question, and the run then leans on LLM-free retrieval.
+A 1.5B planner also writes statements among its sub-questions ("The Pterocarya is larger than the Cotula."): they
+are searched as queries, but they are no part of the question the answer must cover (or say it does not).
 """
 
 from __future__ import annotations
@@ -31,24 +33,28 @@ class Plan(dspy.Module):
             subs = subs[: self.settings.max_sub_questions]
             run.record("plan", time.perf_counter(), sub_questions=subs, queries=queries, from_memory=run_id)
             return subs, queries
-        subs = self._decompose(run, why)
+        subs, statements = self._decompose(run, why)
         queries = self._rewrite(run, subs) if rewrite and subs else []
-        return subs, queries
+        return subs, [*statements, *queries]
 
-    def _decompose(self, run: Run, why: str) -> list[str]:
+    def _decompose(self, run: Run, why: str) -> tuple[list[str], list[str]]:
+        """(sub-questions, statements the planner wrote instead of questions)."""
         started = time.perf_counter()
         if not run.budget.allows_llm_call(reserve=1, prompt_chars=len(run.question), optional=True):
             run.record("plan", started, skipped="the budget keeps its time for the answer", reason=why)
-            return []
+            return [], []
         try:
             prediction, usage = call_lm(self.plan, run, question=run.question)
         except Exception as exc:  # a failing LM degrades to LLM-free multi-hop search of the question itself
             run.fail("planning", exc)
             run.lm_failed = True
-            return []
-        subs = clean_list(prediction.sub_questions)[: self.settings.max_sub_questions]
-        run.record("plan", started, llm_calls=1, sub_questions=subs, reason=why, **tokens(usage))
-        return subs
+            return [], []
+        written = clean_list(prediction.sub_questions)[: self.settings.max_sub_questions]
+        subs = [s for s in written if s.endswith("?")]
+        statements = [s for s in written if s not in subs]
+        extra = {"searched_not_parts": statements} if statements else {}
+        run.record("plan", started, llm_calls=1, sub_questions=subs, reason=why, **extra, **tokens(usage))
+        return subs, statements
 
     def _rewrite(self, run: Run, subs: list[str]) -> list[str]:
         started = time.perf_counter()

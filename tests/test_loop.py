@@ -383,3 +383,15 @@ def test_a_sentence_holding_several_is_verified_claim_by_claim(agent) -> None:
     answer = a.ask(QUESTION)
     assert "late interaction" in answer.answer and "Dickens" not in answer.answer
     assert answer.citations[0].doc_id == "colbert"
+
+
+def test_statements_the_planner_writes_are_searched_but_are_no_part_the_answer_must_cover(agent) -> None:
+    """A 1.5B planner wrote answers among its sub-questions; the answer then said "The cited passages do not answer:
+    The Pterocarya is larger than the Cotula.", naming its own planner's guesses as parts of the question."""
+    question = "What is the difference between BM25 and ColBERT?"
+    written = ["How does ColBERT score passages?", "ColBERT is better than BM25 at everything.", "How does BM25 rank?"]
+    answer = agent(plan(written, []), {**COLBERT, "short_answer": "ColBERT sums maximum similarities"}).ask(question)
+    assert answer.sub_questions == ["How does ColBERT score passages?", "How does BM25 rank?"]
+    assert "ColBERT is better than BM25 at everything." in [s.query for s in answer.searches]
+    assert "better than BM25" not in answer.answer
+    assert answer.answer.endswith("The cited passages do not answer: How does BM25 rank.")
