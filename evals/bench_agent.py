@@ -190,15 +190,37 @@ def _done(path: Path) -> set[tuple[str, str]]:
     return {(r["system"], r["id"]) for r in map(json.loads, path.read_text().splitlines()) if r.get("system")}
 
 
+def _rows(path: Path) -> Rows:
+    by: Rows = {s: {} for s in SYSTEMS}
+    for row in map(json.loads, filter(str.strip, path.read_text().splitlines())):
+        by[row["system"]][row["id"]] = row
+    return by
+
+
+def against(out: Path, before: Path) -> str:
+    """Each system of `out` against the same system in `before` (an earlier commit's rows), on the questions both
+    answered: the tables and the paired F1 comparison, per set."""
+    lines = []
+    for path in sorted(out.glob("*.jsonl")):
+        if not (before / path.name).exists():
+            continue
+        now, then = _rows(path), _rows(before / path.name)
+        for system in SYSTEMS:
+            group = {f"{system} now": now[system], f"{system} before": then[system]}
+            if not all(group.values()) or not complete(group):
+                continue
+            lines.append(f"\n== {path.stem}: {system}, {len(complete(group))} questions answered by both runs")
+            lines += table(group, name_width=max(map(len, group)))
+            lines += [line for line in [compare(group, f"{system} now", f"{system} before")] if line]
+    return "\n".join(lines)
+
+
 def report(out: Path) -> str:
     """Per set, the table of the systems that answered the most questions; while another system is still being
     run (resumed over sessions), a second table compares every system on the questions all of them answered."""
     lines = []
     for path in sorted(out.glob("*.jsonl")):
-        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        by: Rows = {s: {} for s in SYSTEMS}
-        for row in rows:
-            by[row["system"]][row["id"]] = row
+        by = _rows(path)
         present = {s: by[s] for s in SYSTEMS if by[s]}
         most = max(len(ids) for ids in present.values())
         leading = {s: ids for s, ids in present.items() if len(ids) == most}
@@ -238,7 +260,13 @@ def main() -> None:
         "server reads `json_object`).",
     )
     parser.add_argument("--report", action="store_true", help="Only print the tables from the stored answers.")
+    parser.add_argument(
+        "--against", type=Path, help="With --report: each system against its rows in this earlier run's folder."
+    )
     args = parser.parse_args()
+    if args.report and args.against:
+        print(against(args.out, args.against))
+        return
     if args.report:
         pass
     elif args.server:

@@ -88,7 +88,7 @@ def test_a_setting_that_does_not_exist_is_named(scripted, corpus_file, tmp_path)
 def test_the_agent_benchmark_scores_every_system_with_eval_qas_scores(tmp_path: Path, corpus_file: Path) -> None:
     """evals/bench_agent.py is a thin loop over systems: its rows are `sleuth eval qa`'s scores (the scripted
     stand-in LM, a set of one question over the small corpus), and its report is eval's tables and comparison."""
-    from sleuth.evals.bench_agent import report, run
+    from sleuth.evals.bench_agent import against, report, run
 
     qa_set = tmp_path / "tiny"
     qa_set.mkdir()
@@ -103,6 +103,13 @@ def test_the_agent_benchmark_scores_every_system_with_eval_qas_scores(tmp_path: 
     assert all({"support", "ndcg10", "recall_at", "misattributed", "dangling"} <= set(r) for r in rows)
     assert rows[1]["route"] and rows[1]["answer"] and rows[1]["support"] == [1.0, 1.0]
     assert "adaptive vs single-shot: f1" in report(tmp_path / "out")
+    before = tmp_path / "before"  # an earlier commit's rows of the same questions, every answer wrong
+    before.mkdir()
+    (before / "tiny.jsonl").write_text("".join(json.dumps({**r, "f1": 0.0}) + "\n" for r in rows))
+    paired = against(tmp_path / "out", before)
+    for row in rows:
+        system = row["system"]
+        assert f"{system} now vs {system} before: f1 {row['f1']:+.3f}" in paired
 
 
 @pytest.mark.parametrize(
