@@ -88,12 +88,23 @@ ENTRIES = (
     Entry(
         "The research loop with bounded outputs (demo questions, before and after)",
         "bench_agent_bounded",
-        "python -m sleuth.evals.bench_agent --data evals/data/demo_questions.jsonl --systems single-shot adaptive "
-        "--out evals/results/bench_agent_bounded",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60 "
+        "--systems single-shot adaptive --out evals/results/bench_agent_bounded",
         "Each file from a snapshot of one commit (evals/results/bench_agent_bounded/COMMIT): demo_questions at 396cc3d "
-        "(the short answer, sub-questions and queries bounded in the JSON schema), the before-e2c685d files at the "
-        "commit before. This machine's speed varied about 20% between runs (the two e2c685d runs wrote the same "
-        "tokens): compare seconds within a file, tokens across files.",
+        "and HotpotQA / MuSiQue at f6a0164 (same agent code: the short answer, sub-questions and queries bounded in "
+        "the JSON schema), the before-e2c685d files at the commit before. This machine's speed varied about 20% "
+        "between runs (the two e2c685d runs wrote the same tokens): compare seconds within a file, tokens across "
+        "files.",
+        printed="bench_agent_bounded_report.txt",
+    ),
+    Entry(
+        "Bounded outputs against the earlier run, system by system",
+        "bench_agent_bounded_vs_runs.txt",
+        "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_bounded "
+        "--against evals/results/bench_agent_runs",
+        "Each system of the bounded run against its own rows at ce87d6c (bench_agent_runs), same questions; the "
+        "adaptive difference includes every change since ce87d6c, not only the bounds.",
     ),
     Entry(
         "The research loop through an OpenAI-compatible server (remote LM, schema sent)",
