@@ -139,7 +139,9 @@ class AgentSettings(_Group):
         "plain RAG baseline (one hybrid search of the question, one answer call, the same citation checks), to "
         "compare the loops against in sleuth eval qa. auto is adaptive; guided is the old name of full.",
     )
-    max_sub_questions: int = Field(3, description="Most sub-questions the planner may write.")
+    max_sub_questions: int = Field(
+        3, description="Most sub-questions the planner may write (its JSON schema allows 3 at most)."
+    )
     candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
     filter_candidates: int = Field(8, description="Pooled hits the evidence filter judges for utility.")
     top_k: int = Field(4, description="Passages given to the synthesiser as evidence in the first round.")

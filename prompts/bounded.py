@@ -75,7 +75,8 @@ Queries = bounded_list("Queries", 6)
 
 
 def whole_words(phrase: str) -> str:
-    """`phrase` without a last word the `PHRASE_CHARS` bound cut in two."""
+    """`phrase` without its last word when it reached the `PHRASE_CHARS` bound, which may have cut that word in two
+    (a phrase that ends at the bound exactly loses a whole word: the grammar's cut cannot be told from it)."""
     phrase = " ".join(phrase.split())
     if len(phrase) < PHRASE_CHARS or " " not in phrase:
         return phrase
