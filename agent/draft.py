@@ -161,4 +161,4 @@ def salvage_sentences(exc: Exception, streamed: str = "") -> list[CitedSentence]
 
 def salvage_short_answer(exc: Exception, streamed: str = "") -> str:
     match = re.search(r'"short_answer"\s*:\s*"((?:[^"\\]|\\.)*)"', _raw_of(exc, streamed))
-    return " ".join(_unescape(match.group(1)).split()) if match else ""
+    return whole_words(_unescape(match.group(1))) if match else ""

@@ -264,6 +264,8 @@ def main() -> None:
         "--against", type=Path, help="With --report: each system against its rows in this earlier run's folder."
     )
     args = parser.parse_args()
+    if args.against and not args.report:
+        parser.error("--against compares stored runs: add --report (it runs no questions)")
     if args.report and args.against:
         print(against(args.out, args.against))
         return
