@@ -2,7 +2,8 @@
 
 It plugs into DSPy 3.4's engine API (`dspy.LM(..., engine=, async_engine=)`): sync, async and token streaming.
 It declares JSON-schema support, so DSPy's JSONAdapter sends each Signature's output schema and llama.cpp turns it
-into a grammar: a 1.5B model then cannot produce unparseable output. What a call streams to, its deadline and
+into a grammar: a 1.5B model then cannot produce unparseable output (checked token by token at little cost:
+`agent/llama_sampling.py`). What a call streams to, its deadline and
 its stop signal come from `agent/generation.py`, where the engine also reports the model's measured speed.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.agent.generation import DEADLINE, RATES, STOP, TOKEN_SINK
+from sleuth.agent.llama_sampling import greedy_first_llama
 from sleuth.agent.prompt_cache import lean_cache, state_file
 from sleuth.agent.script_guard import ScriptGuard, east_asian_mask, uses_east_asian
 from sleuth.errors import ModelUnavailableError
@@ -87,10 +89,9 @@ class LlamaCppEngine:
         factory = self._factory
         if factory is None:
             try:
-                from llama_cpp import Llama
+                factory = greedy_first_llama()
             except ImportError as exc:
                 raise ModelUnavailableError("llama-cpp-python is not installed.", LLAMA_CPP_HINT) from exc
-            factory = Llama
         # llama-cpp-python generates on half the cores by default; on a laptop every core helps.
         threads = self.n_threads or os.cpu_count() or 1
         llama = factory(

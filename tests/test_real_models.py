@@ -58,6 +58,47 @@ def test_yes_no_logits_of_the_embedded_llm_prefer_the_relevant_passage() -> None
     assert again == pytest.approx([unrelated, relevant], abs=0.25)
 
 
+def test_greedy_decoding_with_a_schema_writes_what_the_full_grammar_check_writes(monkeypatch) -> None:
+    """The fast sampler asks the grammar about the best token only; the text must be the stock chain's, token for
+    token, including where the grammar refuses the best token (the schema's bounds cut the LM short)."""
+    pytest.importorskip("llama_cpp", reason="the embedded LLM is installed by setup.sh")
+    from llama_cpp import Llama
+
+    from sleuth.agent import llama_sampling
+    from sleuth.agent.local_models import model_file, preset
+
+    path = str(model_file(preset("qwen2.5-coder-1.5b"), Settings().home_dir / "models"))
+    schema = {
+        "type": "object",
+        "properties": {
+            "sentences": {"type": "array", "items": {"type": "string", "maxLength": 40}, "minItems": 2, "maxItems": 2},
+            "short_answer": {"type": "string", "maxLength": 12},
+        },
+        "required": ["sentences", "short_answer"],
+    }
+    messages = [{"role": "user", "content": "Describe the city of Paris, France, in detail, then name its river."}]
+    options = {"temperature": 0.0, "max_tokens": 120, "response_format": {"type": "json_object", "schema": schema}}
+    samplers: list[llama_sampling.GreedyFirstGrammar] = []
+    built = llama_sampling.GreedyFirstGrammar.__init__
+
+    def keep(self, *args):
+        built(self, *args)
+        samplers.append(self)
+
+    monkeypatch.setattr(llama_sampling.GreedyFirstGrammar, "__init__", keep)
+    texts = []
+    for factory in (Llama, llama_sampling.greedy_first_llama()):
+        llama = factory(model_path=path, n_ctx=1024, n_threads=2, verbose=False, seed=0)
+        texts.append(llama.create_chat_completion(messages=messages, **options)["choices"][0]["message"]["content"])
+    stock, fast = texts
+    assert fast == stock and stock.startswith("{") and len(stock) > 40
+    (sampler,) = samplers
+    assert sampler.checked > 20 and sampler.refused > 0  # the bounds refused the LM's best token at least once
+    warm = llama.create_chat_completion(messages=messages, **{**options, "temperature": 0.7, "seed": 1})
+    assert len(samplers) == 1  # sampling at a temperature keeps llama-cpp-python's own chain
+    assert warm["choices"][0]["message"]["content"].startswith("{")
+
+
 def test_doctor_passes_on_a_fresh_install() -> None:
     pytest.importorskip("llama_cpp", reason="the embedded LLM is installed by setup.sh")
     from sleuth.agent.doctor import run_checks
