@@ -91,7 +91,8 @@ def greedy_first_llama() -> type:
             import llama_cpp
 
             chain = super()._init_sampler(*args, **{**kwargs, "grammar": None})  # ..., penalties, greedy
-            greedy = llama_cpp.llama_sampler_chain_remove(chain.sampler, llama_cpp.llama_sampler_chain_n(chain.sampler) - 1)
+            last = llama_cpp.llama_sampler_chain_n(chain.sampler) - 1
+            greedy = llama_cpp.llama_sampler_chain_remove(chain.sampler, last)
             fast = GreedyFirstGrammar(self._model.vocab, grammar)
             llama_cpp.llama_sampler_chain_add(chain.sampler, fast.get_sampler())
             # llama.cpp must not free a sampler that Python allocated: the chain removes it first (as add_custom does)
