@@ -35,7 +35,7 @@ class Verify(dspy.Module):
         started = time.perf_counter()
         verifier = CitationVerifier(run.tools.searcher.embedder)
         sentences, narrowed, repointed = verifier.verify(draft.sentences, run.evidence)
-        sentences = distinct([s for s in sentences if len(split_markers(s)[0].split()) >= MIN_WORDS])
+        sentences = distinct([s for s in sentences if states_something(s)])
         stated = [s for s in sentences if not reads_as_instruction(split_markers(s)[0])]  # not copied orders
         orders, sentences = len(sentences) - len(stated), stated
         cited = [s for s in sentences if s.sources]
@@ -127,6 +127,14 @@ def extractive_answer(run: Run, why: str) -> Verified:
     run.errors.append(f"{why}; the answer is the evidence's key sentences, each cited")
     run.record("verify", started, extractive=True, cited=[c.chunk_id for c in citations])
     return Verified(text, citations, "", 0, len(sentences))
+
+
+def states_something(sentence: CitedSentence) -> bool:
+    """False for a "sentence" too short to state anything a citation could support ("Arthur!") and for one that
+    asks: the LM restating the question ("The Heinkel HD 23 was held on the craft that were first developed when
+    [1][2]?") with the markers of the passages it was shown."""
+    body = split_markers(sentence)[0].strip()
+    return len(body.split()) >= MIN_WORDS and not body.endswith("?")
 
 
 _FIRST_PERSON = re.compile(r"^(We|Our)\b")

@@ -201,3 +201,14 @@ def test_a_papers_first_person_is_not_copied_into_the_answer() -> None:
     assert named.text == "“Question decomposition for retrieval-augmented generation”’s pipeline decomposes questions."
     kept = CitedSentence(text="The US trial enrolled 40 patients.", sources=[1])
     assert third_person(kept, evidence) == kept
+
+
+def test_a_sentence_that_asks_or_is_too_short_states_nothing() -> None:
+    """The 1.5B restated a HotpotQA question as its first "sentence", citing both passages it was shown."""
+    from sleuth.agent.verify import states_something
+
+    asked = "The Heinkel HD 23 was a type of plane that was held on the craft that were first developed when [1][2]?"
+    assert not states_something(CitedSentence(text=asked, sources=[1, 2]))
+    assert not states_something(CitedSentence(text="Arthur!", sources=[1]))
+    stated = "The Heinkel HD 23 was a carrier-borne fighter biplane designed in Germany in the 1920s."
+    assert states_something(CitedSentence(text=stated, sources=[1]))
