@@ -59,7 +59,7 @@ def _generation_kwargs(request: Any) -> dict[str, Any]:
 class LlamaCppEngine:
     """A DSPy engine over one llama.cpp model; calls are serialised (a Llama object is not thread-safe).
 
-    Prompt evaluation is what a call costs here (40-90 tokens/s on 2 cores, against 13-17 generated), so the engine
+    Prompt evaluation is what a call costs here (40-90 tokens/s on 2 cores, against about 24 generated), so the engine
     keeps the states of recent prompts (`LlamaRAMCache`): a prompt that shares a prefix with one of them (the same
     Signature's instructions, the same question and passages) evaluates only what follows the prefix. Each call's
     usage reports the prompt tokens reused that way (`cache_read_tokens`)."""

@@ -107,6 +107,24 @@ ENTRIES = (
         "adaptive difference includes every change since ce87d6c, not only the bounds.",
     ),
     Entry(
+        "Grammar-constrained generation: stock sampler against the greedy-first grammar",
+        "bench_sampling.txt",
+        "python -m sleuth.evals.bench_sampling",
+        "The agent's schema-constrained LM calls on the 8 demo questions, recorded, then replayed on a fresh model "
+        "per sampler; generation alone (each prompt evaluated first), greedy decoding as the agent uses.",
+    ),
+    Entry(
+        "The research loop with the greedy-first grammar (demo questions before and after; HotpotQA, MuSiQue)",
+        "bench_agent_fastgrammar",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60 "
+        "--systems single-shot adaptive --out evals/results/bench_agent_fastgrammar",
+        "Each file from a snapshot of one commit (evals/results/bench_agent_fastgrammar/COMMIT): demo_questions at "
+        "013c3da and before-dac0969 at the commit before, run back to back (same tokens; a test suite shared the "
+        "machine during the before-run's first question); HotpotQA / MuSiQue at 0243561.",
+        printed="bench_agent_fastgrammar_report.txt",
+    ),
+    Entry(
         "The research loop through an OpenAI-compatible server (remote LM, schema sent)",
         "bench_agent_server_runs",
         "python -m sleuth.evals.bench_agent --server --schema json_object --data evals/data/demo_questions.jsonl "
