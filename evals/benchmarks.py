@@ -125,6 +125,14 @@ ENTRIES = (
         printed="bench_agent_fastgrammar_report.txt",
     ),
     Entry(
+        "Greedy-first grammar against the bounded run, system by system",
+        "bench_agent_fastgrammar_vs_bounded.txt",
+        "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_fastgrammar "
+        "--against evals/results/bench_agent_bounded",
+        "The first 31 questions of each set (the rerun was stopped there, resumable), each system against its own "
+        "rows of the bounded run (f6a0164): same F1 on every question; seconds from two runs on different days.",
+    ),
+    Entry(
         "The research loop through an OpenAI-compatible server (remote LM, schema sent)",
         "bench_agent_server_runs",
         "python -m sleuth.evals.bench_agent --server --schema json_object --data evals/data/demo_questions.jsonl "
