@@ -63,7 +63,6 @@ class GreedyFirstGrammar:
         data = np.frombuffer(buffer, dtype=_TOKEN_DATA, count=size)
         best = int(np.argmax(data["logit"]))
         self._one.id, self._one.logit, self._one.p = int(data["id"][best]), float(data["logit"][best]), 0.0
-        self._one_array.size, self._one_array.selected = 1, -1
         self._lib.llama_sampler_apply(self.grammar, ctypes.byref(self._one_array))
         self.checked += 1
         if not np.isfinite(self._one.logit):  # refused: the grammar decides over the whole vocabulary

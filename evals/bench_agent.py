@@ -266,7 +266,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.against and not args.report:
         parser.error("--against compares stored runs: add --report (it runs no questions)")
-    if args.report and args.against:
+    if args.against:
         print(against(args.out, args.against))
         return
     if args.report:

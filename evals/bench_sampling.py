@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,10 @@ def record_requests(questions: list[str], home: Path) -> tuple[list[dict[str, An
 
 def replay(factory: Any, model: Path, requests: list[dict[str, Any]]) -> list[tuple[int, float, str]]:
     """Per request: generated tokens, seconds of generation, and a digest of the text."""
-    llama = factory(model_path=str(model), n_ctx=4096, n_threads=2, n_threads_batch=2, verbose=False, seed=0)
+    threads = os.cpu_count() or 1  # as the engine runs it
+    llama = factory(
+        model_path=str(model), n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False, seed=0
+    )
     out = []
     for request in requests:
         llama.create_chat_completion(messages=request["messages"], **{**request["options"], "max_tokens": 1})
