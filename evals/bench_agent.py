@@ -25,13 +25,14 @@ import argparse
 import json
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, get_args
 
 from sleuth.evals.qa import QAItem, dangling, load_questions
 from sleuth.evals.qa import score as qa_score
 from sleuth.evals.qa_report import Rows, compare, complete, table
+from sleuth.evals.replay import Record, replaying
 from sleuth.schema import Answer, Seen
 
 SYSTEMS = ("single-shot", "adaptive", "full")
@@ -103,6 +104,7 @@ def run(
     api_base: str | None = None,
     structured_output: str = "off",
     skip: int = 0,
+    replay: Path | None = None,
 ) -> None:
     from sleuth.agent.api import ResearchAgent
     from sleuth.settings import Settings
@@ -132,6 +134,17 @@ def run(
         }
     first = next(iter(agents.values()))["adaptive"]  # all share one LM
     first.warm_up()
+    with replaying(replay) if replay else nullcontext() as record:
+        _answer_all(loaded, agents, systems, out, record)
+
+
+def _answer_all(
+    loaded: list[tuple[str, list[QAItem], Path | None]],
+    agents: dict[str, dict[str, Any]],
+    systems: tuple[str, ...],
+    out: Path,
+    record: Record | None,
+) -> None:
     done = {name: _done(out / f"{name}.jsonl") for name, _, _ in loaded}
     longest = max(len(qs) for _, qs, _ in loaded)
     for i in range(longest):  # the sets interleaved, so each grows at the same pace
@@ -143,8 +156,11 @@ def run(
                 if (system, q.id) in done[name]:
                     continue
                 agent = agents[name][system]
+                before = record.replayed if record else 0
                 answer = single_shot(agent, q.question) if system == "single-shot" else agent.ask(q.question)
                 row = {"set": name, "system": system, **score(q, answer)}
+                if record:
+                    row["replayed"] = record.replayed - before
                 with (out / f"{name}.jsonl").open("a", encoding="utf-8") as handle:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 print(
@@ -259,6 +275,13 @@ def main() -> None:
         help="With --server: how each answer's JSON schema is sent (`models.structured_output`; llama-cpp-python's "
         "server reads `json_object`).",
     )
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        help="Record the embedded LM's replies in this JSONL file and answer a request it holds from it "
+        "(evals/replay.py): a re-run after a change past the LM costs only the prompts it changed. Seconds of "
+        "replayed answers are not measured.",
+    )
     parser.add_argument("--report", action="store_true", help="Only print the tables from the stored answers.")
     parser.add_argument(
         "--against", type=Path, help="With --report: each system against its rows in this earlier run's folder."
@@ -285,7 +308,9 @@ def main() -> None:
                 args.skip,
             )
     else:
-        run(args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems), skip=args.skip)
+        run(
+            args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems), skip=args.skip, replay=args.replay
+        )
     print(report(args.out))
 
 

@@ -250,3 +250,29 @@ def test_the_latest_long_prompt_state_is_kept_on_disk_for_the_next_process(tmp_p
     assert restored.seed == 7 and restored.scores.shape == (1, 50) and list(restored.input_ids[:3]) == [0, 1, 2]
     path.write_bytes(b"not an npz")  # a damaged file is dropped, not fatal
     assert lean_cache(1 << 20, path).cache_state == {} and not path.exists()
+
+
+def test_a_replayed_request_is_answered_from_the_record_and_a_new_one_reaches_the_model(tmp_path) -> None:
+    from sleuth.agent.generation import generation
+    from sleuth.evals.replay import replaying
+
+    record_file = tmp_path / "replies.jsonl"
+    unpatched, json_out = LlamaCppEngine.complete, dspy.JSONAdapter()
+    first = FakeLlama({"sub_questions": ["What is BM25?"], "queries": ["bm25"]})
+    engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: first)
+    with replaying(record_file) as record, dspy.context(lm=_lm(engine), adapter=json_out):
+        dspy.Predict(PlanResearch)(question="What is BM25?")
+    assert len(first.calls) == 1 and record.replayed == 0
+
+    second = FakeLlama({"sub_questions": ["a different reply"], "queries": []})
+    engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: second)
+    streamed: list[str] = []
+    with replaying(record_file) as record, dspy.context(lm=_lm(engine), adapter=json_out):
+        with generation(streamed.append, None, None):
+            replayed = dspy.Predict(PlanResearch)(question="What is BM25?")
+        fresh = dspy.Predict(PlanResearch)(question="What is SPLADE?")
+    assert replayed.sub_questions == ["What is BM25?"]  # the recorded reply, not the new model's
+    assert json.loads("".join(streamed))["queries"] == ["bm25"]  # handed to the token sink as a stream would be
+    assert fresh.sub_questions == ["a different reply"] and len(second.calls) == 1
+    assert record.replayed == 1 and len(record_file.read_text().splitlines()) == 2
+    assert LlamaCppEngine.complete is unpatched  # the engine is itself again outside the block
