@@ -90,6 +90,7 @@ STEP_WORDS = {
     "draft": "drafted the answer",
     "tool": "read more",
     "verify": "checked the citations",
+    "short": "named the short answer",
 }  # what a step did, for progress lines
 
 

@@ -27,6 +27,7 @@ from sleuth.agent.budget import Budget
 from sleuth.agent.draft import Drafter
 from sleuth.agent.followup import Contextualise
 from sleuth.agent.judge import Judge, with_coverage
+from sleuth.agent.phrase import ShortAnswer
 from sleuth.agent.plan import Plan
 from sleuth.agent.react import Explore
 from sleuth.agent.retrieve import Retrieve
@@ -69,6 +70,7 @@ class ResearchProgram(dspy.Module):
         self.explorer = Explore(settings)
         self.drafter = Drafter(settings)
         self.verifier = Verify(settings)
+        self.short_answer = ShortAnswer()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ResearchProgram:
         """Copies the modules an optimizer tunes; the searcher, its index and models are shared, not copied."""
@@ -178,6 +180,8 @@ class ResearchProgram(dspy.Module):
                 run, _gap(draft, run.question), room
             ):
                 break
+        if best is not None and best.citations:
+            best.short = self.short_answer(run, best.drafted, best.short, best.said, best.support)
         return best
 
     # -- the answer --------------------------------------------------------------------------------------------

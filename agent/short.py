@@ -49,6 +49,15 @@ def tidy_short_answer(short: str, question: str, sentences: list[str] | None = N
     return _phrase(text, question) or text
 
 
+def is_phrase(drafted: str, tidied: str, question: str) -> bool:
+    """True if the short answer the draft wrote is already a phrase: at most three words once cleaned, a yes or no
+    to a yes/no question, or one of the two options the question offers."""
+    text = _clean(drafted)
+    if len(text.split()) <= 3 or bool(_chosen_option(text, question)):
+        return True
+    return bool(_YES_NO_QUESTION.match(question.strip())) and tidied in ("yes", "no")
+
+
 def _chosen_option(text: str, question: str) -> str:
     """Of a question that offers two options ("Which band was formed first, The Exies or Circus Diablo?"), the one
     the short answer names, as the question spells it ("The Exies were formed first in 1997" -> "The Exies"); "" if
@@ -182,4 +191,4 @@ def _share_asked(side: str, asked: set[str]) -> float:
     return len(words & asked) / len(words) if words else 1.0
 
 
-__all__ = ["UNKNOWN", "tidy_short_answer"]
+__all__ = ["UNKNOWN", "is_phrase", "tidy_short_answer"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dspy
 
@@ -62,7 +62,8 @@ class Verify(dspy.Module):
         support = " ".join(c.text for c in citations)
         given = "" if reads_as_instruction(draft.short_answer) else draft.short_answer
         short = tidy_short_answer(given, run.question, [split_markers(s)[0] for s in cited], support)
-        return Verified(text, citations, short, lost + len(unsupported or []), len(cited))
+        said = [split_markers(s)[0] for s in cited]
+        return Verified(text, citations, short, lost + len(unsupported or []), len(cited), said, given, support)
 
     def _check(self, run: Run, sentences: list[CitedSentence]) -> tuple[list[CitedSentence], list[str] | None]:
         """The LM's entailment check of the cited sentences that do not restate their passages; unsupported ones go.
@@ -99,6 +100,9 @@ class Verified:
     short: str = ""
     lost: int = 0
     sentences: int = 0
+    said: list[str] = field(default_factory=list)  # the cited sentences, markers removed
+    drafted: str = ""  # the short answer as the draft wrote it
+    support: str = ""  # the cited passages' text
 
     @property
     def knows_answer(self) -> bool:

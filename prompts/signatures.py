@@ -101,6 +101,16 @@ class AnswerWithCitations(dspy.Signature):
     missing: str = dspy.OutputField(desc="what the passages do not say that the question needs; empty if nothing")
 
 
+class AnswerPhrase(dspy.Signature):
+    """Give the answer to the question that the statements state, in as few words as possible: the name, date,
+    number, place, yes or no, or short phrase itself, copied from the statements, not a sentence about it. If the
+    statements do not answer the question, give "unknown"."""
+
+    question: str = dspy.InputField()
+    statements: str = dspy.InputField(desc="the answer's sentences")
+    short_answer: Phrase = dspy.OutputField(desc="the answer in a few words, or unknown")
+
+
 class CheckSupport(dspy.Signature):
     """For each numbered claim, decide whether the passages quoted under it state what the claim says.
 

@@ -348,7 +348,7 @@ def test_a_gap_named_beside_a_short_answer_does_not_buy_another_round(agent) -> 
 
 def test_one_supported_sentence_left_after_verification_does_not_buy_another_round(agent) -> None:
     drafted = sentences(("ColBERT keeps one embedding per token.", [1]), ("Napoleon crossed the Alps in 1800.", [1]))
-    answer = agent({**drafted, "short_answer": "one embedding per token", "missing": ""}).ask(QUESTION)
+    answer = agent({**drafted, "short_answer": "one embedding", "missing": ""}).ask(QUESTION)
     assert [s.kind for s in answer.steps].count("draft") == 1 and answer.usage.llm_calls == 1
     assert "Napoleon" not in answer.answer
 
@@ -395,3 +395,31 @@ def test_statements_the_planner_writes_are_searched_but_are_no_part_the_answer_m
     assert "ColBERT is better than BM25 at everything." in [s.query for s in answer.searches]
     assert "better than BM25" not in answer.answer
     assert answer.answer.endswith("The cited passages do not answer: How does BM25 rank.")
+
+
+def test_a_sentence_written_as_the_short_answer_buys_one_call_that_names_the_phrase(agent) -> None:
+    drafted = {**COLBERT, "short_answer": "ColBERT scores a passage by summing the maximum similarity."}
+    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "summing the maximum similarity"}}).ask(QUESTION)
+    assert answer.short_answer == "summing the maximum similarity"
+    step = _step(answer, "short")
+    assert step.llm_calls == 1 and step.detail["drafted"] == drafted["short_answer"]
+    assert answer.usage.llm_calls == 2 and [s.kind for s in answer.steps][-2:] == ["verify", "short"]
+
+
+def test_a_phrase_the_answer_does_not_bear_out_leaves_the_drafts_own(agent) -> None:
+    drafted = {**COLBERT, "short_answer": "It scores a passage by summing the maximum similarity."}
+    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "Napoleon Bonaparte"}}).ask(QUESTION)
+    assert "Napoleon" not in answer.short_answer and "maximum similarity" in answer.short_answer
+    assert _step(answer, "short").detail["named"] != "Napoleon Bonaparte"
+
+
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("Does ColBERT keep one embedding per token?", "Yes, ColBERT keeps one embedding per token."),
+        ("How does ColBERT score passages?", "maximum similarity sums"),
+    ],
+)
+def test_a_short_answer_that_is_already_a_phrase_costs_no_call(agent, question, short) -> None:
+    answer = agent({**COLBERT, "short_answer": short}).ask(question)
+    assert answer.usage.llm_calls == 1 and "short" not in [s.kind for s in answer.steps]
