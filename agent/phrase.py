@@ -6,8 +6,9 @@ keeps the wrong side as often as the right one. Asked alone, with the question a
 sentences (a prompt of some 150 tokens, about 2 s here), the same model names the phrase. On the stored adaptive
 answers of HotpotQA train100 (which chose this gate) the short answer's F1 went from 0.25 to 0.39 and EM from 0.13
 to 0.32 (`evals/short_study.py`); on MuSiQue train100 from 0.10 to 0.13, within noise. The call is spent only where it
-can pay: the drafted short answer is longer than three words, and is not already a yes or no to a yes/no question or
-one of the two options a question offers. A phrase the statements do not bear out, or "unknown", leaves the tidied
+can pay: the question asks for a fact (not how or why, where the sentences are the answer: `agent/shape.py`), and
+the drafted short answer is longer than three words, not already a yes or no to a yes/no question or one of the two
+options a question offers. A phrase the statements do not bear out, or "unknown", leaves the tidied
 draft's answer in place.
 """
 
@@ -18,6 +19,7 @@ import time
 import dspy
 
 from sleuth.agent.run import Run, call_lm
+from sleuth.agent.shape import asks_for_explanation
 from sleuth.agent.short import UNKNOWN, is_phrase, tidy_short_answer
 from sleuth.prompts.bounded import whole_words
 from sleuth.prompts.signatures import AnswerPhrase
@@ -34,7 +36,7 @@ class ShortAnswer(dspy.Module):
         """The short answer: `tidied` (the draft's, cut without an LM) unless the draft wrote a sentence there
         (`drafted`), the answer has verified sentences (`said`) and the budget allows a call; then the phrase the
         LM names from those sentences, tidied and checked against them and the cited passages (`support`)."""
-        if not said or is_phrase(drafted, tidied, run.question):
+        if not said or asks_for_explanation(run.question) or is_phrase(drafted, tidied, run.question):
             return tidied
         started = time.perf_counter()
         statements = " ".join(said)

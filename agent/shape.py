@@ -25,6 +25,14 @@ _JOINED = re.compile(r"\b(and|but)\s+(what|how|why|which|when|where)\b", re.I)
 _LIST = re.compile(r"^(list|enumerate)\b|\bwhat are the (main|key|different)\b", re.I)
 
 
+_EXPLAIN = re.compile(
+    r"^(?:how\b(?!\s+(?:to|many|much|long|old|far|big|large|tall|often|few|high|wide|deep)\b)|why\b|explain\b"
+    r"|describe\b|in what ways?\b)|\b(?:difference|differences|differ|trade-?offs?|pros and cons|compare"
+    r"|how (?:does|do|did|can|could|is|are))\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Shape:
     multi_part: bool
@@ -46,4 +54,11 @@ def question_shape(question: str) -> Shape:
     return Shape(False, "one thing asked")
 
 
-__all__ = ["Shape", "question_shape"]
+def asks_for_explanation(question: str) -> bool:
+    """True if `question` asks how, why, or how things differ: its answer is the sentences, not a phrase. Of the
+    shared question sets it flags 1 of 100 HotpotQA train100 questions ("how is ... connected?"), none of 100
+    MuSiQue train100 questions, and 7 of the 8 demo research questions."""
+    return bool(_EXPLAIN.search(" ".join(question.split())))
+
+
+__all__ = ["Shape", "asks_for_explanation", "question_shape"]

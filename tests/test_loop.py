@@ -397,9 +397,12 @@ def test_statements_the_planner_writes_are_searched_but_are_no_part_the_answer_m
     assert answer.answer.endswith("The cited passages do not answer: How does BM25 rank.")
 
 
+FACT = "What does ColBERT sum to score a passage?"
+
+
 def test_a_sentence_written_as_the_short_answer_buys_one_call_that_names_the_phrase(agent) -> None:
     drafted = {**COLBERT, "short_answer": "ColBERT scores a passage by summing the maximum similarity."}
-    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "summing the maximum similarity"}}).ask(QUESTION)
+    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "summing the maximum similarity"}}).ask(FACT)
     assert answer.short_answer == "summing the maximum similarity"
     step = _step(answer, "short")
     assert step.llm_calls == 1 and step.detail["drafted"] == drafted["short_answer"]
@@ -408,7 +411,7 @@ def test_a_sentence_written_as_the_short_answer_buys_one_call_that_names_the_phr
 
 def test_a_phrase_the_answer_does_not_bear_out_leaves_the_drafts_own(agent) -> None:
     drafted = {**COLBERT, "short_answer": "It scores a passage by summing the maximum similarity."}
-    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "Napoleon Bonaparte"}}).ask(QUESTION)
+    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "Napoleon Bonaparte"}}).ask(FACT)
     assert "Napoleon" not in answer.short_answer and "maximum similarity" in answer.short_answer
     assert _step(answer, "short").detail["named"] != "Napoleon Bonaparte"
 
@@ -418,6 +421,7 @@ def test_a_phrase_the_answer_does_not_bear_out_leaves_the_drafts_own(agent) -> N
     [
         ("Does ColBERT keep one embedding per token?", "Yes, ColBERT keeps one embedding per token."),
         ("How does ColBERT score passages?", "maximum similarity sums"),
+        ("How does ColBERT score passages?", "ColBERT scores a passage by summing the maximum similarity."),
     ],
 )
 def test_a_short_answer_that_is_already_a_phrase_costs_no_call(agent, question, short) -> None:

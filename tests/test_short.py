@@ -128,3 +128,20 @@ def test_a_choice_between_two_options_is_answered_with_the_option_named(
 )
 def test_a_choice_answer_naming_both_options_or_neither_is_left_alone(short: str, question: str) -> None:
     assert tidy_short_answer(short, question) == tidy_short_answer(short, question.replace(" or ", " and "))
+
+
+@pytest.mark.parametrize(
+    ("question", "explains"),
+    [
+        ("How does FIRST speed up listwise reranking?", True),
+        ("What is the difference between listwise and pairwise reranking with LLMs?", True),
+        ("Why do long inputs hurt RAG?", True),
+        ("How many Publix stores are in Georgia?", False),
+        ("How to Eat, released in which year, is a book by Nigella Lawson", False),
+        ("Who directed the film that was shot in Leland, North Carolina?", False),
+    ],
+)
+def test_a_question_that_asks_how_or_why_is_answered_by_sentences_not_a_phrase(question, explains) -> None:
+    from sleuth.agent.shape import asks_for_explanation
+
+    assert asks_for_explanation(question) is explains
