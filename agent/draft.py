@@ -24,6 +24,8 @@ from sleuth.settings import AgentSettings
 from sleuth.tools.research import key_sentences
 from sleuth.tools.text import format_passages
 
+HISTORY_SEARCHED = 8  # latest LM history entries searched for the draft call (a retry adds one)
+
 
 class Drafter(dspy.Module):
     def __init__(self, settings: AgentSettings) -> None:
@@ -61,6 +63,7 @@ class Drafter(dspy.Module):
                 sentences=list(getattr(prediction.answer, "sentences", None) or []),
                 short_answer=whole_words(str(prediction.short_answer or "")),
                 missing=" ".join(str(prediction.missing or "").split()),
+                exchange=exchange_of(passages),
             )
         except Exception as exc:
             run.check()  # a generation stopped by the user is a cancellation, not an LM failure
@@ -91,6 +94,20 @@ class Drafter(dspy.Module):
             **tokens(usage),
         )
         return draft
+
+
+def exchange_of(passages: str) -> list[dict[str, str]]:
+    """The draft call's messages and the LM's reply, from the LM's history (the latest entry whose prompt holds
+    these passages): a follow-up turn appended to them shares the whole prompt the engine has just evaluated."""
+    for entry in reversed((getattr(dspy.settings.lm, "history", None) or [])[-HISTORY_SEARCHED:]):
+        messages, outputs = entry.get("messages") or [], entry.get("outputs") or []
+        if messages and outputs and isinstance(outputs[0], str) and passages in str(messages[-1].get("content")):
+            return [*({"role": m["role"], "content": str(m["content"])} for m in messages), _reply(outputs[0])]
+    return []
+
+
+def _reply(text: str) -> dict[str, str]:
+    return {"role": "assistant", "content": text}
 
 
 _TEXT = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)("?)')

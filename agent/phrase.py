@@ -1,59 +1,96 @@
-"""The short answer asked for on its own, when the draft wrote a sentence where a phrase was asked for.
+"""The short answer named in a follow-up turn, when the draft wrote a sentence where a phrase was asked for.
 
 The draft writes its sentences and, in the same reply, "the answer in a few words"; a 1.5B model writes a sentence
 there more often than not ("Nigeria is named after the Niger River."), and cutting it without an LM (agent/short.py)
-keeps the wrong side as often as the right one. Asked alone, with the question and the answer's own verified
-sentences (a prompt of some 150 tokens, about 2 s here), the same model names the phrase. On the stored adaptive
-answers of HotpotQA train100 (which chose this gate) the short answer's F1 went from 0.25 to 0.39 and EM from 0.13
-to 0.32 (`evals/short_study.py`); on MuSiQue train100 from 0.10 to 0.13, within noise. The call is spent only where it
-can pay: the question asks for a fact (not how or why, where the sentences are the answer: `agent/shape.py`), and
-the drafted short answer is longer than three words, not already a yes or no to a yes/no question or one of the two
-options a question offers. A phrase the statements do not bear out, or "unknown", leaves the tidied
-draft's answer in place.
+keeps the wrong side as often as the right one. Asked again in one more turn of the same conversation (the draft's
+prompt, its reply, then "the answer in a few words, nothing else"), the same model names the phrase; the engine
+has just evaluated that whole prompt, so only the new turn's ~40 tokens are (a separate prompt of the question and
+the sentences cost ~340 uncached tokens, 6-10 s here, and evicted the prefix the next draft reuses). The call is
+spent only where it can pay: the question asks for a fact (not how or why, where the sentences are the answer:
+`agent/shape.py`), and the drafted short answer is longer than three words, not already a yes or no to a yes/no
+question or one of the two options a question offers. The phrase is tidied like the draft's own, and one the
+answer's sentences and cited passages do not bear out, or "unknown", leaves the draft's in place.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import dspy
 
-from sleuth.agent.run import Run, call_lm
+from sleuth.agent.run import Run, within_budget
 from sleuth.agent.shape import asks_for_explanation
 from sleuth.agent.short import UNKNOWN, is_phrase, tidy_short_answer
-from sleuth.prompts.bounded import whole_words
-from sleuth.prompts.signatures import AnswerPhrase
+from sleuth.prompts.bounded import PHRASE_CHARS, whole_words
+from sleuth.prompts.signatures import NAME_THE_ANSWER
+from sleuth.schema import Usage
 
-PROMPT_CHARS = 600  # the Signature's instructions, as the budget counts characters of a prompt
+PHRASE_TOKENS = 24  # a phrase of PHRASE_CHARS characters, with room for a closing quote
 
 
 class ShortAnswer(dspy.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ask = dspy.Predict(AnswerPhrase)
-
-    def forward(self, run: Run, drafted: str, tidied: str, said: list[str], support: str) -> str:
-        """The short answer: `tidied` (the draft's, cut without an LM) unless the draft wrote a sentence there
-        (`drafted`), the answer has verified sentences (`said`) and the budget allows a call; then the phrase the
-        LM names from those sentences, tidied and checked against them and the cited passages (`support`)."""
-        if not said or asks_for_explanation(run.question) or is_phrase(drafted, tidied, run.question):
+    def forward(self, run: Run, verified: Any) -> str:
+        """The short answer of `verified` (a checked draft): its own, tidied, unless the draft wrote a sentence
+        there and one follow-up turn of the draft's conversation names a phrase its sentences bear out."""
+        tidied, drafted = verified.short, verified.drafted
+        if not verified.said or not verified.exchange:
             return tidied
-        started = time.perf_counter()
-        statements = " ".join(said)
-        chars = PROMPT_CHARS + len(statements) + len(run.question)
-        if not run.budget.allows_llm_call(prompt_chars=chars) or run.budget.left < run.budget.expected_call_seconds(
-            chars
+        if asks_for_explanation(run.question) or is_phrase(drafted, tidied, run.question):
+            return tidied
+        turn = NAME_THE_ANSWER.format(question=run.question)
+        if not run.budget.allows_llm_call(prompt_chars=len(turn)) or run.budget.left < run.budget.expected_call_seconds(
+            len(turn)
         ):
             return tidied
+        started = time.perf_counter()
         try:
-            prediction, _ = call_lm(self.ask, run, retry=False, question=run.question, statements=statements)
-        except Exception as exc:  # the tidied short answer stands; the answer itself is already written
-            run.fail("asking for the short answer", exc)
+            text, usage = within_budget(run, lambda: _follow_up(dspy.settings.lm, verified.exchange, turn))
+        except Exception as exc:  # the draft's short answer stands; the answer itself is already written
+            run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, len(turn))
+            run.fail("naming the short answer", exc)
             return tidied
-        named = tidy_short_answer(whole_words(str(prediction.short_answer or "")), run.question, said, support)
+        run.budget.charge_call(usage, time.perf_counter() - started, len(turn))
+        named = tidy_short_answer(whole_words(text[:PHRASE_CHARS]), run.question, verified.said, verified.support)
         short = tidied if named.lower() == UNKNOWN else named
-        run.record("short", started, llm_calls=1, drafted=drafted, named=named, short_answer=short)
+        run.record(
+            "short",
+            started,
+            llm_calls=1,
+            drafted=drafted,
+            named=named,
+            short_answer=short,
+            **usage.model_dump(exclude={"llm_calls"}),
+        )
         return short
+
+
+def _follow_up(lm: Any, exchange: list[dict[str, str]], turn: str) -> tuple[str, Usage]:
+    """One more user turn after the draft's exchange; the reply's first line and what the call cost."""
+    from dspy.lm15 import Config, Message, Request
+
+    system = next((m["content"] for m in exchange if m["role"] == "system"), None)
+    said = [
+        Message.assistant(m["content"]) if m["role"] == "assistant" else Message.user(m["content"]) for m in exchange
+    ]
+    said = [m for m, raw in zip(said, exchange, strict=True) if raw["role"] != "system"]
+    temperature = (getattr(lm, "kwargs", None) or {}).get("temperature")
+    request = Request(
+        model=str(lm.model),
+        system=system,
+        messages=(*said, Message.user(turn)),
+        config=Config(max_tokens=PHRASE_TOKENS, temperature=temperature),
+    )
+    response = lm(request)
+    text = (response.message.text or "").strip().splitlines()
+    spent = response.usage
+    usage = Usage(
+        llm_calls=1,
+        input_tokens=spent.input_tokens or 0,
+        output_tokens=spent.output_tokens or 0,
+        cached_tokens=spent.cache_read_tokens or 0,
+    )
+    return (text[0].strip(" \"'`") if text else ""), usage
 
 
 __all__ = ["ShortAnswer"]

@@ -181,7 +181,7 @@ class ResearchProgram(dspy.Module):
             ):
                 break
         if best is not None and best.citations:
-            best.short = self.short_answer(run, best.drafted, best.short, best.said, best.support)
+            best.short = self.short_answer(run, best)
         return best
 
     # -- the answer --------------------------------------------------------------------------------------------

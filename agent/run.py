@@ -39,6 +39,7 @@ class Draft:
     sentences: list[CitedSentence]
     short_answer: str = ""
     missing: str = ""
+    exchange: list[dict[str, str]] = field(default_factory=list)  # the call's messages and the LM's reply
 
 
 @dataclass

@@ -3,7 +3,8 @@
 `scripted_lm(responses)` answers each call by the output fields its Signature asks for. For each field, the first
 scripted response still holding that field supplies it (and gives it up), so one response dict may feed several
 stages in turn. A response may also be keyed by a Signature's name (`{"AnswerWithCitations": {...}}`), which then
-serves only calls of that Signature. Fields nobody scripted get a neutral default (no extra queries, every passage
+serves only calls of that Signature. A follow-up turn after the LM's own reply (the short answer named after a
+draft, agent/phrase.py) gets the text of the first scripted `phrase` ("" if none). Fields nobody scripted get a neutral default (no extra queries, every passage
 useful, finish); a call none of whose fields is scripted or has a default gets unparseable text, as from a broken LM.
 
 With `extractive=True` (what `SLEUTH_LM=scripted` selects, for the README's command tests and a user's own smoke
@@ -54,6 +55,9 @@ def scripted_lm(
 
     class Engine(DummyEngine):
         def _complete_messages(self, messages: list[dict[str, Any]]) -> Any:
+            if len(messages) > 2 and messages[-2]["role"] == "assistant":  # a follow-up turn: plain text
+                phrase = _take(script, "phrase", "")
+                return _text_response("" if phrase is _MISSING else str(phrase))
             system = messages[0]["content"]
             fields = output_fields(system)
             signature = _signature_name(system)
@@ -81,6 +85,14 @@ def scripted_lm(
 
 
 _MISSING = object()
+
+
+def _text_response(text: str) -> Any:
+    from dspy.lm15 import Message, Response, TextPart, Usage
+
+    return Response(
+        id=None, model="dummy", message=Message.assistant([TextPart(text)]), finish_reason="stop", usage=Usage()
+    )
 PIECE = 6  # characters per streamed piece, as a model streams a few characters per token
 
 

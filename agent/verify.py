@@ -63,7 +63,8 @@ class Verify(dspy.Module):
         given = "" if reads_as_instruction(draft.short_answer) else draft.short_answer
         short = tidy_short_answer(given, run.question, [split_markers(s)[0] for s in cited], support)
         said = [split_markers(s)[0] for s in cited]
-        return Verified(text, citations, short, lost + len(unsupported or []), len(cited), said, given, support)
+        lost += len(unsupported or [])
+        return Verified(text, citations, short, lost, len(cited), said, given, support, draft.exchange)
 
     def _check(self, run: Run, sentences: list[CitedSentence]) -> tuple[list[CitedSentence], list[str] | None]:
         """The LM's entailment check of the cited sentences that do not restate their passages; unsupported ones go.
@@ -103,6 +104,7 @@ class Verified:
     said: list[str] = field(default_factory=list)  # the cited sentences, markers removed
     drafted: str = ""  # the short answer as the draft wrote it
     support: str = ""  # the cited passages' text
+    exchange: list[dict[str, str]] = field(default_factory=list)  # the draft call's messages and reply
 
     @property
     def knows_answer(self) -> bool:

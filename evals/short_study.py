@@ -5,8 +5,10 @@
 
 The draft writes its sentences and, in the same JSON, "the answer in a few words"; a 1.5B model often writes a
 sentence there, which `agent/short.py` cuts without an LM. Here each stored adaptive answer's sentences (markers
-and the "do not answer" notes removed) are given, with the question, to the `AnswerPhrase` signature alone, and its
-phrase is tidied the same way. Printed per set: F1 and EM of the stored short answer and of the new one, and the
+and the "do not answer" notes removed) are given, with the question, to an `AnswerPhrase` signature alone, and its
+phrase is tidied the same way. (The agent asks in a follow-up turn of the draft's own conversation instead,
+`agent/phrase.py`: the separate prompt measured here costs ~340 uncached tokens a call.)
+Printed per set: F1 and EM of the stored short answer and of the new one, and the
 paired comparison (wins, losses, mean difference with a 95% bootstrap interval), for every answer and for the
 answers whose drafted short answer was longer than three words (a gate that would spend the call only there).
 Resumable: rows go to `<out>/<set>.jsonl`.
@@ -76,9 +78,17 @@ def _predictor(home: Path):
 
     from sleuth.agent.lm import build_lm
     from sleuth.agent.short import tidy_short_answer
-    from sleuth.prompts.bounded import whole_words
-    from sleuth.prompts.signatures import AnswerPhrase
+    from sleuth.prompts.bounded import Phrase, whole_words
     from sleuth.settings import Settings
+
+    class AnswerPhrase(dspy.Signature):
+        """Give the answer to the question that the statements state, in as few words as possible: the name, date,
+        number, place, yes or no, or short phrase itself, copied from the statements, not a sentence about it. If
+        the statements do not answer the question, give "unknown"."""
+
+        question: str = dspy.InputField()
+        statements: str = dspy.InputField(desc="the answer's sentences")
+        short_answer: Phrase = dspy.OutputField(desc="the answer in a few words, or unknown")
 
     lm = build_lm(Settings(home=home))
     ask = dspy.Predict(AnswerPhrase)

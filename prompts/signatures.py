@@ -101,14 +101,10 @@ class AnswerWithCitations(dspy.Signature):
     missing: str = dspy.OutputField(desc="what the passages do not say that the question needs; empty if nothing")
 
 
-class AnswerPhrase(dspy.Signature):
-    """Give the answer to the question that the statements state, in as few words as possible: the name, date,
-    number, place, yes or no, or short phrase itself, copied from the statements, not a sentence about it. If the
-    statements do not answer the question, give "unknown"."""
-
-    question: str = dspy.InputField()
-    statements: str = dspy.InputField(desc="the answer's sentences")
-    short_answer: Phrase = dspy.OutputField(desc="the answer in a few words, or unknown")
+NAME_THE_ANSWER = (
+    'Now give only the answer to "{question}" in as few words as possible: the name, date, number, place, yes or no,'
+    " or short phrase itself, as your sentences state it. Reply with the answer alone, not a sentence."
+)  # the follow-up turn after a draft whose short answer was a sentence (agent/phrase.py)
 
 
 class CheckSupport(dspy.Signature):

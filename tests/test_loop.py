@@ -402,16 +402,20 @@ FACT = "What does ColBERT sum to score a passage?"
 
 def test_a_sentence_written_as_the_short_answer_buys_one_call_that_names_the_phrase(agent) -> None:
     drafted = {**COLBERT, "short_answer": "ColBERT scores a passage by summing the maximum similarity."}
-    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "summing the maximum similarity"}}).ask(FACT)
+    a = agent(drafted, {"phrase": "summing the maximum similarity"})
+    answer = a.ask(FACT)
     assert answer.short_answer == "summing the maximum similarity"
     step = _step(answer, "short")
     assert step.llm_calls == 1 and step.detail["drafted"] == drafted["short_answer"]
     assert answer.usage.llm_calls == 2 and [s.kind for s in answer.steps][-2:] == ["verify", "short"]
+    draft, follow_up = (entry["messages"] for entry in a.lm.history[-2:])
+    assert follow_up[: len(draft)] == draft  # one more turn of the draft's conversation: its prompt is reused
+    assert follow_up[len(draft)]["role"] == "assistant" and FACT in follow_up[-1]["content"]
 
 
 def test_a_phrase_the_answer_does_not_bear_out_leaves_the_drafts_own(agent) -> None:
     drafted = {**COLBERT, "short_answer": "It scores a passage by summing the maximum similarity."}
-    answer = agent(drafted, {"AnswerPhrase": {"short_answer": "Napoleon Bonaparte"}}).ask(FACT)
+    answer = agent(drafted, {"phrase": "Napoleon Bonaparte"}).ask(FACT)
     assert "Napoleon" not in answer.short_answer and "maximum similarity" in answer.short_answer
     assert _step(answer, "short").detail["named"] != "Napoleon Bonaparte"
 
