@@ -4,8 +4,9 @@
 scripted response still holding that field supplies it (and gives it up), so one response dict may feed several
 stages in turn. A response may also be keyed by a Signature's name (`{"AnswerWithCitations": {...}}`), which then
 serves only calls of that Signature. A follow-up turn after the LM's own reply (the short answer named after a
-draft, agent/phrase.py) gets the text of the first scripted `phrase` ("" if none). Fields nobody scripted get a neutral default (no extra queries, every passage
-useful, finish); a call none of whose fields is scripted or has a default gets unparseable text, as from a broken LM.
+draft, agent/phrase.py) gets the text of the first scripted `phrase` ("" if none). Fields nobody scripted get a
+neutral default (no extra queries, every passage useful, finish); a call none of whose fields is scripted or has
+a default gets unparseable text, as from a broken LM.
 
 With `extractive=True` (what `SLEUTH_LM=scripted` selects, for the README's command tests and a user's own smoke
 tests) an unscripted answer is built from the passages in the prompt: the first sentence of each of the first two
@@ -93,6 +94,8 @@ def _text_response(text: str) -> Any:
     return Response(
         id=None, model="dummy", message=Message.assistant([TextPart(text)]), finish_reason="stop", usage=Usage()
     )
+
+
 PIECE = 6  # characters per streamed piece, as a model streams a few characters per token
 
 
