@@ -102,8 +102,8 @@ class AnswerWithCitations(dspy.Signature):
 
 
 NAME_THE_ANSWER = (
-    'Now give only the answer to "{question}" in as few words as possible: the name, date, number, place, yes or no,'
-    " or short phrase itself, as your sentences state it. Reply with the answer alone, not a sentence."
+    'Now reply with only the answer to "{question}": the shortest phrase that answers it, as your sentences state it.'
+    " One answer, nothing else."
 )  # the follow-up turn after a draft whose short answer was a sentence (agent/phrase.py)
 
 
