@@ -4,12 +4,12 @@ The draft writes its sentences and, in the same reply, "the answer in a few word
 there more often than not ("Nigeria is named after the Niger River."), and cutting it without an LM (agent/short.py)
 keeps the wrong side as often as the right one. Asked again in one more turn of the same conversation (the draft's
 prompt, its reply, then "the answer in a few words, nothing else"), the same model names the phrase; the engine
-has just evaluated that whole prompt, so only the new turn's ~40 tokens are (a separate prompt of the question and
-the sentences cost ~340 uncached tokens, 6-10 s here, and evicted the prefix the next draft reuses). The call is
-spent only where it can pay: the question asks for a fact (not how or why, where the sentences are the answer:
-`agent/shape.py`), and the drafted short answer is longer than three words, not already a yes or no to a yes/no
-question or one of the two options a question offers. The phrase is tidied like the draft's own, and one the
-answer's sentences and cited passages do not bear out, or "unknown", leaves the draft's in place.
+has just evaluated that whole prompt, so only the new turn's ~90 tokens are (a separate prompt of the question and
+the sentences, ~340 tokens, was mostly evaluated anew after each draft in a first run of it, stopped after 15
+questions). The call is spent only where it can pay: the question asks for a fact (not how or why, where the
+sentences are the answer: `agent/shape.py`), and the drafted short answer is longer than three words, not already a
+yes or no to a yes/no question or one of the two options a question offers. The phrase is tidied like the draft's
+own, and one the answer's sentences and cited passages do not bear out, or "unknown", leaves the draft's in place.
 """
 
 from __future__ import annotations

@@ -121,7 +121,8 @@ ENTRIES = (
         "--systems single-shot adaptive --out evals/results/bench_agent_fastgrammar",
         "Each file from a snapshot of one commit (evals/results/bench_agent_fastgrammar/COMMIT): demo_questions at "
         "013c3da and before-dac0969 at the commit before, run back to back (same tokens; a test suite shared the "
-        "machine during the before-run's first question); HotpotQA / MuSiQue at 0243561.",
+        "machine during the before-run's first question); HotpotQA / MuSiQue questions 1-31 at 0243561, 32-60 at "
+        "0bb5c1d (same agent code; their LM replies recorded in evals/results/replies/qwen2.5-coder-1.5b.jsonl).",
         printed="bench_agent_fastgrammar_report.txt",
     ),
     Entry(
@@ -129,8 +130,31 @@ ENTRIES = (
         "bench_agent_fastgrammar_vs_bounded.txt",
         "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_fastgrammar "
         "--against evals/results/bench_agent_bounded",
-        "The first 31 questions of each set (the rerun was stopped there, resumable), each system against its own "
-        "rows of the bounded run (f6a0164): same F1 on every question; seconds from two runs on different days.",
+        "All 60 + 60 questions, each system against its own rows of the bounded run (f6a0164): adaptive's F1 the "
+        "same on every question, single-shot's on all but one per set; seconds from runs on different days.",
+    ),
+    Entry(
+        "The short answer asked for on its own, on the stored answers (study)",
+        "short_study.txt",
+        "python -m sleuth.evals.short_study evals/results/bench_agent_bounded --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --out evals/results/short_study",
+        "The bounded run's 60 + 60 adaptive answers' sentences given to a separate AnswerPhrase prompt; HotpotQA "
+        "train100 chose the gate (drafted short answer longer than three words); MuSiQue chose nothing.",
+    ),
+    Entry(
+        "The research loop with the short answer named in a follow-up turn (HotpotQA, MuSiQue)",
+        "bench_agent_phrase",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --limit 60 --systems adaptive --out evals/results/bench_agent_phrase",
+        "Adaptive only, from a snapshot of e102f2a (evals/results/bench_agent_phrase/COMMIT); single-shot's rows are "
+        "those of bench_agent_fastgrammar (its code did not change).",
+    ),
+    Entry(
+        "The short-answer turn against the commit before it, question by question",
+        "bench_agent_phrase_vs_fastgrammar.txt",
+        "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_phrase "
+        "--against evals/results/bench_agent_fastgrammar",
+        "Adaptive (e102f2a) against adaptive (0243561 / 0bb5c1d) on the same 60 + 60 questions.",
     ),
     Entry(
         "The research loop through an OpenAI-compatible server (remote LM, schema sent)",

@@ -219,8 +219,11 @@ def test_a_sentence_close_to_a_passage_only_through_the_questions_words_is_not_s
     evidence = [
         Hit(
             chunk=Chunk(
-                chunk_id="book", doc_id="book", title="Alexander", text="Alexander and the Terrible, Horrible, No "
-                "Good, Very Bad Day is a children's book written by Judith Viorst and published in 1972."
+                chunk_id="book",
+                doc_id="book",
+                title="Alexander",
+                text="Alexander and the Terrible, Horrible, No "
+                "Good, Very Bad Day is a children's book written by Judith Viorst and published in 1972.",
             ),
             score=1.0,
         )
