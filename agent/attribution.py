@@ -60,13 +60,9 @@ class CitationVerifier:
         self.margin = margin
         self.max_per_sentence = max_per_sentence
 
-    def verify(
-        self, sentences: list[CitedSentence], evidence: list[Hit], question: str = ""
-    ) -> tuple[list[CitedSentence], int, int]:
+    def verify(self, sentences: list[CitedSentence], evidence: list[Hit]) -> tuple[list[CitedSentence], int, int]:
         """The sentences with supported citations only, how many citations were removed, and how many sentences
-        had their markers re-pointed to the passage that supports them. Words a sentence shares with `question`
-        do not make it close in meaning to a passage: its own words must be there (see `_attribute`; without a
-        question, closeness alone still supports it)."""
+        had their markers re-pointed to the passage that supports them."""
         pieces: list[tuple[str, list[int]]] = []
         for sentence in sentences:
             body, sources = split_markers(sentence)
@@ -81,28 +77,22 @@ class CitationVerifier:
         named = [Tokens(passage_text(h.chunk)) for h in evidence]
         removed = repointed = 0
         out = []
-        asked = content_words(question)
         for row, (text, cited) in zip(similarity, pieces, strict=True):
             coverage = np.array([coverage_of(text, w) for w in words])
-            own = content_words(text) - asked
-            fresh = np.array([len(own & w) / len(own) if own and asked else 1.0 for w in words])
-            kept = self._named(text, self._attribute(row, coverage, fresh, cited), evidence, named, coverage)
+            kept = self._named(text, self._attribute(row, coverage, cited), evidence, named, coverage)
             removed += len(set(cited) - set(kept))
             repointed += bool(set(kept) - set(cited))
             out.append(CitedSentence(text=text, sources=kept))
         return out, removed, repointed
 
-    def _attribute(self, row: np.ndarray, coverage: np.ndarray, fresh: np.ndarray, cited: list[int]) -> list[int]:
-        """The passages that support the sentence. A passage supports it when it holds at least half of its content
-        words (a copied sentence may embed far from the whole passage), or when it is close in meaning (embedding)
-        and holds half of the words the sentence does not take from the question (`fresh`): "The book was published
-        in 1972, a significant milestone in the history of American literature" is close to a passage on the book,
-        which says nothing of a milestone.
+    def _attribute(self, row: np.ndarray, coverage: np.ndarray, cited: list[int]) -> list[int]:
+        """The passages that support the sentence. A passage supports it when it is close in meaning (embedding)
+        or holds at least half of its content words (a copied sentence may embed far from the whole passage).
         The LM's own citations are kept when they support it and no other passage holds clearly more of its words;
         otherwise the marker is re-pointed to the passage that does. A sentence no passage supports keeps none."""
         if not cited:
             return []
-        supports = (coverage >= MIN_COVERAGE) | ((row >= self.min_similarity) & (fresh >= MIN_COVERAGE))
+        supports = (row >= self.min_similarity) | (coverage >= MIN_COVERAGE)
         scores = np.maximum(row, coverage)
         best_words = int(np.argmax(coverage))
         own_words = max(float(coverage[n - 1]) for n in cited)

@@ -34,7 +34,7 @@ class Verify(dspy.Module):
     def forward(self, run: Run, draft: Draft, with_lm: bool = False) -> Verified:
         started = time.perf_counter()
         verifier = CitationVerifier(run.tools.searcher.embedder)
-        sentences, narrowed, repointed = verifier.verify(draft.sentences, run.evidence, run.question)
+        sentences, narrowed, repointed = verifier.verify(draft.sentences, run.evidence)
         sentences = distinct([s for s in sentences if states_something(s)])
         stated = [s for s in sentences if not reads_as_instruction(split_markers(s)[0])]  # not copied orders
         orders, sentences = len(sentences) - len(stated), stated
