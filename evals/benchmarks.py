@@ -150,6 +150,17 @@ ENTRIES = (
         "those of bench_agent_fastgrammar (its code did not change).",
     ),
     Entry(
+        "The research loop as the code is now (short-answer turn, attribution change reverted)",
+        "bench_agent_phrase_final",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60 --systems adaptive "
+        "--out evals/results/bench_agent_phrase_final --replay evals/results/replies/qwen2.5-coder-1.5b-e102f2a.jsonl",
+        "Commit 24f90a1. HotpotQA/MuSiQue replayed from the e102f2a run's recorded LM replies (229 of 231 calls), so "
+        "their seconds are not measurements; the demo questions ran on the model. single-shot rows copied from "
+        "bench_agent_fastgrammar (evals/results/bench_agent_phrase_final/COMMIT).",
+        printed="bench_agent_phrase_final_report.txt",
+    ),
+    Entry(
         "The short-answer turn against the commit before it, question by question",
         "bench_agent_phrase_vs_fastgrammar.txt",
         "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_phrase "
