@@ -161,6 +161,15 @@ ENTRIES = (
         printed="bench_agent_phrase_final_report.txt",
     ),
     Entry(
+        "Held-out check of the short-answer turn (questions 61-80, partial)",
+        "bench_agent_phrase_heldout_report.txt",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --skip 60 --limit 20 --systems single-shot adaptive "
+        "--out evals/results/bench_agent_phrase_heldout",
+        "Commit 792cf50 (code of 24f90a1); stopped after 18 + 17 questions, resumable "
+        "(evals/results/bench_agent_phrase_heldout/COMMIT).",
+    ),
+    Entry(
         "The short-answer turn against the commit before it, question by question",
         "bench_agent_phrase_vs_fastgrammar.txt",
         "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_phrase "
