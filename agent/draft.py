@@ -102,12 +102,9 @@ def exchange_of(passages: str) -> list[dict[str, str]]:
     for entry in reversed((getattr(dspy.settings.lm, "history", None) or [])[-HISTORY_SEARCHED:]):
         messages, outputs = entry.get("messages") or [], entry.get("outputs") or []
         if messages and outputs and isinstance(outputs[0], str) and passages in str(messages[-1].get("content")):
-            return [*({"role": m["role"], "content": str(m["content"])} for m in messages), _reply(outputs[0])]
+            said = [{"role": m["role"], "content": str(m["content"])} for m in messages]
+            return [*said, {"role": "assistant", "content": outputs[0]}]
     return []
-
-
-def _reply(text: str) -> dict[str, str]:
-    return {"role": "assistant", "content": text}
 
 
 _TEXT = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)("?)')

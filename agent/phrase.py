@@ -22,6 +22,7 @@ import dspy
 from sleuth.agent.run import Run, within_budget
 from sleuth.agent.shape import asks_for_explanation
 from sleuth.agent.short import UNKNOWN, is_phrase, tidy_short_answer
+from sleuth.agent.verify import Verified
 from sleuth.prompts.bounded import PHRASE_CHARS, whole_words
 from sleuth.prompts.signatures import NAME_THE_ANSWER
 from sleuth.schema import Usage
@@ -30,7 +31,7 @@ PHRASE_TOKENS = 24  # a phrase of PHRASE_CHARS characters, with room for a closi
 
 
 class ShortAnswer(dspy.Module):
-    def forward(self, run: Run, verified: Any) -> str:
+    def forward(self, run: Run, verified: Verified) -> str:
         """The short answer of `verified` (a checked draft): its own, tidied, unless the draft wrote a sentence
         there and one follow-up turn of the draft's conversation names a phrase its sentences bear out."""
         tidied, drafted = verified.short, verified.drafted
@@ -70,10 +71,8 @@ def _follow_up(lm: Any, exchange: list[dict[str, str]], turn: str) -> tuple[str,
     from dspy.lm15 import Config, Message, Request
 
     system = next((m["content"] for m in exchange if m["role"] == "system"), None)
-    said = [
-        Message.assistant(m["content"]) if m["role"] == "assistant" else Message.user(m["content"]) for m in exchange
-    ]
-    said = [m for m, raw in zip(said, exchange, strict=True) if raw["role"] != "system"]
+    turns = [m for m in exchange if m["role"] != "system"]
+    said = [(Message.assistant if m["role"] == "assistant" else Message.user)(m["content"]) for m in turns]
     temperature = (getattr(lm, "kwargs", None) or {}).get("temperature")
     request = Request(
         model=str(lm.model),

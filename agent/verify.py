@@ -59,12 +59,11 @@ class Verify(dspy.Module):
             uncited_sentences_removed=lost,
             instructions_removed=orders,
         )
-        support = " ".join(c.text for c in citations)
-        given = "" if reads_as_instruction(draft.short_answer) else draft.short_answer
-        short = tidy_short_answer(given, run.question, [split_markers(s)[0] for s in cited], support)
         said = [split_markers(s)[0] for s in cited]
-        lost += len(unsupported or [])
-        return Verified(text, citations, short, lost, len(cited), said, given, support, draft.exchange)
+        given = "" if reads_as_instruction(draft.short_answer) else draft.short_answer
+        verified = Verified(text, citations, "", lost + len(unsupported or []), len(cited), said, given, draft.exchange)
+        verified.short = tidy_short_answer(given, run.question, said, verified.support)
+        return verified
 
     def _check(self, run: Run, sentences: list[CitedSentence]) -> tuple[list[CitedSentence], list[str] | None]:
         """The LM's entailment check of the cited sentences that do not restate their passages; unsupported ones go.
@@ -103,8 +102,12 @@ class Verified:
     sentences: int = 0
     said: list[str] = field(default_factory=list)  # the cited sentences, markers removed
     drafted: str = ""  # the short answer as the draft wrote it
-    support: str = ""  # the cited passages' text
     exchange: list[dict[str, str]] = field(default_factory=list)  # the draft call's messages and reply
+
+    @property
+    def support(self) -> str:
+        """The cited passages' text: what a short answer must be borne out by."""
+        return " ".join(c.text for c in self.citations)
 
     @property
     def knows_answer(self) -> bool:

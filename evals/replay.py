@@ -29,9 +29,17 @@ class Record:
         self.path = path
         self.replies: dict[str, dict[str, Any]] = {}
         if path.exists():
-            for line in filter(str.strip, path.read_text(encoding="utf-8").splitlines()):
-                entry = json.loads(line)
-                self.replies[entry["key"]] = entry
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    entry = json.loads(line)
+                    self.replies[entry["key"]] = entry
+                except (ValueError, KeyError) as exc:
+                    raise ValueError(
+                        f"{path}, line {number}, is not a recorded reply ({exc}). Pass --replay a file this option "
+                        "wrote, or a new path to start a record."
+                    ) from exc
         self.replayed = 0
         self._lock = threading.Lock()
 
@@ -44,7 +52,7 @@ class Record:
         usage = response.usage
         entry = {
             "key": key,
-            "text": "".join(getattr(p, "text", "") or "" for p in response.message.parts),
+            "text": response.message.text or "",
             "finish": response.finish_reason,
             "model": response.model,
             "input_tokens": usage.input_tokens,

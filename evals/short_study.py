@@ -107,12 +107,14 @@ def summary(path: Path) -> str:
 
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     lines = [f"== {path.stem}: {len(rows)} answers"]
-    for label, group in (("all", rows), (f"drafted > {GATE_WORDS} words", _gated(rows))):
+    asked = [r for r in rows if len(r["drafted"].split()) > GATE_WORDS]  # where the gate would spend the call
+    asked_ids = {r["id"] for r in asked}
+    for label, group in (("all", rows), (f"drafted > {GATE_WORDS} words", asked)):
         if not group:
             continue
         old = [answer_f1(r["stored"], r["gold"]) for r in group]
         new = [answer_f1(r["new"], r["gold"]) for r in group]
-        gated = [answer_f1(r["new"] if r in _gated(rows) else r["stored"], r["gold"]) for r in group]
+        gated = [answer_f1(r["new"] if r["id"] in asked_ids else r["stored"], r["gold"]) for r in group]
         em_old = sum(normalise_answer(r["stored"]) in map(normalise_answer, r["gold"]) for r in group) / len(group)
         em_new = sum(normalise_answer(r["new"]) in map(normalise_answer, r["gold"]) for r in group) / len(group)
         diffs = [a - b for a, b in zip(new, old, strict=True)]
@@ -127,10 +129,6 @@ def summary(path: Path) -> str:
     seconds = sorted(r["seconds"] for r in rows)
     lines.append(f"seconds per call: p50 {seconds[len(seconds) // 2]:.1f}")
     return "\n".join(lines)
-
-
-def _gated(rows: list[dict]) -> list[dict]:
-    return [r for r in rows if len(r["drafted"].split()) > GATE_WORDS]
 
 
 if __name__ == "__main__":

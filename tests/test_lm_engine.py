@@ -276,3 +276,12 @@ def test_a_replayed_request_is_answered_from_the_record_and_a_new_one_reaches_th
     assert fresh.sub_questions == ["a different reply"] and len(second.calls) == 1
     assert record.replayed == 1 and len(record_file.read_text().splitlines()) == 2
     assert LlamaCppEngine.complete is unpatched  # the engine is itself again outside the block
+
+
+def test_a_record_that_is_not_one_is_refused_with_what_to_do(tmp_path) -> None:
+    from sleuth.evals.replay import Record
+
+    damaged = tmp_path / "replies.jsonl"
+    damaged.write_text('{"key": "a", "text": "x"}\nnot json\n')
+    with pytest.raises(ValueError, match=r"line 2, is not a recorded reply.*new path to start a record"):
+        Record(damaged)
