@@ -161,12 +161,12 @@ ENTRIES = (
         printed="bench_agent_phrase_final_report.txt",
     ),
     Entry(
-        "Held-out check of the short-answer turn (questions 61-80, partial)",
+        "Held-out check of the short-answer turn (questions 61-100)",
         "bench_agent_phrase_heldout_report.txt",
         "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
         "--data ../shared/data/musique-train100 --skip 60 --limit 20 --systems single-shot adaptive "
-        "--out evals/results/bench_agent_phrase_heldout",
-        "Commit 792cf50 (code of 24f90a1); stopped after 18 + 17 questions, resumable "
+        "--out evals/results/bench_agent_phrase_heldout (then --skip 80)",
+        "Code of 24f90a1 (snapshots of 792cf50 and b441282, behaviour the same); 40 + 40 questions "
         "(evals/results/bench_agent_phrase_heldout/COMMIT).",
     ),
     Entry(
