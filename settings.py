@@ -145,6 +145,11 @@ class AgentSettings(_Group):
     candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
     filter_candidates: int = Field(8, description="Pooled hits the evidence filter judges for utility.")
     top_k: int = Field(4, description="Passages given to the synthesiser as evidence in the first round.")
+    chain_first: bool = Field(
+        True,
+        description="Put the question's chain first among the first ten documents retrieved: passages whose title "
+        "the question names, then those their text names (tools/multihop.py chain_first).",
+    )
     max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
     max_rounds: int = Field(
         2, description="Most draft rounds: the first, and one more when a gap or loss calls for it."

@@ -5,7 +5,8 @@ remembered queries and passages of similar runs, and the LLM-free multi-hop foll
 name, searched with the question) are searched too. The pool ranks each passage by its rank for the question plus
 its best rank under any other query, as the multi-hop search fuses its rounds: summing ranks instead (RRF) favours
 passages that match every query a little over the one passage a sub-question needs (all-found@10 on HotpotQA
-train100 fell from 0.92 to 0.86 under RRF).
+train100 fell from 0.92 to 0.86 under RRF). Within the first ten documents, the question's chain goes first: the
+passages whose title the question names, then those their text names (tools/multihop.py `chain_first`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import dspy
 from sleuth.agent.run import Run, unique_docs
 from sleuth.schema import Hit, Search
 from sleuth.settings import AgentSettings
-from sleuth.tools.multihop import hop_fuse, multi_hop_search
+from sleuth.tools.multihop import chain_first, hop_fuse, multi_hop_search
 
 MEMORY_WEIGHT = 0.5  # a remembered query or passage counts half as much as a search for this question
 
@@ -48,6 +49,8 @@ class Retrieve(dspy.Module):
         pooled = hop_fuse(rankings[0], rankings[1:], weights=weights)
         avoided = sorted({h.doc_id for h in pooled if h.doc_id in run.avoided})
         run.pool = [h for h in pooled if h.doc_id not in run.avoided]
+        if self.settings.chain_first:
+            run.pool = chain_first(run.pool, run.question)
         run.covering = {sub: _best(rankings[1 + i], run.avoided) for i, sub in enumerate(subs)}
         run.budget.charge_tool()
         run.record(

@@ -112,6 +112,28 @@ def test_hop_fusion_keeps_a_passage_one_follow_up_found_first_above_generic_matc
     assert ranked.index("bridge") < ranked.index("g2")
 
 
+
+def test_chain_first_puts_the_named_passage_and_what_it_names_before_passages_sharing_the_question_words() -> None:
+    """The Charles Andrews question of HotpotQA train100: the fused order led with a school the question's last
+    words match; the person's passage and the school it names come first, the rest keep their order."""
+    from sleuth.schema import Chunk, Hit
+    from sleuth.tools.multihop import chain_first
+
+    passages = [
+        ("worksop", "Worksop College Preparatory School", "A preparatory school for boys and girls aged 3 to 13."),
+        ("cutler", "Cutler School (New York City)", "A college preparatory school in Manhattan."),
+        ("andrews", "Charles Andrews (Maine politician)", "He graduated from Hebron Academy in 1835."),
+        ("hebron", "Hebron Academy", "A college preparatory boarding school founded in 1804."),
+        ("andrewsb", "Charles Andrews (Maine politician)", "A second chunk of the same document."),
+    ]
+    hits = [Hit(chunk=Chunk(chunk_id=i, doc_id=i.rstrip("b"), title=t, text=x), score=1.0) for i, t, x in passages]
+    question = "Charles Andrews graduated from what college preparatory boys' school?"
+    assert [h.chunk_id for h in chain_first(hits, question)] == ["andrews", "andrewsb", "hebron", "worksop", "cutler"]
+    # titles match whole words with their case: "Hebron" inside "Hebrons" or a lower-case "first" names nothing
+    assert [h.chunk_id for h in chain_first(hits, "Who founded the Hebrons' school first?")] == [h.chunk_id for h in hits]
+    # only the first `within` documents are reordered
+    assert [h.chunk_id for h in chain_first(hits, question, within=2)] == [h.chunk_id for h in hits]
+
 def test_a_batch_killed_mid_run_resumes_with_no_answer_lost_or_repeated(sleuth_home, corpus_file, tmp_path) -> None:
     """kill -9 of `sleuth batch` (the scripted stand-in LM), then the same command: every question once."""
     import os
