@@ -55,9 +55,10 @@ def complete(by: Rows) -> list[str]:
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Every metric of a table row, as numbers (None where nothing could be scored)."""
+    """Every metric of a table row, as numbers (None where nothing could be scored). Seconds count only the rows
+    that ran on the model: a row whose LM replies came from a record (`replayed`, evals/replay.py) took no time."""
     support = [r["support"] for r in rows if r.get("support")]
-    seconds = [r["seconds"] for r in rows]
+    seconds = [r["seconds"] for r in rows if not r.get("replayed")]
     return {
         "em": mean([r["em"] for r in rows]),
         "f1": mean([r["f1"] for r in rows]),
@@ -68,8 +69,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "dangling": sum(r["dangling"] for r in rows),
         "misattributed": share(rows, "misattributed"),
         "unsupported": share(rows, "unsupported"),
-        "p50_s": statistics.median(seconds) if seconds else 0.0,
-        "p95_s": p95(seconds),
+        "p50_s": statistics.median(seconds) if seconds else None,
+        "p95_s": p95(seconds) if seconds else None,
         "calls": statistics.mean(r["calls"] for r in rows) if rows else 0.0,
         "prompt_tokens": statistics.mean(r["prompt_tokens"] or 0 for r in rows) if rows else 0.0,
         "reused_tokens": statistics.mean(r["reused_tokens"] or 0 for r in rows) if rows else 0.0,
@@ -89,7 +90,7 @@ def table(by: Rows, name_width: int = 11) -> list[str]:
         lines.append(
             f"{system:{name_width}s} {fmt(s['em'])} {fmt(s['f1'])} {fmt(s['contains'], 8)} {fmt(s['recall@10'])} "
             f"{fmt(s['all@10'], 6)} {fmt(s['cite_gold'], 9)} {s['dangling']:8d} {s['misattributed']:>7s} "
-            f"{s['unsupported']:>6s} {s['p50_s']:6.1f} {s['p95_s']:6.1f} {s['calls']:5.2f} "
+            f"{s['unsupported']:>6s} {fmt(s['p50_s'], 6, 1)} {fmt(s['p95_s'], 6, 1)} {s['calls']:5.2f} "
             f"{s['prompt_tokens']:10.0f} {s['reused_tokens']:7.0f} {s['failed']:6d} {s['empty']:5d}"
         )
     return lines
@@ -149,8 +150,9 @@ def plots(by: Rows, folder: Path) -> list[Path]:
     save(fig, "recall_at_k.png")
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.boxplot([[by[s][i]["seconds"] for i in ids] for s in systems], tick_labels=systems, showmeans=True)
-    ax.set(ylabel="seconds per question")
+    measured = [[by[s][i]["seconds"] for i in ids if not by[s][i].get("replayed")] or [0.0] for s in systems]
+    ax.boxplot(measured, tick_labels=systems, showmeans=True)
+    ax.set(ylabel="seconds per question (rows that ran on the model)")
     save(fig, "latency.png")
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
@@ -158,7 +160,8 @@ def plots(by: Rows, folder: Path) -> list[Path]:
         rows = [by[system][i] for i in ids if by[system][i].get("f1") is not None]
         if rows:
             s = summary(rows)
-            left.scatter([s["p50_s"]], [s["f1"]], s=60, label=system)
+            if s["p50_s"] is not None:
+                left.scatter([s["p50_s"]], [s["f1"]], s=60, label=system)
             right.scatter([s["calls"]], [s["f1"]], s=60, label=system)
     left.set(xlabel="p50 seconds", ylabel="short-answer F1")
     right.set(xlabel="LM calls per question")

@@ -133,3 +133,22 @@ def test_a_qrels_file_with_unknown_ids_or_another_layout_is_explained(
     result = runner.invoke(app, [*args, "--qrels", str(tmp_path / "qrels.tsv"), "--run-out", str(tmp_path / "r")])
     assert result.exit_code == 2 and expected in " ".join(result.output.split()), result.output
     assert not (tmp_path / "r").exists() and not (sleuth_home / "index").exists()
+
+
+def test_replayed_rows_leave_the_seconds_columns_to_the_rows_that_ran_on_the_model() -> None:
+    """A row answered from a record of LM replies (bench_agent --replay) took no real time: p50 and p95 skip it,
+    and a table of replayed rows only prints "-" there rather than a latency nobody measured."""
+    from sleuth.evals.qa_report import summary, table
+
+    def row(i: int, seconds: float, replayed: int) -> dict:
+        return {
+            "id": f"q{i}", "em": 1.0, "f1": 1.0, "contains": 1.0, "support": [1.0, 1.0], "precision": 1.0,
+            "dangling": 0, "cited_sentences": 1, "misattributed": 0, "unsupported": 0, "seconds": seconds,
+            "calls": 1, "prompt_tokens": 10, "reused_tokens": 0, "failed": False, "empty": False, "replayed": replayed,
+        }
+
+    rows = [row(1, 10.0, 0), row(2, 12.0, 0), row(3, 0.4, 2), row(4, 0.5, 1)]
+    assert summary(rows)["p50_s"] == 11.0
+    replayed_only = {"adaptive": {r["id"]: r for r in rows[2:]}}
+    line = table(replayed_only)[1].split()
+    assert line[line.index("adaptive") + 10 : line.index("adaptive") + 12] == ["-", "-"]
