@@ -170,6 +170,46 @@ ENTRIES = (
         "(evals/results/bench_agent_phrase_heldout/COMMIT).",
     ),
     Entry(
+        "The question's chain first: first-round evidence with and without it (LLM-free)",
+        "chain_study.txt",
+        "python -m sleuth.evals.chain_study --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --data evals/data/demo_questions.jsonl --limit 60; then "
+        "--skip 60 --limit 40 without the demo questions",
+        "The rule was chosen on questions 1-60 of HotpotQA and MuSiQue; 61-100 chose nothing.",
+    ),
+    Entry(
+        "The research loop with the chain first, held out (questions 61-100)",
+        "bench_agent_chain_heldout_report.txt",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --skip 60 --limit 20 --systems adaptive "
+        "--out evals/results/bench_agent_chain_heldout (then --skip 80)",
+        "Commit d4d7eb4, every call on the model; single-shot rows copied from bench_agent_phrase_heldout "
+        "(evals/results/bench_agent_chain_heldout/COMMIT).",
+    ),
+    Entry(
+        "The chain first against the run before it, held out, question by question",
+        "bench_agent_chain_heldout_vs_phrase.txt",
+        "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_chain_heldout "
+        "--against evals/results/bench_agent_phrase_heldout",
+        "Adaptive (d4d7eb4) against adaptive (24f90a1) on questions 61-100.",
+    ),
+    Entry(
+        "The research loop with the chain first (questions 1-60, which chose it)",
+        "bench_agent_chain_report.txt",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --limit 60 --systems adaptive --out evals/results/bench_agent_chain "
+        "--replay <copy of evals/results/replies/qwen2.5-coder-1.5b-e102f2a.jsonl>",
+        "Commit d4d7eb4; requests the e102f2a run made word for word replayed from its record (37 + 43 rows), "
+        "the rest on the model (evals/results/bench_agent_chain/COMMIT).",
+    ),
+    Entry(
+        "The chain first against the run before it (questions 1-60), question by question",
+        "bench_agent_chain_vs_phrase.txt",
+        "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_chain "
+        "--against evals/results/bench_agent_phrase_final",
+        "Adaptive (d4d7eb4) against adaptive (24f90a1) on the same 60 + 60 questions.",
+    ),
+    Entry(
         "The short-answer turn against the commit before it, question by question",
         "bench_agent_phrase_vs_fastgrammar.txt",
         "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_phrase "
