@@ -152,3 +152,17 @@ def test_replayed_rows_leave_the_seconds_columns_to_the_rows_that_ran_on_the_mod
     replayed_only = {"adaptive": {r["id"]: r for r in rows[2:]}}
     line = table(replayed_only)[1].split()
     assert line[line.index("adaptive") + 10 : line.index("adaptive") + 12] == ["-", "-"]
+
+
+def test_chain_study_scores_the_first_evidence_against_gold_and_counts_changes_without_it() -> None:
+    from sleuth.evals.chain_study import report
+
+    before = [({"a", "b"}, ["a", "x", "y", "z"]), ({"c"}, ["c", "x"])]
+    after = [({"a", "b"}, ["a", "b", "x", "y"]), ({"c"}, ["c", "x"])]
+    text = report("set", before, after)
+    assert "changed on 1" in text
+    assert "order as fused       0.33        0.75         1" in text  # 2 of 6 passages gold; recall (0.5+1)/2
+    assert "chain first          0.50        1.00         2" in text
+    assert "wins 1, losses 0, ties 1" in text
+    no_gold = report("demo", [(set(), ["a"])], [(set(), ["a"])])
+    assert "changed on 0" in no_gold and "recall" not in no_gold
