@@ -150,6 +150,12 @@ class AgentSettings(_Group):
         description="Put the question's chain first among the first ten documents retrieved: passages whose title "
         "the question names, then those their text names (tools/multihop.py chain_first).",
     )
+    chain_only: bool = Field(
+        False,
+        description="Experimental: when the first draft's evidence holds a complete chain (a passage whose title the "
+        "question names and one whose title that passage names) and the question asks one thing, the draft reads "
+        "only the chain.",
+    )
     max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
     max_rounds: int = Field(
         2, description="Most draft rounds: the first, and one more when a gap or loss calls for it."

@@ -38,6 +38,7 @@ from sleuth.agent.verify import NOT_FOUND, Verified, Verify, extractive_answer
 from sleuth.prompts.signatures import AnswerWithCitations
 from sleuth.schema import Citation
 from sleuth.settings import AgentSettings
+from sleuth.tools.multihop import complete_chain
 from sleuth.tools.research import MemoryLookup, ResearchTools
 from sleuth.tools.search import HybridSearcher
 from sleuth.tools.text import content_words
@@ -128,6 +129,8 @@ class ResearchProgram(dspy.Module):
             run.sub_questions, run.queries = self.planner(run, rewrite=False, why=reason)
         self.retriever(run, run.sub_questions, run.queries)
         run.evidence = with_coverage(run, diverse(run.pool, self.settings.top_k))
+        if self.settings.chain_only and not plan_it and (chain := complete_chain(run.evidence, run.question)):
+            run.evidence = chain
         return self._draft_rounds(run, with_lm_check=False)
 
     def _single_shot(self, run: Run) -> Verified | None:

@@ -112,12 +112,11 @@ def test_hop_fusion_keeps_a_passage_one_follow_up_found_first_above_generic_matc
     assert ranked.index("bridge") < ranked.index("g2")
 
 
-
 def test_chain_first_puts_the_named_passage_and_what_it_names_before_passages_sharing_the_question_words() -> None:
     """The Charles Andrews question of HotpotQA train100: the fused order led with a school the question's last
     words match; the person's passage and the school it names come first, the rest keep their order."""
     from sleuth.schema import Chunk, Hit
-    from sleuth.tools.multihop import chain_first
+    from sleuth.tools.multihop import chain_first, complete_chain
 
     passages = [
         ("worksop", "Worksop College Preparatory School", "A preparatory school for boys and girls aged 3 to 13."),
@@ -130,9 +129,15 @@ def test_chain_first_puts_the_named_passage_and_what_it_names_before_passages_sh
     question = "Charles Andrews graduated from what college preparatory boys' school?"
     assert [h.chunk_id for h in chain_first(hits, question)] == ["andrews", "andrewsb", "hebron", "worksop", "cutler"]
     # titles match whole words with their case: "Hebron" inside "Hebrons" or a lower-case "first" names nothing
-    assert [h.chunk_id for h in chain_first(hits, "Who founded the Hebrons' school first?")] == [h.chunk_id for h in hits]
+    assert [h.chunk_id for h in chain_first(hits, "Who founded the Hebrons' school first?")] == [
+        h.chunk_id for h in hits
+    ]
     # only the first `within` documents are reordered
     assert [h.chunk_id for h in chain_first(hits, question, within=2)] == [h.chunk_id for h in hits]
+    # a complete chain (the named passage and one it names) is what the draft reads with agent.chain_only
+    assert {h.chunk_id for h in complete_chain(hits, question)} == {"andrews", "andrewsb", "hebron"}
+    assert complete_chain(hits[:3], question) == []  # the person's passage alone is no chain
+
 
 def test_a_batch_killed_mid_run_resumes_with_no_answer_lost_or_repeated(sleuth_home, corpus_file, tmp_path) -> None:
     """kill -9 of `sleuth batch` (the scripted stand-in LM), then the same command: every question once."""

@@ -142,9 +142,23 @@ def test_replayed_rows_leave_the_seconds_columns_to_the_rows_that_ran_on_the_mod
 
     def row(i: int, seconds: float, replayed: int) -> dict:
         return {
-            "id": f"q{i}", "em": 1.0, "f1": 1.0, "contains": 1.0, "support": [1.0, 1.0], "precision": 1.0,
-            "dangling": 0, "cited_sentences": 1, "misattributed": 0, "unsupported": 0, "seconds": seconds,
-            "calls": 1, "prompt_tokens": 10, "reused_tokens": 0, "failed": False, "empty": False, "replayed": replayed,
+            "id": f"q{i}",
+            "em": 1.0,
+            "f1": 1.0,
+            "contains": 1.0,
+            "support": [1.0, 1.0],
+            "precision": 1.0,
+            "dangling": 0,
+            "cited_sentences": 1,
+            "misattributed": 0,
+            "unsupported": 0,
+            "seconds": seconds,
+            "calls": 1,
+            "prompt_tokens": 10,
+            "reused_tokens": 0,
+            "failed": False,
+            "empty": False,
+            "replayed": replayed,
         }
 
     rows = [row(1, 10.0, 0), row(2, 12.0, 0), row(3, 0.4, 2), row(4, 0.5, 1)]

@@ -180,20 +180,37 @@ def chain_first(hits: list[Hit], question: str, within: int = 10, hops: int = 3)
     top 4 held both supporting passages for 54 HotpotQA questions instead of 46, and all of them for 26 MuSiQue
     questions instead of 23 (evals/chain_study.py). Titles match whole words, case kept, the parenthesis
     dropped; a collection whose titles questions do not name (paper titles) keeps its order."""
+    named, linked = question_chain(hits, question, within, hops)
+    order = {doc: i for i, doc in enumerate(named + linked)}
+    return sorted(hits, key=lambda h: order.get(h.doc_id, len(order)))  # stable: the rest keep their order
+
+
+def question_chain(hits: list[Hit], question: str, within: int = 10, hops: int = 3) -> tuple[list[str], list[str]]:
+    """The documents (of the first `within`) whose title the question names, and those named by them, hop by hop."""
     docs = list(dict.fromkeys(h.doc_id for h in hits))[:within]
     titles = {h.doc_id: _subject(h.chunk.title) for h in hits if h.doc_id in docs}
     texts: dict[str, str] = {}
     for hit in hits:
         if hit.doc_id in titles:
             texts[hit.doc_id] = texts.get(hit.doc_id, "") + " " + hit.chunk.text
-    chain = [d for d in docs if _names(question, titles[d])]
+    named = [d for d in docs if _names(question, titles[d])]
+    linked: list[str] = []
     for _ in range(hops):
-        linked = [d for d in docs if d not in chain and any(_names(texts[c], titles[d]) for c in chain)]
-        if not linked:
+        found = [
+            d for d in docs if d not in named + linked and any(_names(texts[c], titles[d]) for c in named + linked)
+        ]
+        if not found:
             break
-        chain += linked
-    order = {doc: i for i, doc in enumerate(chain)}
-    return sorted(hits, key=lambda h: order.get(h.doc_id, len(order)))  # stable: the rest keep their order
+        linked += found
+    return named, linked
+
+
+def complete_chain(hits: list[Hit], question: str) -> list[Hit]:
+    """The hits of a complete chain among `hits` (a passage the question names by title, and one whose title that
+    passage names), or [] when there is none."""
+    named, linked = question_chain(hits, question, within=len(hits))
+    chain = set(named + linked)
+    return [h for h in hits if h.doc_id in chain] if named and linked else []
 
 
 def _subject(title: str) -> str:
