@@ -210,6 +210,25 @@ ENTRIES = (
         "Adaptive (d4d7eb4) against adaptive (24f90a1) on the same 60 + 60 questions.",
     ),
     Entry(
+        "Only the chain when it is complete (agent.chain_only, off by default), questions 1-60",
+        "bench_agent_chain_only_vs_chain.txt",
+        "SLEUTH_AGENT__CHAIN_ONLY=true python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --limit 60 --systems adaptive "
+        "--out evals/results/bench_agent_chain_only --replay <copy of the d4d7eb4 record>; then --report "
+        "--against evals/results/bench_agent_chain",
+        "Commit 06ce096; questions without a complete chain replayed (evals/results/bench_agent_chain_only/COMMIT).",
+        printed="bench_agent_chain_only_report.txt",
+    ),
+    Entry(
+        "Only the chain when it is complete, questions 61-100",
+        "bench_agent_chain_only_heldout_vs_chain.txt",
+        "SLEUTH_AGENT__CHAIN_ONLY=true python -m sleuth.evals.bench_agent ... --skip 60 --limit 40 "
+        "--out evals/results/bench_agent_chain_only_heldout; then --report --against "
+        "evals/results/bench_agent_chain_heldout",
+        "Commit 06ce096; not fully unseen for this setting (evals/results/bench_agent_chain_only_heldout/COMMIT).",
+        printed="bench_agent_chain_only_heldout_report.txt",
+    ),
+    Entry(
         "The short-answer turn against the commit before it, question by question",
         "bench_agent_phrase_vs_fastgrammar.txt",
         "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_phrase "
