@@ -21,6 +21,7 @@ from pathlib import Path
 from sleuth.evals.bench_agent import load_set
 from sleuth.evals.qa import QAItem
 from sleuth.evals.qa_report import bootstrap
+from sleuth.schema import Seen
 
 Evidence = list[tuple[set[str], list[str]]]  # per question: its gold documents, the first draft's documents
 
@@ -39,12 +40,12 @@ def first_evidence(name: str, questions: list[QAItem], corpus: Path, home: Path,
         return [(set(q.supporting), _kept(agent.ask(q.question).evidence)) for q in questions]
 
 
-def _kept(evidence: list) -> list[str]:  # noqa: ANN001 - sleuth.schema.Seen rows
+def _kept(evidence: list[Seen]) -> list[str]:
     return list(dict.fromkeys(seen.doc_id for seen in evidence if seen.kept))
 
 
 def report(name: str, before: Evidence, after: Evidence) -> str:
-    changed = sum(set(a[1]) != set(b[1]) or a[1] != b[1] for a, b in zip(after, before, strict=True))
+    changed = sum(a[1] != b[1] for a, b in zip(after, before, strict=True))
     lines = [f"== {name}: {len(before)} questions; first-round evidence (top 4) reordered or changed on {changed}"]
     if not all(gold for gold, _ in before):
         return "\n".join(lines)  # no gold to score

@@ -194,15 +194,13 @@ def question_chain(hits: list[Hit], question: str, within: int = 10, hops: int =
         if hit.doc_id in titles:
             texts[hit.doc_id] = texts.get(hit.doc_id, "") + " " + hit.chunk.text
     named = [d for d in docs if _names(question, titles[d])]
-    linked: list[str] = []
+    chain = list(named)
     for _ in range(hops):
-        found = [
-            d for d in docs if d not in named + linked and any(_names(texts[c], titles[d]) for c in named + linked)
-        ]
+        found = [d for d in docs if d not in chain and any(_names(texts[c], titles[d]) for c in chain)]
         if not found:
             break
-        linked += found
-    return named, linked
+        chain += found
+    return named, chain[len(named) :]
 
 
 def complete_chain(hits: list[Hit], question: str) -> list[Hit]:
