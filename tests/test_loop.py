@@ -431,3 +431,32 @@ def test_a_phrase_the_answer_does_not_bear_out_leaves_the_drafts_own(agent) -> N
 def test_a_short_answer_that_is_already_a_phrase_costs_no_call(agent, question, short) -> None:
     answer = agent({**COLBERT, "short_answer": short}).ask(question)
     assert answer.usage.llm_calls == 1 and "short" not in [s.kind for s in answer.steps]
+
+
+@pytest.mark.parametrize("chain_only", [False, True])
+def test_the_question_chain_leads_the_evidence_and_with_chain_only_is_all_the_draft_reads(
+    settings, embedder, tmp_path, chain_only
+) -> None:
+    """The Charles Andrews question of HotpotQA train100 in miniature: passages sharing the question's last words
+    rank high, the person's passage and the school it names go first (agent.chain_first, on by default), and with
+    agent.chain_only the draft reads those two alone."""
+    import json
+
+    from conftest import ScriptedLM
+
+    corpus = tmp_path / "chain.jsonl"
+    rows = [
+        ("worksop", "Worksop College Preparatory School", "Boys graduated from this college preparatory school."),
+        ("cutler", "Cutler School", "Its boys graduated as from a college preparatory boys' school."),
+        ("eton", "Eton College", "What boys graduated from: a college preparatory school of old."),
+        ("andrews", "Charles Andrews (Maine politician)", "He attended Hebron Academy, then served in Congress."),
+        ("hebron", "Hebron Academy", "An academy in Maine founded in 1804."),
+    ]
+    corpus.write_text("".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, t, x in rows))
+    settings.agent.chain_only = chain_only
+    a = make_agent(settings, embedder, lm=ScriptedLM([sentences(("He attended Hebron Academy.", [1, 2]))]))
+    a.ingest([corpus])
+    answer = a.ask("Charles Andrews graduated from what college preparatory boys' school?")
+    kept = [seen.doc_id for seen in sorted(answer.evidence, key=lambda s: s.rank) if seen.kept]
+    assert kept[:2] == ["andrews", "hebron"]
+    assert (len(kept) == 2) is chain_only
