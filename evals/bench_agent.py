@@ -29,6 +29,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, get_args
 
+from sleuth.errors import SleuthError
 from sleuth.evals.qa import QAItem, dangling, load_questions
 from sleuth.evals.qa import score as qa_score
 from sleuth.evals.qa_report import Rows, compare, complete, table
@@ -292,6 +293,14 @@ def main() -> None:
     if args.against:
         print(against(args.out, args.against))
         return
+    try:
+        _run_all(args)
+    except SleuthError as exc:  # a wrong --data path, a missing model: what was wrong and what to do, no traceback
+        parser.error(str(exc))
+    print(report(args.out))
+
+
+def _run_all(args: argparse.Namespace) -> None:
     if args.report:
         pass
     elif args.server:
@@ -311,7 +320,6 @@ def main() -> None:
         run(
             args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems), skip=args.skip, replay=args.replay
         )
-    print(report(args.out))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from sleuth.errors import SleuthError
 from sleuth.evals.bench_agent import load_set
 from sleuth.evals.qa import QAItem
 from sleuth.evals.qa_report import bootstrap
@@ -77,10 +78,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=60, help="Questions per set.")
     parser.add_argument("--home", type=Path, help="SLEUTH_HOME to index into (default: a temporary folder).")
     args = parser.parse_args()
+    try:  # every set read before any is run: a wrong path fails at once, not after the first set's runs
+        loaded = [load_set(data, args.limit, args.skip) for data in args.data]
+    except SleuthError as exc:
+        parser.error(str(exc))
     with tempfile.TemporaryDirectory() as scratch:
         home = args.home or Path(scratch)
-        for data in args.data:
-            name, questions, corpus = load_set(data, args.limit, args.skip)
+        for name, questions, corpus in loaded:
             runs = [first_evidence(name, questions, corpus or demo_corpus(), home, chain) for chain in (False, True)]
             first = args.skip + 1 if questions else 0
             print(report(f"{name} (questions {first}-{args.skip + len(questions)})", *runs))

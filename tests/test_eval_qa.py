@@ -180,3 +180,15 @@ def test_chain_study_scores_the_first_evidence_against_gold_and_counts_changes_w
     assert "wins 1, losses 0, ties 1" in text
     no_gold = report("demo", [(set(), ["a"])], [(set(), ["a"])])
     assert "changed on 0" in no_gold and "recall" not in no_gold
+
+
+@pytest.mark.parametrize("module", ["sleuth.evals.chain_study", "sleuth.evals.bench_agent"])
+def test_a_benchmark_given_a_set_that_does_not_exist_says_so_without_a_traceback(module: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    args = ["--data", str(tmp_path / "nowhere")] + (["--out", str(tmp_path / "out")] if "bench" in module else [])
+    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "nowhere/questions.jsonl does not exist. Give a JSONL file" in done.stderr
+    assert "Traceback" not in done.stderr
