@@ -6,8 +6,10 @@ it (close in meaning, or holding at least half of its content words); when anoth
 clearly more of its words, or none of its own supports it, the marker is re-pointed to the passage that does.
 A sentence must also find its names in its passages: "Chloë Leland directed Maximum Overdrive" citing a passage
 about Chloë Leland that never mentions the film is not supported, however many other words match, and a sentence
-about one method is not credited to a passage about another. A sentence the LM left uncited gets no citation, and
-one no passage supports loses its citation, so a reader who follows `[n]` lands on the passage it came from.
+about one method is not credited to a passage about another; one that bridges two passages ("Philip Carlo wrote of a
+killer associated with the DeCavalcante family") cites both when one names the other. A sentence the LM left uncited
+gets no citation, and one no passage supports loses its citation, so a reader who follows `[n]` lands on the passage
+it came from.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sleuth.prompts.signatures import CitedSentence, split_markers
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
 from sleuth.tools.embedder import Embedder
+from sleuth.tools.multihop import linked
 from sleuth.tools.text import content_words, coverage_of, sentence_offsets, split_sentences
 
 RESTATED = 1.0  # share of a sentence's content words found in its cited passages that makes it a restatement
@@ -28,6 +31,7 @@ REPEATED = 0.8  # share of a sentence's content words an earlier sentence holds 
 MISATTRIBUTED = 0.25  # another passage holding this much more of a sentence's words is its real source
 SUBJECT_WITHIN = 2  # a name among a sentence's first three words is its subject
 PARTLY = 0.25  # share of a sentence's content words a second passage must hold to be cited for the names it adds
+BRIDGED = 0.75  # share of a sentence's content words two passages must hold between them to support it together
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*")
 _NOT_NAMES = {"i", "a", "the", "yes", "no", "it", "its", "this", "these", "both", "neither", "in", "on"}
@@ -73,7 +77,7 @@ class CitationVerifier:
         claims = self.embedder.embed([text for text, _ in pieces])
         passages = self.embedder.embed([passage_text(h.chunk) for h in evidence])
         similarity = claims @ passages.T
-        words = [content_words(passage_text(h.chunk)) for h in evidence]
+        words = [_words(h) for h in evidence]
         named = [Tokens(passage_text(h.chunk)) for h in evidence]
         removed = repointed = 0
         out = []
@@ -119,13 +123,8 @@ class CitationVerifier:
             return kept
         subject = _subject(text)
         missing = {name for name in names if not any(passages[n - 1].has(name) for n in kept)}
-        if subject and not any(_local(text, evidence[n - 1]).has(subject) for n in kept):
-            moved = [
-                j + 1
-                for j in np.argsort(-coverage)
-                if coverage[j] >= MIN_COVERAGE and _local(text, evidence[j]).has(subject) and passages[j].has_all(names)
-            ]
-            return moved[:1]
+        if subject and not any(_local(text, evidence[n - 1]).has_all(subject) for n in kept):
+            return self._moved(text, kept, subject, names, evidence, passages, coverage)
         if not missing:
             return kept
         extra = [
@@ -134,6 +133,39 @@ class CitationVerifier:
             if j + 1 not in kept and coverage[j] >= PARTLY and passages[j].has_all(missing)
         ]
         return [*kept[: self.max_per_sentence - 1], extra[0]] if extra else []
+
+    def _moved(
+        self,
+        text: str,
+        kept: list[int],
+        subject: list[str],
+        names: set[str],
+        evidence: list[Hit],
+        passages: list[Tokens],
+        coverage: np.ndarray,
+    ) -> list[int]:
+        """Where a sentence whose subject its passages do not name goes: to the passage that names the subject where
+        it says most of the sentence and names the rest too; else, for a sentence that bridges two passages ("Philip
+        Carlo was a biographer of a contract killer associated with the DeCavalcante crime family"), to the passage
+        that names the subject there plus the one, of those kept first, that names what it does not; else nowhere."""
+        ranked = [j + 1 for j in np.argsort(-coverage)]
+        heads = [n for n in ranked if _local(text, evidence[n - 1]).has_all(subject)]
+        whole = [n for n in heads if coverage[n - 1] >= MIN_COVERAGE and passages[n - 1].has_all(names)]
+        if whole:
+            return whole[:1]
+        for head in (n for n in heads if coverage[n - 1] >= PARTLY):
+            rest = {name for name in names if not passages[head - 1].has(name)}
+            for tail in [*kept, *ranked]:
+                pair = _words(evidence[head - 1]) | _words(evidence[tail - 1])
+                if (
+                    tail != head
+                    and linked(evidence[head - 1], evidence[tail - 1])
+                    and passages[tail - 1].has_all(rest)
+                    and coverage_of(text, pair) >= BRIDGED
+                ):
+                    return [head, tail]
+            break
+        return []
 
 
 class Tokens:
@@ -156,6 +188,10 @@ class Tokens:
 
     def has_all(self, names: set[str] | list[str]) -> bool:
         return all(self.has(name) for name in names)
+
+
+def _words(hit: Hit) -> set[str]:
+    return content_words(passage_text(hit.chunk))
 
 
 def _local(sentence: str, hit: Hit) -> Tokens:
@@ -183,10 +219,20 @@ def names_of(sentence: str) -> set[str]:
     return {name for _, name in _names(sentence)}
 
 
-def _subject(sentence: str) -> str:
+def _subject(sentence: str) -> list[str]:
     """The name a sentence opens with ("Sparse BM25 is ...", "The Tat Sae Waterfalls are ..."), if any: what it is
-    about."""
-    return next((name for i, name in _names(sentence) if i <= SUBJECT_WITHIN), "")
+    about, as its words; a capitalised first word before it belongs to it ("Scott Howell is ..." is about Scott
+    Howell, not about any Howell)."""
+    names = _names(sentence)
+    first = next((i for i, (at, _) in enumerate(names) if at <= SUBJECT_WITHIN), None)
+    if first is None:
+        return []
+    at, name = names[first]
+    words = [name]
+    opener = _TOKEN.findall(sentence)[0].strip("'’-")
+    if at == 1 and opener[:1].isupper() and opener.lower() not in _NOT_NAMES:
+        words.insert(0, opener.lower())
+    return words
 
 
 def distinct(sentences: list[CitedSentence]) -> list[CitedSentence]:

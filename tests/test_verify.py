@@ -212,3 +212,54 @@ def test_a_sentence_that_asks_or_is_too_short_states_nothing() -> None:
     assert not states_something(CitedSentence(text="Arthur!", sources=[1]))
     stated = "The Heinkel HD 23 was a carrier-borne fighter biplane designed in Germany in the 1920s."
     assert states_something(CitedSentence(text=stated, sources=[1]))
+
+
+def test_a_sentence_about_a_full_name_is_not_credited_to_a_passage_sharing_its_surname(embedder) -> None:
+    """HotpotQA's Scott Howell question: the 1.5B cited a school named for a mayor called Howell. The subject is
+    Scott Howell (the capitalised first word belongs to the name), so the citation goes to his passage, with the one
+    it links to for what his does not say."""
+    from sleuth.agent.attribution import _subject
+
+    evidence = _hits(
+        ("Scott Howell (political consultant)", "Scott Howell is an American political consultant whose clients "
+         "include Meg Whitman and Rudy Giuliani."),
+        ("Scott Howell (footballer)", "Scott Howell is a former Australian rules footballer who played for Carlton."),
+        ("Rudy Giuliani", "Rudolph Giuliani is an American lawyer and the former mayor of New York City."),
+        ("Howell School", "Howell School is a historic school in Dothan, Alabama, named for Robert Howell, who was "
+         "mayor when the first school was built."),
+    )  # fmt: skip
+    claim = "Scott Howell is a consultant who has worked with the mayor of New York City."
+    assert _subject(claim) == ["scott", "howell"]
+    verified, _, repointed = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[4])], evidence)
+    assert [sorted(s.sources) for s in verified] == [[1, 3]] and repointed == 1
+
+
+def test_a_sentence_bridging_two_linked_passages_cites_both(embedder) -> None:
+    """HotpotQA's Philip Carlo question: the answer's sentence spans the biographer's passage and the passage of the
+    killer it names; citing the crime family's own passage instead dropped the sentence that answered."""
+    evidence = _hits(
+        ("Philip Carlo", "Philip Carlo was a journalist and best-selling biographer of Richard Kuklinski and "
+         "Anthony Casso."),
+        ("Richard Kuklinski", "Richard Kuklinski was an American contract killer who was associated with members of "
+         "the DeCavalcante crime family."),
+        ("DeCavalcante crime family", "The DeCavalcante crime family is an Italian-American organized crime family "
+         "in Elizabeth, New Jersey."),
+    )  # fmt: skip
+    claim = (
+        "Philip Carlo was a biographer for an American contract killer who was associated with members of the "
+        "DeCavalcante crime family."
+    )
+    verified, _, _ = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[1, 3])], evidence)
+    assert [sorted(s.sources) for s in verified] == [[1, 2]]
+
+
+def test_a_sentence_joining_two_unlinked_passages_is_not_supported(embedder) -> None:
+    """HotpotQA's Simon & Simon question: every word of "Simon Schatzberger starred Simon Ammann" is in one of two
+    passages, but neither names the other: nothing connects what the sentence joins."""
+    evidence = _hits(
+        ("Simon Schatzberger", "Simon Schatzberger is an English television actor born in Nottingham."),
+        ("Simon Ammann", "Simon Ammann is a Swiss ski jumper who has won four individual Olympic gold medals."),
+    )
+    claim = "Simon Schatzberger starred Simon Ammann, a Swiss ski jumper."
+    verified, _, _ = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[2])], evidence)
+    assert [s.sources for s in verified] == [[]]

@@ -211,6 +211,11 @@ def complete_chain(hits: list[Hit], question: str) -> list[Hit]:
     return [h for h in hits if h.doc_id in chain] if named and linked else []
 
 
+def linked(a: Hit, b: Hit) -> bool:
+    """True if either passage names the other's title (its parenthesis dropped): one hop of a chain."""
+    return _names(a.chunk.text, _subject(b.chunk.title or "")) or _names(b.chunk.text, _subject(a.chunk.title or ""))
+
+
 def _subject(title: str) -> str:
     return re.sub(r"\s*\([^)]*\)", "", title).strip()
 
