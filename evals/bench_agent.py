@@ -216,7 +216,8 @@ def _rows(path: Path) -> Rows:
 
 def against(out: Path, before: Path) -> str:
     """Each system of `out` against the same system in `before` (an earlier commit's rows), on the questions both
-    answered: the tables and the paired F1 comparison, per set."""
+    answered: the tables and the paired comparisons of F1 and of cited-gold precision (on the questions where both
+    cited something), per set."""
     lines = []
     for path in sorted(out.glob("*.jsonl")):
         if not (before / path.name).exists():
@@ -228,7 +229,8 @@ def against(out: Path, before: Path) -> str:
                 continue
             lines.append(f"\n== {path.stem}: {system}, {len(complete(group))} questions answered by both runs")
             lines += table(group, name_width=max(map(len, group)))
-            lines += [line for line in [compare(group, f"{system} now", f"{system} before")] if line]
+            pairs = [compare(group, f"{system} now", f"{system} before", key) for key in ("f1", "precision")]
+            lines += [line for line in pairs if line]
     return "\n".join(lines)
 
 

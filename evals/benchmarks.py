@@ -229,6 +229,25 @@ ENTRIES = (
         printed="bench_agent_chain_only_heldout_report.txt",
     ),
     Entry(
+        "A sentence bridging two linked passages cites both (attribution), questions 1-60",
+        "bench_agent_bridge_vs_chain.txt",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --limit 60 --systems adaptive --out evals/results/bench_agent_bridge "
+        "--replay <the d4d7eb4 records>; then --report --against evals/results/bench_agent_chain",
+        "Commit 5a38c06; every row replayed (the change is past the LM); not unseen for the rule "
+        "(evals/results/bench_agent_bridge/COMMIT).",
+        printed="bench_agent_bridge_report.txt",
+    ),
+    Entry(
+        "A sentence bridging two linked passages cites both, questions 61-100",
+        "bench_agent_bridge_heldout_vs_chain.txt",
+        "python -m sleuth.evals.bench_agent ... --skip 60 --limit 40 --out evals/results/bench_agent_bridge_heldout "
+        "--replay <the d4d7eb4 records>; then --report --against evals/results/bench_agent_chain_heldout",
+        "Commit 5a38c06; every row replayed; one held-out answer chose the link requirement "
+        "(evals/results/bench_agent_bridge_heldout/COMMIT).",
+        printed="bench_agent_bridge_heldout_report.txt",
+    ),
+    Entry(
         "The short-answer turn against the commit before it, question by question",
         "bench_agent_phrase_vs_fastgrammar.txt",
         "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_phrase "

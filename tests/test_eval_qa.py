@@ -103,13 +103,14 @@ def test_the_agent_benchmark_scores_every_system_with_eval_qas_scores(tmp_path: 
     assert all({"support", "ndcg10", "recall_at", "misattributed", "dangling"} <= set(r) for r in rows)
     assert rows[1]["route"] and rows[1]["answer"] and rows[1]["support"] == [1.0, 1.0]
     assert "adaptive vs single-shot: f1" in report(tmp_path / "out")
-    before = tmp_path / "before"  # an earlier commit's rows of the same questions, every answer wrong
+    before = tmp_path / "before"  # an earlier commit's rows of the same questions, every answer wrong, cited off gold
     before.mkdir()
-    (before / "tiny.jsonl").write_text("".join(json.dumps({**r, "f1": 0.0}) + "\n" for r in rows))
+    (before / "tiny.jsonl").write_text("".join(json.dumps({**r, "f1": 0.0, "precision": 0.0}) + "\n" for r in rows))
     paired = against(tmp_path / "out", before)
     for row in rows:
         system = row["system"]
         assert f"{system} now vs {system} before: f1 {row['f1']:+.3f}" in paired
+        assert f"{system} now vs {system} before: precision {row['precision']:+.3f}" in paired
 
 
 @pytest.mark.parametrize(
