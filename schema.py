@@ -85,6 +85,7 @@ STEP_WORDS = {
     "plan": "planned",
     "rewrite": "wrote queries",
     "search": "searched",
+    "chain": "kept the question's chain",
     "filter": "judged the evidence",
     "react": "researched with tools",
     "draft": "drafted the answer",

@@ -151,10 +151,10 @@ class AgentSettings(_Group):
         "the question names, then those their text names (tools/multihop.py chain_first).",
     )
     chain_only: bool = Field(
-        False,
-        description="Experimental: when the first draft's evidence holds a complete chain (a passage whose title the "
-        "question names and one whose title that passage names) and the question asks one thing, the draft reads "
-        "only the chain.",
+        True,
+        description="When the first draft's evidence holds a complete chain (a passage whose title the question names "
+        "and one whose title that passage names) and the question asks one thing, the draft reads only the chain "
+        "(an Answer step 'chain' says which documents it kept and left).",
     )
     max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
     max_rounds: int = Field(

@@ -460,3 +460,6 @@ def test_the_question_chain_leads_the_evidence_and_with_chain_only_is_all_the_dr
     kept = [seen.doc_id for seen in sorted(answer.evidence, key=lambda s: s.rank) if seen.kept]
     assert kept[:2] == ["andrews", "hebron"]
     assert (len(kept) == 2) is chain_only
+    steps = [s for s in answer.steps if s.kind == "chain"]
+    assert [s.detail["kept"] for s in steps] == ([["andrews", "hebron"]] if chain_only else [])
+    assert not steps or set(steps[0].detail["left"]) & {"worksop", "cutler", "eton"}
