@@ -248,6 +248,34 @@ ENTRIES = (
         printed="bench_agent_bridge_heldout_report.txt",
     ),
     Entry(
+        "Only the chain (now on by default) with bridged citations, questions 1-60",
+        "bench_agent_chain_bridge_vs_bridge.txt",
+        "python -m sleuth.evals.bench_agent --data ../shared/data/hotpotqa-train100 "
+        "--data ../shared/data/musique-train100 --limit 60 --systems adaptive "
+        "--out evals/results/bench_agent_chain_bridge --replay <the d4d7eb4, 06ce096 and 5a38c06 records>; then "
+        "--report --against evals/results/bench_agent_bridge",
+        "Commit dec64c6; every row replayed (evals/results/bench_agent_chain_bridge/COMMIT).",
+        printed="bench_agent_chain_bridge_report.txt",
+    ),
+    Entry(
+        "Only the chain (now on by default) with bridged citations, questions 61-100",
+        "bench_agent_chain_bridge_heldout_vs_bridge.txt",
+        "python -m sleuth.evals.bench_agent ... --skip 60 --limit 40 "
+        "--out evals/results/bench_agent_chain_bridge_heldout --replay <the same records>; then --report --against "
+        "evals/results/bench_agent_bridge_heldout",
+        "Commit dec64c6; every row replayed; not fully unseen for chain_only "
+        "(evals/results/bench_agent_chain_bridge_heldout/COMMIT).",
+        printed="bench_agent_chain_bridge_heldout_report.txt",
+    ),
+    Entry(
+        "The demo research questions re-run on the model (timing on the day)",
+        "bench_agent_demo_rerun_report.txt",
+        "python -m sleuth.evals.bench_agent --data evals/data/demo_questions.jsonl --limit 8 --systems adaptive "
+        "--out evals/results/bench_agent_demo_rerun",
+        "Commit 66b6653; the same 8 answers as bench_agent_phrase_final, p50 18.4 s against 15.9 s there "
+        "(evals/results/bench_agent_demo_rerun/COMMIT).",
+    ),
+    Entry(
         "The short-answer turn against the commit before it, question by question",
         "bench_agent_phrase_vs_fastgrammar.txt",
         "python -m sleuth.evals.bench_agent --report --out evals/results/bench_agent_phrase "
