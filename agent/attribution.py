@@ -35,6 +35,12 @@ BRIDGED = 0.75  # share of a sentence's content words two passages must hold bet
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*")
 _NOT_NAMES = {"i", "a", "the", "yes", "no", "it", "its", "this", "these", "both", "neither", "in", "on"}
+_OPENING = re.compile(r"\s*(?P<first>[^\W_][\w'’-]*) +[^\W_]")
+_NOT_OPENERS = _NOT_NAMES | set(
+    "after also although as at because before but by compared despite during each either every for from he her his "  # noqa: SIM905
+    "however if like many most our she since so some such than that their then there they those though thus to "
+    "unlike until we when where whereas which while who with without".split()
+)  # capitalised first words that open a sentence rather than a name
 
 
 def spans_of(sentences: list[CitedSentence], evidence: list[Hit]) -> dict[int, list[tuple[int, int]]]:
@@ -228,11 +234,12 @@ def _subject(sentence: str) -> list[str]:
     if first is None:
         return []
     at, name = names[first]
-    words = [name]
-    opener = _TOKEN.findall(sentence)[0].strip("'’-")
-    if at == 1 and opener[:1].isupper() and opener.lower() not in _NOT_NAMES:
-        words.insert(0, opener.lower())
-    return words
+    opening = _OPENING.match(
+        sentence
+    )  # a first word joined to the name by a space alone: "Scott Howell", not "However, BM25"
+    if at == 1 and opening and opening["first"][:1].isupper() and opening["first"].lower() not in _NOT_OPENERS:
+        return [opening["first"].lower(), name]
+    return [name]
 
 
 def distinct(sentences: list[CitedSentence]) -> list[CitedSentence]:

@@ -230,6 +230,7 @@ def test_a_sentence_about_a_full_name_is_not_credited_to_a_passage_sharing_its_s
     )  # fmt: skip
     claim = "Scott Howell is a consultant who has worked with the mayor of New York City."
     assert _subject(claim) == ["scott", "howell"]
+    assert _subject("However, BM25 is fast.") == _subject("Unlike BM25 it is sparse.") == ["bm25"]  # openers, not names
     verified, _, repointed = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[4])], evidence)
     assert [sorted(s.sources) for s in verified] == [[1, 3]] and repointed == 1
 
