@@ -36,6 +36,7 @@ def first_evidence(name: str, questions: list[QAItem], corpus: Path, home: Path,
     settings.memory.enabled = False
     settings.models.lm = "scripted"
     settings.agent.chain_first = chain
+    settings.agent.chain_only = False  # the order alone: chain_only (on by default) would cut both arms' evidence
     with ResearchAgent(settings) as agent:
         agent.ingest([corpus])
         return [(set(q.supporting), _kept(agent.ask(q.question).evidence)) for q in questions]
