@@ -159,18 +159,19 @@ class CitationVerifier:
         whole = [n for n in heads if coverage[n - 1] >= MIN_COVERAGE and passages[n - 1].has_all(names)]
         if whole:
             return whole[:1]
-        for head in (n for n in heads if coverage[n - 1] >= PARTLY):
-            rest = {name for name in names if not passages[head - 1].has(name)}
-            for tail in [*kept, *ranked]:
-                pair = _words(evidence[head - 1]) | _words(evidence[tail - 1])
-                if (
-                    tail != head
-                    and linked(evidence[head - 1], evidence[tail - 1])
-                    and passages[tail - 1].has_all(rest)
-                    and coverage_of(text, pair) >= BRIDGED
-                ):
-                    return [head, tail]
-            break
+        head = next((n for n in heads if coverage[n - 1] >= PARTLY), None)
+        if head is None:
+            return []
+        rest = {name for name in names if not passages[head - 1].has(name)}
+        for tail in [*kept, *ranked]:
+            pair = _words(evidence[head - 1]) | _words(evidence[tail - 1])
+            if (
+                tail != head
+                and linked(evidence[head - 1], evidence[tail - 1])
+                and passages[tail - 1].has_all(rest)
+                and coverage_of(text, pair) >= BRIDGED
+            ):
+                return [head, tail]
         return []
 
 
@@ -229,14 +230,10 @@ def _subject(sentence: str) -> list[str]:
     """The name a sentence opens with ("Sparse BM25 is ...", "The Tat Sae Waterfalls are ..."), if any: what it is
     about, as its words; a capitalised first word before it belongs to it ("Scott Howell is ..." is about Scott
     Howell, not about any Howell)."""
-    names = _names(sentence)
-    first = next((i for i, (at, _) in enumerate(names) if at <= SUBJECT_WITHIN), None)
-    if first is None:
+    at, name = next(((at, name) for at, name in _names(sentence) if at <= SUBJECT_WITHIN), (-1, ""))
+    if not name:
         return []
-    at, name = names[first]
-    opening = _OPENING.match(
-        sentence
-    )  # a first word joined to the name by a space alone: "Scott Howell", not "However, BM25"
+    opening = _OPENING.match(sentence)  # a first word joined to the name by a space: "Scott Howell", not "However, X"
     if at == 1 and opening and opening["first"][:1].isupper() and opening["first"].lower() not in _NOT_OPENERS:
         return [opening["first"].lower(), name]
     return [name]
