@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.experience import Experience
+from sleuth.agent.library import Library
 from sleuth.agent.questions import check_question
 from sleuth.errors import ConfigError, ModelUnavailableError, NoCollectionError, SleuthError
 from sleuth.schema import Answer, AnswerToken, Hit, Search, Step
@@ -42,6 +43,7 @@ class ResearchAgent:
         self._embedder = embedder
         self._opening = threading.RLock()  # batch threads share one index, embedder and LM: open each once
         self.experience = Experience(self)
+        self.library = Library(self)
 
     @property
     def index(self) -> VectorIndex:
@@ -112,19 +114,12 @@ class ResearchAgent:
 
     def collections(self) -> list[tuple[str, int]]:
         """Every collection of the configured backend with its document count."""
-        from sleuth.tools.index import collection_names, open_index
+        return self.library.collections()
 
-        rows = []
-        for name in collection_names(self.settings):
-            if name == self.settings.index.collection and self._index is not None:
-                rows.append((name, self._index.document_count()))
-                continue
-            index = open_index(self.settings, name)
-            try:
-                rows.append((name, index.document_count()))
-            finally:
-                index.close()
-        return rows
+    @property
+    def index_if_open(self) -> VectorIndex | None:
+        """The index if it is open already (None: not opened yet)."""
+        return self._index
 
     def reload_program(self) -> None:
         """Build the program again on next use (after `sleuth optimize` saved a compiled one)."""
@@ -149,61 +144,14 @@ class ResearchAgent:
         ray: str | None = None,
         workers: int = 2,
     ) -> IngestReport:
-        """Add new and changed documents; with `prune`, drop those whose files under `paths` are gone. With `ray`
-        (a cluster address, `auto`, or `local` for a cluster of `workers` started here) chunking and embedding
-        fan out over Ray actors (tools/ray_ingest.py)."""
-        from sleuth.tools.readers import Fields
-
-        opts = self.settings.index
-        fields = Fields(opts.id_field, opts.title_field, opts.text_field, tuple(opts.metadata_fields))
-        report = self._ingestor(ray, workers).ingest_paths(
-            list(paths), on_progress, prune=prune, fields=fields, max_bytes=opts.max_file_mb << 20
-        )
-        if report.changed:
-            self.collection_changed()
-            if self.index.count() >= opts.hnsw_from_chunks:
-                started = time.perf_counter()
-                self.index.optimize()
-                report.seconds += time.perf_counter() - started
-        return report
+        """Add new and changed documents; with `prune`, drop those whose files under `paths` are gone; with `ray`,
+        fan chunking and embedding out over Ray actors (agent/library.py)."""
+        return self.library.ingest(paths, on_progress, prune=prune, ray=ray, workers=workers)
 
     def remove(self, targets: list[str]) -> tuple[list[str], int]:
         """Drop documents by id or by source file/folder; returns the document ids and the chunk count removed."""
         self._require_collection()
-        removed = self._ingestor().remove(targets)
-        if removed[1]:
-            self.collection_changed()
-        return removed
-
-    def _ingestor(self, ray: str | None = None, workers: int = 2) -> Any:
-        from sleuth.tools.chunking import Chunker
-        from sleuth.tools.ingest import Ingestor
-
-        opts = self.settings.index
-        chunker = Chunker(opts.chunk_tokens, opts.chunk_overlap, self.embedder.tokenize)
-        if ray is None:
-            return Ingestor(self.index, self.embedder, chunker, opts.batch_size)
-        from sleuth.tools.ray_ingest import RayIngestor
-
-        models = self.settings.models
-        return RayIngestor(
-            self.index,
-            self.embedder,
-            chunker,
-            batch_size=opts.batch_size,
-            precision=models.embedder_precision,
-            device=self.embedder.device,
-            address=ray,
-            workers=workers,
-        )
-
-    def collection_changed(self) -> None:
-        """Record that the collection's content changed, so no answer from before is reused."""
-        store = self._store()
-        if store is not None:
-            from sleuth.memory.store import bump_collection
-
-            bump_collection(store, self.index.collection)
+        return self.library.remove(targets)
 
     def search(self, query: str, k: int = 10, filters: dict[str, Any] | None = None) -> list[Hit]:
         self._require_collection()
