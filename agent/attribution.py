@@ -83,13 +83,12 @@ class CitationVerifier:
         claims = self.embedder.embed([text for text, _ in pieces])
         passages = self.embedder.embed([passage_text(h.chunk) for h in evidence])
         similarity = claims @ passages.T
-        words = [_words(h) for h in evidence]
-        named = [Tokens(passage_text(h.chunk)) for h in evidence]
+        read = _Read(evidence)
         removed = repointed = 0
         out = []
         for row, (text, cited) in zip(similarity, pieces, strict=True):
-            coverage = np.array([coverage_of(text, w) for w in words])
-            kept = self._named(text, self._attribute(row, coverage, cited), evidence, named, coverage)
+            coverage = np.array([coverage_of(text, w) for w in read.words])
+            kept = self._named(text, self._attribute(row, coverage, cited), read, coverage)
             removed += len(set(cited) - set(kept))
             repointed += bool(set(kept) - set(cited))
             out.append(CitedSentence(text=text, sources=kept))
@@ -118,9 +117,7 @@ class CitationVerifier:
         ranked = sorted(candidates, key=lambda n: float(scores[n - 1]), reverse=True)
         return [n for n in ranked if scores[n - 1] >= best - self.margin][: self.max_per_sentence]
 
-    def _named(
-        self, text: str, kept: list[int], evidence: list[Hit], passages: list[Tokens], coverage: np.ndarray
-    ) -> list[int]:
+    def _named(self, text: str, kept: list[int], read: _Read, coverage: np.ndarray) -> list[int]:
         """`kept`, if its passages name what the sentence names and one of them names its subject where it says
         what the sentence says (its title, the supporting sentence or the one before); else with the one passage
         that names the rest added, or re-pointed to the passage that names the subject there; else nothing."""
@@ -128,48 +125,40 @@ class CitationVerifier:
         if not kept or not names:
             return kept
         subject = _subject(text)
-        missing = {name for name in names if not any(passages[n - 1].has(name) for n in kept)}
-        if subject and not any(_local(text, evidence[n - 1]).has_all(subject) for n in kept):
-            return self._moved(text, kept, subject, names, evidence, passages, coverage)
+        missing = {name for name in names if not any(read.names[n - 1].has(name) for n in kept)}
+        if subject and not any(_local(text, read.hits[n - 1]).has_all(subject) for n in kept):
+            return self._moved(text, kept, subject, names, read, coverage)
         if not missing:
             return kept
         extra = [
             j + 1
             for j in np.argsort(-coverage)
-            if j + 1 not in kept and coverage[j] >= PARTLY and passages[j].has_all(missing)
+            if j + 1 not in kept and coverage[j] >= PARTLY and read.names[j].has_all(missing)
         ]
         return [*kept[: self.max_per_sentence - 1], extra[0]] if extra else []
 
     def _moved(
-        self,
-        text: str,
-        kept: list[int],
-        subject: list[str],
-        names: set[str],
-        evidence: list[Hit],
-        passages: list[Tokens],
-        coverage: np.ndarray,
+        self, text: str, kept: list[int], subject: list[str], names: set[str], read: _Read, coverage: np.ndarray
     ) -> list[int]:
         """Where a sentence whose subject its passages do not name goes: to the passage that names the subject where
         it says most of the sentence and names the rest too; else, for a sentence that bridges two passages ("Philip
         Carlo was a biographer of a contract killer associated with the DeCavalcante crime family"), to the passage
         that names the subject there plus the one, of those kept first, that names what it does not; else nowhere."""
         ranked = [j + 1 for j in np.argsort(-coverage)]
-        heads = [n for n in ranked if _local(text, evidence[n - 1]).has_all(subject)]
-        whole = [n for n in heads if coverage[n - 1] >= MIN_COVERAGE and passages[n - 1].has_all(names)]
+        heads = [n for n in ranked if _local(text, read.hits[n - 1]).has_all(subject)]
+        whole = [n for n in heads if coverage[n - 1] >= MIN_COVERAGE and read.names[n - 1].has_all(names)]
         if whole:
             return whole[:1]
         head = next((n for n in heads if coverage[n - 1] >= PARTLY), None)
         if head is None:
             return []
-        rest = {name for name in names if not passages[head - 1].has(name)}
+        rest = {name for name in names if not read.names[head - 1].has(name)}
         for tail in [*kept, *ranked]:
-            pair = _words(evidence[head - 1]) | _words(evidence[tail - 1])
             if (
                 tail != head
-                and linked(evidence[head - 1], evidence[tail - 1])
-                and passages[tail - 1].has_all(rest)
-                and coverage_of(text, pair) >= BRIDGED
+                and linked(read.hits[head - 1], read.hits[tail - 1])
+                and read.names[tail - 1].has_all(rest)
+                and coverage_of(text, read.words[head - 1] | read.words[tail - 1]) >= BRIDGED
             ):
                 return [head, tail]
         return []
@@ -197,8 +186,13 @@ class Tokens:
         return all(self.has(name) for name in names)
 
 
-def _words(hit: Hit) -> set[str]:
-    return content_words(passage_text(hit.chunk))
+class _Read:
+    """The evidence as the verifier reads it, once per answer: each passage's content words and the names in it."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        self.words = [content_words(passage_text(h.chunk)) for h in hits]
+        self.names = [Tokens(passage_text(h.chunk)) for h in hits]
 
 
 def _local(sentence: str, hit: Hit) -> Tokens:

@@ -130,9 +130,10 @@ class ResearchProgram(dspy.Module):
         self.retriever(run, run.sub_questions, run.queries)
         run.evidence = with_coverage(run, diverse(run.pool, self.settings.top_k))
         if self.settings.chain_only and not plan_it and (chain := complete_chain(run.evidence, run.question)):
-            started, left = time.perf_counter(), unique_docs([h for h in run.evidence if h not in chain])
+            started, kept = time.perf_counter(), unique_docs(chain)
+            left = [doc for doc in unique_docs(run.evidence) if doc not in kept]
             run.evidence = chain
-            run.record("chain", started, kept=unique_docs(chain), left=left)
+            run.record("chain", started, kept=kept, left=left)
         return self._draft_rounds(run, with_lm_check=False)
 
     def _single_shot(self, run: Run) -> Verified | None:

@@ -180,8 +180,8 @@ def chain_first(hits: list[Hit], question: str, within: int = 10, hops: int = 3)
     top 4 held both supporting passages for 54 HotpotQA questions instead of 46, and all of them for 26 MuSiQue
     questions instead of 23 (evals/chain_study.py). Titles match whole words, case kept, the parenthesis
     dropped; a collection whose titles questions do not name (paper titles) keeps its order."""
-    named, linked = question_chain(hits, question, within, hops)
-    order = {doc: i for i, doc in enumerate(named + linked)}
+    named, followed = question_chain(hits, question, within, hops)
+    order = {doc: i for i, doc in enumerate(named + followed)}
     return sorted(hits, key=lambda h: order.get(h.doc_id, len(order)))  # stable: the rest keep their order
 
 
@@ -206,9 +206,9 @@ def question_chain(hits: list[Hit], question: str, within: int = 10, hops: int =
 def complete_chain(hits: list[Hit], question: str) -> list[Hit]:
     """The hits of a complete chain among `hits` (a passage the question names by title, and one whose title that
     passage names), or [] when there is none."""
-    named, linked = question_chain(hits, question, within=len(hits))
-    chain = set(named + linked)
-    return [h for h in hits if h.doc_id in chain] if named and linked else []
+    named, followed = question_chain(hits, question, within=len(hits))
+    chain = set(named + followed)
+    return [h for h in hits if h.doc_id in chain] if named and followed else []
 
 
 def linked(a: Hit, b: Hit) -> bool:
