@@ -258,8 +258,9 @@ class _TomlSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         explicit = os.environ.get("SLEUTH_CONFIG")
-        home = Path(os.environ.get("SLEUTH_HOME", "~/.sleuth")).expanduser()
-        path = Path(explicit).expanduser() if explicit else home / "config.toml"
+        from sleuth.locations import config_file, home_from_environment
+
+        path = Path(explicit).expanduser() if explicit else config_file(home_from_environment())
         if not path.is_file():
             if explicit:
                 raise ConfigError(f"SLEUTH_CONFIG names {path}, which does not exist.", "Fix the path or unset it.")

@@ -15,6 +15,7 @@ from sleuth.agent.experience import Experience
 from sleuth.agent.library import Library
 from sleuth.agent.questions import check_question
 from sleuth.errors import ConfigError, ModelUnavailableError, NoCollectionError, SleuthError
+from sleuth.locations import compiled_program
 from sleuth.schema import Answer, AnswerToken, Hit, Search, Step
 from sleuth.settings import Settings, load_settings
 
@@ -68,7 +69,7 @@ class ResearchAgent:
     def lm(self) -> dspy.LM:
         with self._opening:
             if self._lm is None:
-                from sleuth.agent.lm import build_lm
+                from sleuth.agent.llm.lm import build_lm
 
                 self._lm = build_lm(self.settings)
             return self._lm
@@ -88,7 +89,7 @@ class ResearchAgent:
 
     @cached_property
     def program(self) -> Any:
-        from sleuth.agent.program import ResearchProgram
+        from sleuth.agent.loop.program import ResearchProgram
 
         program = ResearchProgram(self.searcher, self.settings.agent, self.settings.models.max_tokens)
         compiled = self.compiled_path
@@ -128,7 +129,7 @@ class ResearchAgent:
     @property
     def compiled_path(self) -> Path:
         """Where `sleuth optimize` saves the compiled program for this collection (loaded when present)."""
-        return self.settings.home / "compiled" / f"{self.settings.index.collection}.json"
+        return compiled_program(self.settings)
 
     @property
     def loop(self) -> str:
@@ -171,7 +172,7 @@ class ResearchAgent:
         stops the run at its next step (or token) with `Cancelled`; nothing of it is stored."""
         import dspy
 
-        from sleuth.agent.run import adapter_for
+        from sleuth.agent.loop.run import adapter_for
 
         question = check_question(question)
         self._require_collection()

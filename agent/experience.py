@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sleuth.errors import SleuthError
+from sleuth.locations import memory_db
 from sleuth.schema import Answer, Hit
 from sleuth.settings import Settings
 
@@ -39,7 +40,7 @@ class Experience:
             return None
         from sleuth.memory.store import open_store
 
-        return open_store(self.settings.home_dir / "memory.db")
+        return open_store(memory_db(self.settings))
 
     def state(self, store: Any) -> str:
         """Changes whenever the collection's content does: its chunk count and its ingest generation."""

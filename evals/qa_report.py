@@ -56,7 +56,7 @@ def complete(by: Rows) -> list[str]:
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Every metric of a table row, as numbers (None where nothing could be scored). Seconds count only the rows
-    that ran on the model: a row whose LM replies came from a record (`replayed`, evals/replay.py) took no time."""
+    that ran on the model: a row whose LM replies came from a record (`replayed`, bench/replay.py) took no time."""
     support = [r["support"] for r in rows if r.get("support")]
     seconds = [r["seconds"] for r in rows if not r.get("replayed")]
     return {

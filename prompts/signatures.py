@@ -104,7 +104,7 @@ class AnswerWithCitations(dspy.Signature):
 NAME_THE_ANSWER = (
     'Now reply with only the answer to "{question}": the shortest phrase that answers it, as your sentences state it.'
     " One answer, nothing else."
-)  # the follow-up turn after a draft whose short answer was a sentence (agent/phrase.py)
+)  # the follow-up turn after a draft whose short answer was a sentence (agent/loop/phrase.py)
 
 
 class CheckSupport(dspy.Signature):

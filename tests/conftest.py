@@ -130,7 +130,7 @@ def sentences(*items: tuple[str, list[int]]) -> dict:
 
 
 def ScriptedLM(responses: list[dict]):  # noqa: N802 (kept as the tests' name for it)
-    """The package's scripted LM (`sleuth.agent.testing`): each call answered by the output fields it asks for."""
-    from sleuth.agent.testing import scripted_lm
+    """The package's scripted LM (`sleuth.agent.llm.testing`): each call answered by the output fields it asks for."""
+    from sleuth.agent.llm.testing import scripted_lm
 
     return scripted_lm(responses)

@@ -119,7 +119,7 @@ def fake_openai(mode: str, seen: list[str] | None = None, bodies: list[dict] | N
 
 def _completion(request: dict) -> dict:
     """A chat completion whose content answers in DSPy's chat format, as the scripted stand-in would."""
-    from sleuth.agent.testing import _extractive, output_fields
+    from sleuth.agent.llm.testing import _extractive, output_fields
 
     messages = request.get("messages") or [{"content": ""}]
     fields = output_fields(messages[0]["content"])

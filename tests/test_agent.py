@@ -184,7 +184,7 @@ def test_stream_yields_steps_the_answers_tokens_then_the_answer(agent) -> None:
 
 
 def test_an_answer_with_no_supported_citation_says_not_found(agent) -> None:
-    from sleuth.agent.verify import NOT_FOUND
+    from sleuth.agent.loop.verify import NOT_FOUND
 
     a = agent(plan(["q"], ["peru"]), sentences(("The capital of Peru is Lima.", []), ("Lima is large.", [])))
     answer = a.ask("What is the capital of Peru?")
@@ -202,7 +202,7 @@ def test_uncited_sentences_are_dropped_from_a_cited_answer(agent) -> None:
 
 
 def test_a_truncated_json_answer_is_salvaged_sentence_by_sentence() -> None:
-    from sleuth.agent.draft import salvage_sentences
+    from sleuth.agent.loop.draft import salvage_sentences
 
     class Cut(Exception):
         lm_response = (
@@ -274,7 +274,7 @@ def test_a_cancelled_question_raises_and_stores_nothing(agent) -> None:
     ],
 )
 def test_follow_ups_are_told_from_questions_that_stand_alone(question: str, follow_up: bool) -> None:
-    from sleuth.agent.followup import looks_like_follow_up
+    from sleuth.agent.loop.followup import looks_like_follow_up
 
     assert looks_like_follow_up(question) is follow_up
 

@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sleuth.evals.benchmarks import ENTRIES, RESULTS, ROOT
+from bench.benchmarks import ENTRIES, RESULTS, ROOT
 
 
 def test_benchmarks_md_is_regenerated_from_the_stored_results() -> None:
-    check = subprocess.run([sys.executable, "-m", "sleuth.evals.benchmarks", "--check"], cwd=ROOT, check=False)
-    assert check.returncode == 0, "BENCHMARKS.md is stale: run python -m sleuth.evals.benchmarks"
+    check = subprocess.run([sys.executable, "-m", "bench.benchmarks", "--check"], cwd=ROOT, check=False)
+    assert check.returncode == 0, "BENCHMARKS.md is stale: run python -m bench.benchmarks"
 
 
 def test_every_result_the_readme_names_is_in_benchmarks_md() -> None:

@@ -87,7 +87,7 @@ def test_a_short_answer_cut_at_the_bound_loses_its_cut_word(written: str, kept: 
 
 
 def test_a_short_answer_salvaged_from_a_cut_off_draft_loses_its_cut_word_too() -> None:
-    from sleuth.agent.draft import salvage_short_answer
+    from sleuth.agent.loop.draft import salvage_short_answer
 
     raw = '{"answer": {"sentences": []}, "short_answer": "TreeHop and question decomposition are effective ways to use"'
     kept = "TreeHop and question decomposition are effective ways to"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sleuth.agent.citations import resolve_citations
+from sleuth.agent.checks.citations import resolve_citations
 from sleuth.prompts.signatures import CitedSentence, render_sentences
 from sleuth.schema import Chunk, Hit
 from sleuth.tools.text import format_passages
@@ -49,7 +49,7 @@ def test_passages_are_numbered_from_one_and_truncated() -> None:
 
 
 def test_a_citation_names_its_documents_authors_and_year() -> None:
-    from sleuth.agent.citations import authors_of, resolve_citations, year_of
+    from sleuth.agent.checks.citations import authors_of, resolve_citations, year_of
     from sleuth.schema import Chunk, Hit
 
     assert authors_of({"authors": ["A. Smith", "B. Jones"]}) == "A. Smith, B. Jones"

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sleuth.tui.cli import app, demo_corpus
+from sleuth.locations import demo_corpus
+from sleuth.tui.cli import app
 
 runner = CliRunner()
 

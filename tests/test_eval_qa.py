@@ -86,9 +86,9 @@ def test_a_setting_that_does_not_exist_is_named(scripted, corpus_file, tmp_path)
 
 
 def test_the_agent_benchmark_scores_every_system_with_eval_qas_scores(tmp_path: Path, corpus_file: Path) -> None:
-    """evals/bench_agent.py is a thin loop over systems: its rows are `sleuth eval qa`'s scores (the scripted
+    """bench/bench_agent.py is a thin loop over systems: its rows are `sleuth eval qa`'s scores (the scripted
     stand-in LM, a set of one question over the small corpus), and its report is eval's tables and comparison."""
-    from sleuth.evals.bench_agent import against, report, run
+    from bench.bench_agent import against, report, run
 
     qa_set = tmp_path / "tiny"
     qa_set.mkdir()
@@ -170,7 +170,7 @@ def test_replayed_rows_leave_the_seconds_columns_to_the_rows_that_ran_on_the_mod
 
 
 def test_chain_study_scores_the_first_evidence_against_gold_and_counts_changes_without_it() -> None:
-    from sleuth.evals.chain_study import report
+    from bench.chain_study import report
 
     before = [({"a", "b"}, ["a", "x", "y", "z"]), ({"c"}, ["c", "x"])]
     after = [({"a", "b"}, ["a", "b", "x", "y"]), ({"c"}, ["c", "x"])]
@@ -183,12 +183,12 @@ def test_chain_study_scores_the_first_evidence_against_gold_and_counts_changes_w
     assert "changed on 0" in no_gold and "recall" not in no_gold
 
 
-@pytest.mark.parametrize("module", ["sleuth.evals.chain_study", "sleuth.evals.bench_agent"])
+@pytest.mark.parametrize("module", ["bench.chain_study", "bench.bench_agent"])
 def test_a_benchmark_given_a_set_that_does_not_exist_says_so_without_a_traceback(module: str, tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    args = ["--data", str(tmp_path / "nowhere")] + (["--out", str(tmp_path / "out")] if "bench" in module else [])
+    args = ["--data", str(tmp_path / "nowhere")] + (["--out", str(tmp_path / "out")] if "bench_" in module else [])
     done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "nowhere/questions.jsonl does not exist. Give a JSONL file" in done.stderr

@@ -1,4 +1,4 @@
-"""Inputs the fuzzer (evals/fuzz.py) found crashing something, kept so they stay fixed."""
+"""Inputs the fuzzer (bench/fuzz.py) found crashing something, kept so they stay fixed."""
 
 from __future__ import annotations
 

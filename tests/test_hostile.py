@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import make_agent
 
-from sleuth.agent.testing import scripted_lm
+from sleuth.agent.llm.testing import scripted_lm
 from sleuth.tools.readers import Failure, read_paths
 
 HOSTILE = Path(__file__).parent / "data" / "hostile.jsonl"
@@ -102,7 +102,7 @@ def test_html_is_read_without_touching_the_network(tmp_path: Path, monkeypatch: 
 
 
 def test_no_tool_can_write_execute_or_reach_outside_the_collection() -> None:
-    from sleuth.agent.tools import TOOLS
+    from sleuth.agent.loop.toolbox import TOOLS
 
     assert {t.name for t in TOOLS} == {"search", "read_neighbours", "read_document", "recall_memory"}
     for tool in TOOLS:  # every tool reads passages of the collection (or past runs) and returns them

@@ -106,7 +106,7 @@ def test_long_and_non_english_queries_still_return_ranked_passages(settings, emb
 
 def _pdf(path: Path, pages: list[str], title: str = "Fusion Paper") -> None:
     """A small real PDF with one text line per page, written by pypdf."""
-    from sleuth.evals.documents import pdf_bytes
+    from bench.documents import pdf_bytes
 
     path.write_bytes(pdf_bytes(pages, title))
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import dspy
 import pytest
 
-from sleuth.agent.llama_engine import AsyncLlamaCppEngine, LlamaCppEngine
-from sleuth.agent.lm import build_lm
+from sleuth.agent.llm.llama_engine import AsyncLlamaCppEngine, LlamaCppEngine
+from sleuth.agent.llm.lm import build_lm
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.prompts.signatures import PlanResearch
 from sleuth.settings import Settings
@@ -140,7 +140,7 @@ def test_the_answer_schema_bounds_the_number_of_sentences() -> None:
 def test_the_engine_streams_pieces_to_the_sink_and_stops_at_the_deadline() -> None:
     import time
 
-    from sleuth.agent.generation import generation
+    from sleuth.agent.llm.generation import generation
 
     reply = {"sub_questions": ["What is BM25?"], "queries": ["bm25 ranking"]}
     engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
@@ -159,7 +159,7 @@ def test_the_engine_streams_pieces_to_the_sink_and_stops_at_the_deadline() -> No
 
 
 def test_generation_stops_as_soon_as_the_user_cancels() -> None:
-    from sleuth.agent.generation import generation
+    from sleuth.agent.llm.generation import generation
 
     reply = {"sub_questions": ["What is BM25?"], "queries": ["bm25 ranking"]}
     engine = LlamaCppEngine(Path("model.gguf"), factory=lambda **kw: FakeLlama(reply))
@@ -175,7 +175,7 @@ def test_the_prompt_cache_drops_the_logits_copy_and_counts_what_it_holds() -> No
     pytest.importorskip("llama_cpp")
     import numpy as np
 
-    from sleuth.agent.prompt_cache import lean_cache
+    from sleuth.agent.llm.prompt_cache import lean_cache
 
     class State:  # the fields of llama_cpp.LlamaState that the cache reads
         def __init__(self) -> None:
@@ -206,7 +206,7 @@ class VocabLlama(FakeLlama):
 def test_tokens_of_scripts_the_prompt_does_not_use_are_masked() -> None:
     import numpy as np
 
-    from sleuth.agent.script_guard import writes_east_asian
+    from sleuth.agent.llm.script_guard import writes_east_asian
 
     assert writes_east_asian(" 可靠性".encode()) and writes_east_asian(b"\xe5")  # a whole character or its lead byte
     assert not writes_east_asian("naïve – “quoted”".encode())  # Latin accents and typographic punctuation stay
@@ -226,7 +226,7 @@ def test_the_latest_long_prompt_state_is_kept_on_disk_for_the_next_process(tmp_p
     pytest.importorskip("llama_cpp")
     import numpy as np
 
-    from sleuth.agent.prompt_cache import PERSIST_FROM, lean_cache
+    from sleuth.agent.llm.prompt_cache import PERSIST_FROM, lean_cache
 
     class State:
         def __init__(self, n: int) -> None:
@@ -253,8 +253,8 @@ def test_the_latest_long_prompt_state_is_kept_on_disk_for_the_next_process(tmp_p
 
 
 def test_a_replayed_request_is_answered_from_the_record_and_a_new_one_reaches_the_model(tmp_path) -> None:
-    from sleuth.agent.generation import generation
-    from sleuth.evals.replay import replaying
+    from bench.replay import replaying
+    from sleuth.agent.llm.generation import generation
 
     record_file = tmp_path / "replies.jsonl"
     unpatched, json_out = LlamaCppEngine.complete, dspy.JSONAdapter()
@@ -279,7 +279,7 @@ def test_a_replayed_request_is_answered_from_the_record_and_a_new_one_reaches_th
 
 
 def test_a_record_that_is_not_one_is_refused_with_what_to_do(tmp_path) -> None:
-    from sleuth.evals.replay import Record
+    from bench.replay import Record
 
     damaged = tmp_path / "replies.jsonl"
     damaged.write_text('{"key": "a", "text": "x"}\nnot json\n')

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sleuth.agent import local_models
-from sleuth.agent.local_models import LocalModel, model_file
+from sleuth.agent.llm import local_models
+from sleuth.agent.llm.local_models import LocalModel, model_file
 from sleuth.errors import ModelUnavailableError
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import ScriptedLM, make_agent, plan, sentences
 
-from sleuth.agent.verify import NOT_FOUND
+from sleuth.agent.loop.verify import NOT_FOUND
 from sleuth.schema import Answer, Step
 
 QUESTION = "How does ColBERT score passages?"
@@ -160,7 +160,7 @@ def test_the_token_budget_is_never_exceeded(agent, settings) -> None:
 
 def test_optional_stages_leave_the_answer_its_reserved_time(agent, settings, monkeypatch) -> None:
     """A slow LM: each call takes 2 s of a 10 s budget, of which 40% (and 2 s to finish) is kept for the answer."""
-    from sleuth.agent import generation as engine
+    from sleuth.agent.llm import generation as engine
 
     monkeypatch.setattr(engine.RATES, "prompt", 10_000.0)  # the first call is expected to be quick
     monkeypatch.setattr(engine.RATES, "generation", 10_000.0)
@@ -183,8 +183,8 @@ def test_optional_stages_leave_the_answer_its_reserved_time(agent, settings, mon
 
 def test_the_answer_call_stops_at_its_deadline_and_keeps_complete_sentences(agent, settings) -> None:
     """The engine is cut off at the deadline: the sentences it finished are the answer, marked as cut off."""
-    from sleuth.agent.draft import salvage_sentences
-    from sleuth.agent.generation import generation
+    from sleuth.agent.llm.generation import generation
+    from sleuth.agent.loop.draft import salvage_sentences
 
     raw = '{"short_answer": "MaxSim", "answer": {"sentences": [{"text": "ColBERT sums maxima.", "sources": [1]}, {"te'
 
@@ -194,7 +194,7 @@ def test_the_answer_call_stops_at_its_deadline_and_keeps_complete_sentences(agen
     assert [s.text for s in salvage_sentences(Cut())] == ["ColBERT sums maxima."]
     seen: list[str] = []
     with generation(seen.append, deadline=time.perf_counter() - 1):
-        from sleuth.agent.generation import DEADLINE, TOKEN_SINK
+        from sleuth.agent.llm.generation import DEADLINE, TOKEN_SINK
 
         assert TOKEN_SINK.get() is not None and DEADLINE.get() is not None
     assert TOKEN_SINK.get() is None and DEADLINE.get() is None
@@ -221,7 +221,7 @@ def test_a_transient_error_is_left_to_dspys_own_retries_and_the_run_degrades(set
 
 
 def test_remote_lms_are_retried_by_dspy(monkeypatch) -> None:
-    from sleuth.agent.lm import build_lm
+    from sleuth.agent.llm.lm import build_lm
     from sleuth.settings import Settings
 
     monkeypatch.setenv("SLEUTH_LM", "openai/gpt-4o-mini")
@@ -258,7 +258,7 @@ def test_a_draft_cut_off_at_the_token_limit_keeps_its_sentences_without_a_second
     answer; another adapter would not write it shorter, so no second call is paid for."""
     from dspy.lm15 import Message, Response, TextPart, Usage
 
-    from sleuth.agent.testing import _stream
+    from sleuth.agent.llm.testing import _stream
 
     lm = ScriptedLM([])
     engine = lm._engine_spec
@@ -321,7 +321,7 @@ def test_with_no_lm_installed_ask_returns_the_llm_free_evidence(settings, embedd
 
 
 def test_a_gap_that_echoes_the_question_or_the_instructions_is_no_gap() -> None:
-    from sleuth.agent.program import _meaningful
+    from sleuth.agent.loop.program import _meaningful
 
     question = "What are hard negatives?"
     assert not _meaningful("What are hard negatives?", question)
@@ -369,7 +369,7 @@ def test_the_single_shot_baseline_searches_once_and_calls_the_lm_once(agent, set
 
 def test_a_sentence_holding_several_is_verified_claim_by_claim(agent) -> None:
     """The 1.5B model copies two passage sentences into one and adds a third of its own: the verifier checks each
-    (agent/attribution.py splits them), so the supported ones stay and the invented one goes."""
+    (agent/checks/attribution.py splits them), so the supported ones stay and the invented one goes."""
     a = agent(
         sentences(
             (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ScriptedLM, make_agent, sentences
 
-from sleuth.agent.optimize import load_examples, optimize, score
+from sleuth.agent.ops.optimize import load_examples, optimize, score
 from sleuth.errors import InputError
 
 

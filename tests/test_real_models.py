@@ -7,8 +7,8 @@ import re
 import pytest
 
 from sleuth.agent.api import ResearchAgent
+from sleuth.locations import demo_corpus
 from sleuth.settings import Settings
-from sleuth.tui.cli import demo_corpus
 
 pytestmark = pytest.mark.real_models
 
@@ -40,7 +40,7 @@ def test_demo_corpus_question_gets_a_cited_answer_from_the_embedded_models() -> 
 
 def test_yes_no_logits_of_the_embedded_llm_prefer_the_relevant_passage() -> None:
     pytest.importorskip("llama_cpp", reason="the embedded LLM is installed by setup.sh")
-    from sleuth.agent.lm import build_lm
+    from sleuth.agent.llm.lm import build_lm
     from sleuth.tools.llm_rerank import RELEVANCE_PROMPT
 
     engine = build_lm(Settings())._engine_spec
@@ -64,8 +64,8 @@ def test_greedy_decoding_with_a_schema_writes_what_the_full_grammar_check_writes
     pytest.importorskip("llama_cpp", reason="the embedded LLM is installed by setup.sh")
     from llama_cpp import Llama
 
-    from sleuth.agent import llama_sampling
-    from sleuth.agent.local_models import model_file, preset
+    from sleuth.agent.llm import llama_sampling
+    from sleuth.agent.llm.local_models import model_file, preset
 
     path = str(model_file(preset("qwen2.5-coder-1.5b"), Settings().home_dir / "models"))
     schema = {
@@ -101,7 +101,7 @@ def test_greedy_decoding_with_a_schema_writes_what_the_full_grammar_check_writes
 
 def test_doctor_passes_on_a_fresh_install() -> None:
     pytest.importorskip("llama_cpp", reason="the embedded LLM is installed by setup.sh")
-    from sleuth.agent.doctor import run_checks
+    from sleuth.agent.ops.doctor import run_checks
 
     checks = {c.name: c for c in run_checks(Settings())}
     assert all(c.ok for c in checks.values()), [(c.name, c.detail, c.fix) for c in checks.values() if not c.ok]

@@ -1,10 +1,10 @@
-"""The short answer is a phrase, consistent with the sentences, and present when they answer (agent/short.py)."""
+"""The short answer is a phrase, consistent with the sentences, and present when they answer (agent/checks/short.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from sleuth.agent.short import UNKNOWN, tidy_short_answer
+from sleuth.agent.checks.short import UNKNOWN, tidy_short_answer
 
 PRESIDENT = "Who was the first president of the association which published Journal of Psychotherapy Integration?"
 
@@ -142,6 +142,6 @@ def test_a_choice_answer_naming_both_options_or_neither_is_left_alone(short: str
     ],
 )
 def test_a_question_that_asks_how_or_why_is_answered_by_sentences_not_a_phrase(question, explains) -> None:
-    from sleuth.agent.shape import asks_for_explanation
+    from sleuth.agent.loop.shape import asks_for_explanation
 
     assert asks_for_explanation(question) is explains

@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 from conftest import make_agent, sentences
 
-from sleuth.agent.testing import scripted_lm
+from sleuth.agent.llm.testing import scripted_lm
 from sleuth.errors import SleuthError
 
 QUESTION = "How does ColBERT score passages?"

@@ -1,10 +1,10 @@
-"""The scripted LM that ships for tests (`sleuth.agent.testing`)."""
+"""The scripted LM that ships for tests (`sleuth.agent.llm.testing`)."""
 
 from __future__ import annotations
 
 import dspy
 
-from sleuth.agent.testing import scripted_lm
+from sleuth.agent.llm.testing import scripted_lm
 from sleuth.prompts.signatures import AnswerWithCitations, PlanResearch
 
 PASSAGES = "[1] ColBERT: ColBERT keeps one embedding per token. It scores with MaxSim.\n\n[2] BM25: BM25 is lexical."
@@ -26,7 +26,7 @@ def test_the_stand_in_answers_with_cited_sentences_of_the_passages_it_is_shown()
 
 
 def test_settings_select_the_stand_in_by_name(monkeypatch) -> None:
-    from sleuth.agent.lm import build_lm
+    from sleuth.agent.llm.lm import build_lm
     from sleuth.settings import Settings
 
     monkeypatch.setenv("SLEUTH_LM", "scripted")

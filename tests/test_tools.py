@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sleuth.agent.tools import TOOLS, use_tool
+from sleuth.agent.loop.toolbox import TOOLS, use_tool
 from sleuth.errors import InputError
-from sleuth.tools.research import ResearchTools
+from sleuth.tools.passages import ResearchTools
 
 
 def test_the_tool_table_is_pinned() -> None:
@@ -20,8 +20,8 @@ def test_the_tool_table_is_pinned() -> None:
 
 
 def test_react_sees_the_same_tools(agent) -> None:
-    from sleuth.agent.react import _as_dspy_tool
-    from sleuth.agent.run import Run
+    from sleuth.agent.loop.react import _as_dspy_tool
+    from sleuth.agent.loop.run import Run
 
     a = agent()
     run = Run("q", None, ResearchTools(a.searcher))  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sleuth.agent.attribution import CitationVerifier
+from sleuth.agent.checks.attribution import CitationVerifier
 from sleuth.prompts.signatures import CitedSentence
 from sleuth.schema import Chunk, Hit
 from sleuth.tools.text import split_sentences
@@ -25,7 +25,7 @@ def _demo(*ids: str) -> list[Hit]:
     """Demo-corpus abstracts as evidence, in the order given (chunk and document id: the paper's id)."""
     import json
 
-    from sleuth.tui.cli import demo_corpus
+    from sleuth.locations import demo_corpus
 
     papers = {r["_id"]: r for r in map(json.loads, demo_corpus().read_text().splitlines())}
     return [
@@ -109,7 +109,7 @@ def test_the_listwise_sentence_copied_from_first_is_not_credited_to_prorank(embe
 
 
 def test_repeated_sentences_are_said_once() -> None:
-    from sleuth.agent.attribution import distinct
+    from sleuth.agent.checks.attribution import distinct
 
     same = "Hard negatives are semantically similar to positive documents yet non-relevant."
     sentences = [CitedSentence(text=same, sources=[1]), CitedSentence(text=same, sources=[1])]
@@ -179,7 +179,7 @@ def test_a_claim_a_passage_makes_of_another_method_is_not_credited_to_the_method
 
 
 def test_an_acronym_is_named_by_its_words() -> None:
-    from sleuth.agent.attribution import Tokens, names_of
+    from sleuth.agent.checks.attribution import Tokens, names_of
 
     assert names_of("We use RAG with BM25 and ColBERT in 2023.") == {"rag", "bm25", "colbert", "2023"}
     assert Tokens("Retrieval-augmented generation grounds answers.").has("rag")
@@ -187,7 +187,7 @@ def test_an_acronym_is_named_by_its_words() -> None:
 
 
 def test_a_papers_first_person_is_not_copied_into_the_answer() -> None:
-    from sleuth.agent.verify import third_person
+    from sleuth.agent.loop.verify import third_person
 
     evidence = _hits(
         ("FIRST: Faster Improved Listwise Reranking with Single Token Decoding", "We propose FIRST, a reranker."),
@@ -205,7 +205,7 @@ def test_a_papers_first_person_is_not_copied_into_the_answer() -> None:
 
 def test_a_sentence_that_asks_or_is_too_short_states_nothing() -> None:
     """The 1.5B restated a HotpotQA question as its first "sentence", citing both passages it was shown."""
-    from sleuth.agent.verify import states_something
+    from sleuth.agent.loop.verify import states_something
 
     asked = "The Heinkel HD 23 was a type of plane that was held on the craft that were first developed when [1][2]?"
     assert not states_something(CitedSentence(text=asked, sources=[1, 2]))
@@ -218,7 +218,7 @@ def test_a_sentence_about_a_full_name_is_not_credited_to_a_passage_sharing_its_s
     """HotpotQA's Scott Howell question: the 1.5B cited a school named for a mayor called Howell. The subject is
     Scott Howell (the capitalised first word belongs to the name), so the citation goes to his passage, with the one
     it links to for what his does not say."""
-    from sleuth.agent.attribution import _subject
+    from sleuth.agent.checks.attribution import _subject
 
     evidence = _hits(
         ("Scott Howell (political consultant)", "Scott Howell is an American political consultant whose clients "

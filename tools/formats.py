@@ -260,7 +260,7 @@ def read_docx(path: Path) -> Document | Failure:
 def read_pdf(path: Path) -> Document | Failure:
     """Text of every page through PDFium (pypdfium2), pages separated by blank lines; page start offsets go
     into metadata. PDFium matched pypdf's text exactly on typeset ground truth and read 4-10x more pages per
-    second (evals/results/pdf_study.txt)."""
+    second (bench/results/pdf_study.txt)."""
     import pypdfium2 as pdfium
 
     try:

@@ -178,7 +178,7 @@ def chain_first(hits: list[Hit], question: str, within: int = 10, hops: int = 3)
     School") even when the named person's passage, and the school it names, are in its evidence; put first, the
     chain also enters a top-k it would have missed. On the benchmark's first 60 questions (which chose it), the
     top 4 held both supporting passages for 54 HotpotQA questions instead of 46, and all of them for 26 MuSiQue
-    questions instead of 23 (evals/chain_study.py). Titles match whole words, case kept, the parenthesis
+    questions instead of 23 (bench/chain_study.py). Titles match whole words, case kept, the parenthesis
     dropped; a collection whose titles questions do not name (paper titles) keeps its order."""
     named, followed = question_chain(hits, question, within, hops)
     order = {doc: i for i, doc in enumerate(named + followed)}

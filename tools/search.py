@@ -2,7 +2,7 @@
 
 The default fusion is DBSF (each list's scores normalised by mean and 3 standard deviations, then summed): on
 SciFact train it beat reciprocal rank fusion by about 2 nDCG@10 points on held-out queries
-(evals/results/fusion_study_scifact_train.txt), as Bruch et al. found for convex fusion in general.
+(bench/results/fusion_study_scifact_train.txt), as Bruch et al. found for convex fusion in general.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
 from sleuth.errors import Cancelled, SleuthError
+from sleuth.locations import collection_folder
 from sleuth.schema import STEP_WORDS, Answer, AnswerToken, Step
 from sleuth.tui.answer_view import AnswerView, DraftView, QuestionView
 from sleuth.tui.source_keys import SourceKeys
@@ -83,7 +84,7 @@ class SleuthApp(SourceKeys):
     def on_mount(self) -> None:
         """The header names the collection, the model and where the index lives."""
         settings = self.agent.settings
-        where = settings.index.url or str(settings.home / "index" / settings.index.collection)
+        where = settings.index.url or str(collection_folder(settings, settings.index.collection))
         self.sub_title = f"{settings.index.collection} · {settings.models.lm} · {where}"
 
     def action_help(self) -> None:

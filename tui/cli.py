@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import click
@@ -66,11 +64,6 @@ def _main(
     ] = False,
 ) -> None:
     """Ask questions of your documents; every answer cites the passages it came from. Offline by default."""
-
-
-def demo_corpus() -> Path:
-    """The 260 retrieval/RAG paper abstracts that ship with sleuth."""
-    return Path(str(resources.files("sleuth.tools") / "data" / "papers.jsonl"))
 
 
 def _agent(collection: str | None = None) -> ResearchAgent:

@@ -19,7 +19,7 @@ def doctor(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     """Check the install: llama.cpp, the model file and its checksum, the embedder, the index, memory, an LM server."""
     from dataclasses import asdict
 
-    from sleuth.agent.doctor import run_checks, summary
+    from sleuth.agent.ops.doctor import run_checks, summary
     from sleuth.settings import load_settings
 
     settings = load_settings()
@@ -60,8 +60,8 @@ def optimize(
     collection: Collection = None,
 ) -> None:
     """Compile the agent's modules on questions with known answers; the agent loads the result from then on."""
-    from sleuth.agent.optimize import load_examples
-    from sleuth.agent.optimize import optimize as compile_agent
+    from sleuth.agent.ops.optimize import load_examples
+    from sleuth.agent.ops.optimize import optimize as compile_agent
 
     if optimizer not in ("bootstrap", "mipro"):
         raise ConfigError(f"Unknown optimizer '{optimizer}'.", "Use --optimizer bootstrap or --optimizer mipro.")

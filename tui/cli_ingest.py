@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, demo_corpus, err, out
+from sleuth.locations import demo_corpus
+from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, err, out
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent

@@ -14,6 +14,7 @@ from sleuth.tui.cli import app, out
 
 if TYPE_CHECKING:
     pass
+from sleuth.locations import memory_db
 from sleuth.tui.cli_ask import _print_answer
 
 memory_app = typer.Typer(
@@ -27,7 +28,7 @@ def _store() -> Any:
     from sleuth.memory.store import open_store
     from sleuth.settings import load_settings
 
-    return open_store(load_settings().home_dir / "memory.db")
+    return open_store(memory_db(load_settings()))
 
 
 def _emit(data: Any, as_json: bool, render: Any) -> None:

@@ -8,7 +8,7 @@ from textual.app import App
 from textual.widgets import Markdown
 
 from sleuth.schema import Answer, Hit
-from sleuth.tools.research import DOCUMENT_CHUNKS
+from sleuth.tools.passages import DOCUMENT_CHUNKS
 from sleuth.tui.source_panel import SourcePanel
 
 if TYPE_CHECKING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sleuth.locations import index_root
 from sleuth.settings import Settings
 from sleuth.tools.index.base import VectorIndex
 
@@ -17,7 +18,7 @@ def open_index(settings: Settings, collection: str | None = None) -> VectorIndex
         return ClientIndex(name, shards=opts.shards, replication=opts.replication, on_disk=opts.on_disk, **where)
     from sleuth.tools.index.edge import EdgeIndex
 
-    return EdgeIndex(settings.home_dir / "index", name, hnsw_ef=settings.index.hnsw_ef)
+    return EdgeIndex(index_root(settings), name, hnsw_ef=settings.index.hnsw_ef)
 
 
 def collection_names(settings: Settings) -> list[str]:
@@ -27,7 +28,7 @@ def collection_names(settings: Settings) -> list[str]:
         names = sorted(c.name for c in index.client.get_collections().collections)  # type: ignore[attr-defined]
         index.close()
         return names
-    root = settings.home / "index"
+    root = index_root(settings, create=False)
     return sorted(p.name for p in root.iterdir() if (p / "edge_config.json").exists()) if root.is_dir() else []
 
 

