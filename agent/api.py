@@ -22,9 +22,12 @@ from sleuth.settings import Settings, load_settings
 if TYPE_CHECKING:
     import dspy
 
+    from sleuth.agent.loop.program import ResearchProgram
+    from sleuth.agent.loop.trace import StepSink, TokenSink
     from sleuth.tools.embedder import Embedder
     from sleuth.tools.index.base import VectorIndex
     from sleuth.tools.ingest import IngestReport, Progress
+    from sleuth.tools.search import HybridSearcher
 
 
 class ResearchAgent:
@@ -75,7 +78,7 @@ class ResearchAgent:
             return self._lm
 
     @cached_property
-    def searcher(self) -> Any:
+    def searcher(self) -> HybridSearcher:
         from sleuth.tools.rerank import build_reranker
         from sleuth.tools.search import HybridSearcher
 
@@ -88,7 +91,7 @@ class ResearchAgent:
         return searcher
 
     @cached_property
-    def program(self) -> Any:
+    def program(self) -> ResearchProgram:
         from sleuth.agent.loop.program import ResearchProgram
 
         program = ResearchProgram(self.searcher, self.settings.agent, self.settings.models.max_tokens)
@@ -163,8 +166,8 @@ class ResearchAgent:
         question: str,
         *,
         id: str = "",
-        on_step: Any = None,
-        on_token: Any = None,
+        on_step: StepSink | None = None,
+        on_token: TokenSink | None = None,
         cancel: threading.Event | None = None,
         previous: tuple[str, str] | None = None,
     ) -> Answer:
@@ -172,7 +175,7 @@ class ResearchAgent:
         stops the run at its next step (or token) with `Cancelled`; nothing of it is stored."""
         import dspy
 
-        from sleuth.agent.loop.run import adapter_for
+        from sleuth.agent.llm.adapters import adapter_for
 
         question = check_question(question)
         self._require_collection()
@@ -194,39 +197,15 @@ class ResearchAgent:
         except SleuthError as exc:  # a damaged memory costs its help, not the answer
             store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
         lookup = (lambda query: self.experience.passages(store, query)) if store is not None else None
+        program = self.program
+        trace = program.trace(emit=on_step, on_token=on_token, cancel=cancel)
         with dspy.context(lm=lm, adapter=adapter_for(lm)):
-            result = self.program(
-                question=question,
-                emit=on_step,
-                memory=memory,
-                memory_lookup=lookup,
-                loop=self.loop,
-                on_token=on_token,
-                cancel=cancel,
-                previous=previous,
-            )
-        answer = Answer(
-            id=id,
-            run_id=uuid.uuid4().hex,
-            question=question,
-            answer=result.answer,
-            short_answer=result.short_answer,
-            citations=result.citations,
-            retrieved=result.retrieved,
-            sub_questions=result.sub_questions,
-            queries=result.queries,
-            searches=result.searches,
-            evidence=result.evidence,
-            path=result.path,
-            standalone=result.standalone,
-            steps=result.steps,
-            usage=result.usage,
-            seconds=time.perf_counter() - started,
-            model=str(getattr(lm, "model", "")),
-            error="; ".join(filter(None, [result.error, problem])) or None,
-            memory=result.memory,
-        )
-        if store is not None and result.lm_failed:
+            answer = program(question, trace, memory, lookup, self.loop, previous)
+        answer.id, answer.run_id = id, uuid.uuid4().hex
+        answer.seconds = time.perf_counter() - started
+        answer.model = str(getattr(lm, "model", ""))
+        answer.error = "; ".join(filter(None, [answer.error, problem])) or None
+        if store is not None and trace.lm_failed:
             answer.error = f"{answer.error}; not stored in memory: the LM failed, so the run teaches nothing"
         elif store is not None:
             self.experience.remember(store, answer, vector, state)

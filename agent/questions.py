@@ -5,13 +5,9 @@ from __future__ import annotations
 import re
 
 from sleuth.errors import InputError
+from sleuth.lexicon import SHORT_STOPWORDS, STOPWORDS
 
 MAX_QUESTION_CHARS = 4000
-_SHORT_STOPWORDS = frozenset(  # memory's stop words are those of four letters or more
-    {"a", "an", "and", "any", "are", "as", "at", "be", "by", "can", "do", "for", "he", "how", "i", "if", "in", "is"}
-    | {"it", "me", "my", "no", "not", "of", "on", "or", "so", "the", "to", "up", "us", "we", "who", "why", "you"}
-    | {"all", "was", "its"}
-)
 
 
 def check_question(question: str) -> str:
@@ -23,9 +19,7 @@ def check_question(question: str) -> str:
             f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}.",
             "Shorten it to the question itself; put background material into the collection instead.",
         )
-    from sleuth.memory.store import STOPWORDS
-
-    if not any(w not in STOPWORDS and w not in _SHORT_STOPWORDS for w in re.findall(r"\w+", text.lower())):
+    if not any(w not in STOPWORDS and w not in SHORT_STOPWORDS for w in re.findall(r"\w+", text.lower())):
         raise InputError(
             f"The question '{text[:80]}' has nothing to search for: only punctuation or words like 'the' and 'what'.",
             "Ask about something by name: a method, a paper, a person, a term.",

@@ -45,7 +45,8 @@ def single_shot(agent: Any, question: str) -> Answer:
     import dspy
 
     from sleuth.agent.checks.citations import resolve_citations
-    from sleuth.agent.loop.run import adapter_for, diverse, usage_of
+    from sleuth.agent.llm.adapters import adapter_for, usage_of
+    from sleuth.agent.loop.research import diverse
     from sleuth.prompts.bounded import whole_words
     from sleuth.prompts.signatures import AnswerWithCitations, render_sentences
     from sleuth.schema import Usage

@@ -25,8 +25,8 @@ from sleuth.evals.qa import load_questions
 
 def record_requests(questions: list[str], home: Path) -> tuple[list[dict[str, Any]], Path]:
     """The chat messages and generation options of every LM call the agent makes for `questions`, and the model."""
-    from sleuth.agent.llm import llama_engine
     from sleuth.agent.api import ResearchAgent
+    from sleuth.agent.llm import llama_engine
     from sleuth.locations import demo_corpus
     from sleuth.settings import Settings
 

@@ -20,7 +20,8 @@ import tempfile
 from pathlib import Path
 
 from sleuth.evals.beir import iter_jsonl
-from sleuth.tools.multihop import hop_fuse, mentioned_names
+from sleuth.lexicon import mentioned_names
+from sleuth.tools.multihop import hop_fuse
 
 GRID_FIRST = (1, 2, 5, 10, 20, 60)
 GRID_FOLLOW = (1, 2, 5, 10)

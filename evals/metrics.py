@@ -47,7 +47,7 @@ def attribution_audit(answer: str, citations: list) -> dict[str, int]:
     cited passage covers it clearly better (by 0.25 or more), unsupported when its own passages cover under half."""
     import re
 
-    from sleuth.tools.text import content_words, split_sentences
+    from sleuth.lexicon import content_words, split_sentences
 
     texts = {c.n: content_words(f"{c.title} {c.text}") for c in citations}
     counts = {"cited_sentences": 0, "misattributed": 0, "unsupported": 0}

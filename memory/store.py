@@ -20,16 +20,11 @@ from typing import Any
 import sqlite_utils
 
 from sleuth.errors import SleuthError
+from sleuth.lexicon import STOPWORDS
 from sleuth.memory.migrations import migrate
 
 RUN_TABLES = ("citations", "feedback", "steps", "evidence", "lessons", "question_vectors")
 
-_STOPWORDS = """about above after again against also among and are because been before being between both but can
-    could did does doing done during each else from further had has have having here how into its itself
-    just many more most much must not now off once only other over same should some such than that the their
-    them then there these they this those through under until very was were what when where which while who
-    whom whose why will with within would your"""
-STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 def open_store(path: Path) -> sqlite_utils.Database:

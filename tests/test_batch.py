@@ -7,7 +7,7 @@ from conftest import ScriptedLM, make_agent, plan, sentences
 from dspy.utils.dummies import DummyLM
 
 from sleuth.agent.batch import run_batch
-from sleuth.tools.multihop import mentioned_names
+from sleuth.lexicon import mentioned_names
 
 
 def _questions(tmp_path: Path) -> Path:

@@ -321,7 +321,7 @@ def test_with_no_lm_installed_ask_returns_the_llm_free_evidence(settings, embedd
 
 
 def test_a_gap_that_echoes_the_question_or_the_instructions_is_no_gap() -> None:
-    from sleuth.agent.loop.program import _meaningful
+    from sleuth.agent.loop.rounds import meaningful as _meaningful
 
     question = "What are hard negatives?"
     assert not _meaningful("What are hard negatives?", question)

@@ -48,8 +48,15 @@ def python_snippets() -> list[str]:
 
 
 def benchmark_commands() -> list[str]:
-    """The `python -m sleuth....` commands quoted in the prose (they may wrap over two lines)."""
-    return [" ".join(c.split()) for c in re.findall(r"`(python -m sleuth\.[^`]+)`", README)]
+    """The `python -m sleuth....` and `python -m bench....` commands quoted in the README, BENCHMARKS.md and the lab's
+    own README (they may wrap over two lines), each once."""
+    texts = [README] + [
+        (ROOT / name).read_text(encoding="utf-8")
+        for name in ("BENCHMARKS.md", "bench/README.md")
+        if (ROOT / name).exists()
+    ]
+    found = [" ".join(c.split()) for text in texts for c in re.findall(r"`(python -m (?:sleuth|bench)\.[^`]+)`", text)]
+    return list(dict.fromkeys(found))
 
 
 COMMANDS = readme_commands()

@@ -6,7 +6,7 @@ import pytest
 
 from sleuth.agent.loop.toolbox import TOOLS, use_tool
 from sleuth.errors import InputError
-from sleuth.tools.passages import ResearchTools
+from sleuth.tools.passages import PassageSource
 
 
 def test_the_tool_table_is_pinned() -> None:
@@ -21,11 +21,11 @@ def test_the_tool_table_is_pinned() -> None:
 
 def test_react_sees_the_same_tools(agent) -> None:
     from sleuth.agent.loop.react import _as_dspy_tool
-    from sleuth.agent.loop.run import Run
+    from sleuth.agent.loop.trace import Trace
 
     a = agent()
-    run = Run("q", None, ResearchTools(a.searcher))  # type: ignore[arg-type]
-    tools = [_as_dspy_tool(t, run, [], lambda hits: "") for t in TOOLS]
+    trace = Trace(None)  # type: ignore[arg-type]
+    tools = [_as_dspy_tool(t, trace, PassageSource(a.searcher), "q", [], lambda hits: "") for t in TOOLS]
     assert [(t.name, t.desc, t.args) for t in tools] == [(t.name, t.description, t.schema) for t in TOOLS]
 
 
@@ -36,7 +36,7 @@ def test_read_neighbours_reads_the_chunks_around_a_passage(agent, settings, tmp_
     notes.write_text(" ".join(f"Sentence {i} says late interaction keeps token vectors number {i}." for i in range(12)))
     a = agent()
     a.ingest([notes])
-    tools = ResearchTools(a.searcher)
+    tools = PassageSource(a.searcher)
     shown = [h for h in tools.search("token vectors number 5") if h.doc_id != "colbert"][:1]
     around = use_tool("read_neighbours", tools, "late interaction", shown, "1")
     assert {h.chunk.position for h in around} == {shown[0].chunk.position - 1, shown[0].chunk.position + 1} - {-1}
@@ -45,7 +45,7 @@ def test_read_neighbours_reads_the_chunks_around_a_passage(agent, settings, tmp_
 
 
 def test_a_bad_tool_or_passage_number_is_a_clear_error(agent) -> None:
-    tools = ResearchTools(agent().searcher)
+    tools = PassageSource(agent().searcher)
     with pytest.raises(InputError, match="no passage 9"):
         use_tool("read_document", tools, "q", [], "9")
     with pytest.raises(InputError, match="no tool 'shell'"):

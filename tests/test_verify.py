@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from sleuth.agent.checks.attribution import CitationVerifier
+from sleuth.lexicon import split_sentences
 from sleuth.prompts.signatures import CitedSentence
 from sleuth.schema import Chunk, Hit
-from sleuth.tools.text import split_sentences
 
 
 def _hits(*passages: tuple[str, str]) -> list[Hit]:
@@ -139,7 +139,7 @@ def test_each_citation_carries_the_span_of_the_sentence_that_supports_it(agent) 
 
 
 def test_sentence_offsets_point_into_the_text_itself() -> None:
-    from sleuth.tools.text import sentence_offsets
+    from sleuth.lexicon import sentence_offsets
 
     text = "First  one.\nSecond one!  Third 3.5 here."
     assert [text[a:b] for a, b in sentence_offsets(text)] == ["First  one.", "Second one!", "Third 3.5 here."]
@@ -179,7 +179,7 @@ def test_a_claim_a_passage_makes_of_another_method_is_not_credited_to_the_method
 
 
 def test_an_acronym_is_named_by_its_words() -> None:
-    from sleuth.agent.checks.attribution import Tokens, names_of
+    from sleuth.lexicon import Tokens, names_of
 
     assert names_of("We use RAG with BM25 and ColBERT in 2023.") == {"rag", "bm25", "colbert", "2023"}
     assert Tokens("Retrieval-augmented generation grounds answers.").has("rag")
@@ -187,7 +187,7 @@ def test_an_acronym_is_named_by_its_words() -> None:
 
 
 def test_a_papers_first_person_is_not_copied_into_the_answer() -> None:
-    from sleuth.agent.loop.verify import third_person
+    from sleuth.agent.checks.sentences import third_person
 
     evidence = _hits(
         ("FIRST: Faster Improved Listwise Reranking with Single Token Decoding", "We propose FIRST, a reranker."),
@@ -205,7 +205,7 @@ def test_a_papers_first_person_is_not_copied_into_the_answer() -> None:
 
 def test_a_sentence_that_asks_or_is_too_short_states_nothing() -> None:
     """The 1.5B restated a HotpotQA question as its first "sentence", citing both passages it was shown."""
-    from sleuth.agent.loop.verify import states_something
+    from sleuth.agent.checks.sentences import states_something
 
     asked = "The Heinkel HD 23 was a type of plane that was held on the craft that were first developed when [1][2]?"
     assert not states_something(CitedSentence(text=asked, sources=[1, 2]))
@@ -218,7 +218,7 @@ def test_a_sentence_about_a_full_name_is_not_credited_to_a_passage_sharing_its_s
     """HotpotQA's Scott Howell question: the 1.5B cited a school named for a mayor called Howell. The subject is
     Scott Howell (the capitalised first word belongs to the name), so the citation goes to his passage, with the one
     it links to for what his does not say."""
-    from sleuth.agent.checks.attribution import _subject
+    from sleuth.lexicon import subject_of
 
     evidence = _hits(
         ("Scott Howell (political consultant)", "Scott Howell is an American political consultant whose clients "
@@ -229,8 +229,8 @@ def test_a_sentence_about_a_full_name_is_not_credited_to_a_passage_sharing_its_s
          "mayor when the first school was built."),
     )  # fmt: skip
     claim = "Scott Howell is a consultant who has worked with the mayor of New York City."
-    assert _subject(claim) == ["scott", "howell"]
-    assert _subject("However, BM25 is fast.") == _subject("Unlike BM25 it is sparse.") == ["bm25"]  # openers, not names
+    assert subject_of(claim) == ["scott", "howell"]
+    assert subject_of("However, BM25 is fast.") == subject_of("Unlike BM25 it is sparse.") == ["bm25"]  # openers
     verified, _, repointed = CitationVerifier(embedder).verify([CitedSentence(text=claim, sources=[4])], evidence)
     assert [sorted(s.sources) for s in verified] == [[1, 3]] and repointed == 1
 

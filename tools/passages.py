@@ -1,6 +1,7 @@
-"""The tools the research loop calls, each returning passages (hits): search the collection, read the passages
-around one or its whole document, and look up past research in memory; and the LLM-free evidence extractor
-that shows the LM the sentences of a long passage that matter for the question.
+"""Where the research loop's passages come from, each a list of hits: the collection searched, the passages around
+one or its whole document, and past research in memory; and the LLM-free evidence extractor that shows the LM the
+sentences of a long passage that matter for the question. (The LM's tool table, built on these, is
+agent/loop/toolbox.py.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ MemoryLookup = Callable[[str], list[Hit]]
 DOCUMENT_CHUNKS = 64  # most chunks read from one document
 
 
-class ResearchTools:
+class PassageSource:
+    """The collection (through its searcher) and memory, as the loop reads them."""
+
     def __init__(
         self, searcher: HybridSearcher, candidates: int = 40, memory_lookup: MemoryLookup | None = None
     ) -> None:
@@ -52,7 +55,7 @@ class ResearchTools:
 def key_sentences(embedder: Embedder, question: str, hits: list[Hit], max_chars: int) -> list[str]:
     """Each passage as the LM should read it: whole when it fits in `max_chars`, else its sentences most similar
     to the question, in their original order, up to `max_chars` (extraction as in Refiner, without an LM)."""
-    from sleuth.tools.text import split_sentences
+    from sleuth.lexicon import split_sentences
 
     texts = [" ".join(h.chunk.text.split()) for h in hits]
     long = [i for i, t in enumerate(texts) if len(t) > max_chars]

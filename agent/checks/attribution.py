@@ -14,33 +14,21 @@ it came from.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
+from sleuth.lexicon import Tokens, content_words, coverage_of, names_of, sentence_offsets, split_sentences, subject_of
 from sleuth.prompts.signatures import CitedSentence, split_markers
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
 from sleuth.tools.embedder import Embedder
 from sleuth.tools.multihop import linked
-from sleuth.tools.text import content_words, coverage_of, sentence_offsets, split_sentences
 
 RESTATED = 1.0  # share of a sentence's content words found in its cited passages that makes it a restatement
 MIN_COVERAGE = 0.5  # share of a sentence's content words a passage must hold to support it on words alone
 REPEATED = 0.8  # share of a sentence's content words an earlier sentence holds that makes it a repeat
 MISATTRIBUTED = 0.25  # another passage holding this much more of a sentence's words is its real source
-SUBJECT_WITHIN = 2  # a name among a sentence's first three words is its subject
 PARTLY = 0.25  # share of a sentence's content words a second passage must hold to be cited for the names it adds
 BRIDGED = 0.75  # share of a sentence's content words two passages must hold between them to support it together
-
-_TOKEN = re.compile(r"[^\W_][\w'’-]*")
-_NOT_NAMES = {"i", "a", "the", "yes", "no", "it", "its", "this", "these", "both", "neither", "in", "on"}
-_OPENING = re.compile(r"\s*(?P<first>[^\W_][\w'’-]*) +[^\W_]")
-_NOT_OPENERS = _NOT_NAMES | set(
-    "after also although as at because before but by compared despite during each either every for from he her his "  # noqa: SIM905
-    "however if like many most our she since so some such than that their then there they those though thus to "
-    "unlike until we when where whereas which while who with without".split()
-)  # capitalised first words that open a sentence rather than a name
 
 
 def spans_of(sentences: list[CitedSentence], evidence: list[Hit]) -> dict[int, list[tuple[int, int]]]:
@@ -124,7 +112,7 @@ class CitationVerifier:
         names = names_of(text)
         if not kept or not names:
             return kept
-        subject = _subject(text)
+        subject = subject_of(text)
         missing = {name for name in names if not any(read.names[n - 1].has(name) for n in kept)}
         if subject and not any(_local(text, read.hits[n - 1]).has_all(subject) for n in kept):
             return self._moved(text, kept, subject, names, read, coverage)
@@ -164,28 +152,6 @@ class CitationVerifier:
         return []
 
 
-class Tokens:
-    """A text's words, lowercased, for asking whether it names something (an acronym by its initials too)."""
-
-    def __init__(self, text: str) -> None:
-        sequence = [t.lower() for t in _TOKEN.findall(text)]
-        parts = [p for t in sequence for p in re.split(r"[-'’]", t) if p]
-        self.words = set(sequence) | set(parts)
-        self.initials = "".join(p[0] for p in parts)
-
-    def has(self, name: str) -> bool:
-        if name in self.words or name.rstrip("s") in self.words or f"{name}s" in self.words:
-            return True
-        parts = [p for p in re.split(r"[-'’]", name) if p]
-        if len(parts) > 1 and all(p in self.words for p in parts):
-            return True
-        letters = name.rstrip("s")
-        return letters.isalpha() and 2 <= len(letters) <= 6 and letters in self.initials
-
-    def has_all(self, names: set[str] | list[str]) -> bool:
-        return all(self.has(name) for name in names)
-
-
 class _Read:
     """The evidence as the verifier reads it, once per answer: each passage's content words and the names in it."""
 
@@ -201,36 +167,6 @@ def _local(sentence: str, hit: Hit) -> Tokens:
     start, end = supporting_span(sentence, text)
     before = [a for a, b in sentence_offsets(text) if b <= start]
     return Tokens(f"{hit.chunk.title or ''} {text[before[-1] if before else start : end]}")
-
-
-def _names(sentence: str) -> list[tuple[int, str]]:
-    found = []
-    for i, token in enumerate(_TOKEN.findall(sentence)):
-        token = token.strip("'’-")
-        inner_capital = any(c.isupper() for c in token[1:])
-        is_name = any(c.isdigit() for c in token) or inner_capital or (i > 0 and token[:1].isupper())
-        if is_name and token.lower() not in _NOT_NAMES:
-            found.append((i, token.lower()))
-    return found
-
-
-def names_of(sentence: str) -> set[str]:
-    """The names in a sentence (lowercased): capitalised words after its first, and words with a digit or a capital
-    inside ("BM25", "ColBERT") anywhere: what the sentence is about, which its passages must name."""
-    return {name for _, name in _names(sentence)}
-
-
-def _subject(sentence: str) -> list[str]:
-    """The name a sentence opens with ("Sparse BM25 is ...", "The Tat Sae Waterfalls are ..."), if any: what it is
-    about, as its words; a capitalised first word before it belongs to it ("Scott Howell is ..." is about Scott
-    Howell, not about any Howell)."""
-    at, name = next(((at, name) for at, name in _names(sentence) if at <= SUBJECT_WITHIN), (-1, ""))
-    if not name:
-        return []
-    opening = _OPENING.match(sentence)  # a first word joined to the name by a space: "Scott Howell", not "However, X"
-    if at == 1 and opening and opening["first"][:1].isupper() and opening["first"].lower() not in _NOT_OPENERS:
-        return [opening["first"].lower(), name]
-    return [name]
 
 
 def distinct(sentences: list[CitedSentence]) -> list[CitedSentence]:

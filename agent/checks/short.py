@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from sleuth.lexicon import FUNCTION_WORDS, NAME_RUN_AT_END, NOT_KNOWN, says_unknown
+
 UNKNOWN = "unknown"
 MAX_WORDS = 6  # a short answer longer than this is a sentence, not a phrase
 _LEAD_IN = re.compile(
@@ -23,11 +25,6 @@ _YES_NO = re.compile(r"^(yes|no)\b", re.I)
 _COPULA = re.compile(r"\s(?:is|are|was|were|has been|have been|had been|became|becomes)\s", re.I)
 _PLACED = re.compile(r"^(?:located|situated|based|born|found|held|known as|called|named)\s+(?:in|at|on|as)?\s*", re.I)
 _CHOICE = re.compile(r"^(?P<before>.+?)\s+or\s+(?P<second>[^,?]+?)\s*\?\s*$", re.I)
-_NAME_RUN = re.compile(r"(?:\b(?:[Tt]he\s+)?[A-Z][\w'.-]*(?:\s+(?:of|the|de|von|van|and)?\s*[A-Z][\w'.-]*)*)\s*$")
-_NOT_KNOWN = {"", "unknown", "none", "n/a", "not found", "not known", "not mentioned", "not stated", "no answer"}
-_FUNCTION_WORDS = frozenset(
-    "the a an of in on at to for by and or with from as is are was were be been its their his her".split()  # noqa: SIM905
-)
 
 
 def tidy_short_answer(short: str, question: str, sentences: list[str] | None = None, support: str = "") -> str:
@@ -37,7 +34,7 @@ def tidy_short_answer(short: str, question: str, sentences: list[str] | None = N
     removed) cut the same way, if that leaves a phrase."""
     text = _clean(short)
     unsupported = bool(support) and _stated_nowhere(text, " ".join([support, *(sentences or [])]))
-    if text.lower() in _NOT_KNOWN or _says_unknown(text) or unsupported:
+    if text.lower() in NOT_KNOWN or says_unknown(text) or unsupported:
         derived = next((p for p in (_phrase(_clean(s), question, cut=True) for s in sentences or []) if p), "")
         return derived if derived and len(derived.split()) <= MAX_WORDS else UNKNOWN
     if _YES_NO_QUESTION.match(question.strip()) and (match := _YES_NO.match(text)):
@@ -81,7 +78,7 @@ def _options(question: str) -> tuple[str, str] | None:
     if "," in before:
         first = before.rsplit(",", 1)[1].strip()
     else:
-        run = _NAME_RUN.search(before)
+        run = NAME_RUN_AT_END.search(before)
         first = run.group(0).strip() if run else ""
     first, second = (_name_in(option) for option in (first, second))
     if not first or not second or len(first.split()) > MAX_WORDS or len(second.split()) > MAX_WORDS:
@@ -92,7 +89,7 @@ def _options(question: str) -> tuple[str, str] | None:
 def _name_in(option: str) -> str:
     """The option as a name: "the Pterocarya" -> "Pterocarya", "the birth of Robert Young" -> "Robert Young"."""
     option = option.strip()
-    if option[:1].islower() and (run := _NAME_RUN.search(option)):
+    if option[:1].islower() and (run := NAME_RUN_AT_END.search(option)):
         return re.sub(r"^the\s+", "", run.group(0)).strip()
     return option
 
@@ -106,7 +103,7 @@ def _own_words(options: tuple[str, str]) -> tuple[set[str], set[str]]:
 def _stated_nowhere(text: str, support: str) -> bool:
     """True if none of the short answer's words (yes/no aside) occurs in the text that supports the answer: a short
     answer the sentences do not bear out ("sitar" when the sentences say "Sarod")."""
-    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FUNCTION_WORDS and w not in ("yes", "no")}
+    words = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in FUNCTION_WORDS and w not in ("yes", "no")}
     return bool(words) and not words & set(re.findall(r"[a-z0-9]+", support.lower()))
 
 
@@ -114,11 +111,6 @@ def _clean(text: str) -> str:
     text = re.sub(r"\s*\[\d+\]", "", " ".join(str(text).split()))
     text = _LEAD_IN.sub("", text).strip(" \"'“”")
     return text[:-1] if text.endswith(".") and not re.search(r"\b[A-Z]\.$", text) else text
-
-
-def _says_unknown(text: str) -> bool:
-    lowered = text.lower()
-    return any(cue in lowered for cue in ("do not say", "does not say", "not mentioned", "not provided", "no passage"))
 
 
 def _phrase(text: str, question: str, cut: bool = False) -> str:
@@ -162,15 +154,15 @@ def _longest_new_run(text: str, asked: set[str]) -> str:
         elif word:
             runs[-1].append(token)
     trimmed = [_trim(run) for run in runs]
-    best = max(trimmed, key=lambda run: sum(_key(t) not in _FUNCTION_WORDS for t in run), default=[])
+    best = max(trimmed, key=lambda run: sum(_key(t) not in FUNCTION_WORDS for t in run), default=[])
     return " ".join(best).strip(" ,;:'\"()")
 
 
 def _trim(run: list[str]) -> list[str]:
-    while run and _key(run[0]) in _FUNCTION_WORDS:
+    while run and _key(run[0]) in FUNCTION_WORDS:
         run = run[1:]
-    while run and (_key(run[-1]) in _FUNCTION_WORDS or run[-1].endswith(",")):
-        run = run[:-1] if _key(run[-1]) in _FUNCTION_WORDS else [*run[:-1], run[-1].rstrip(",")]
+    while run and (_key(run[-1]) in FUNCTION_WORDS or run[-1].endswith(",")):
+        run = run[:-1] if _key(run[-1]) in FUNCTION_WORDS else [*run[:-1], run[-1].rstrip(",")]
     return run
 
 
@@ -179,7 +171,7 @@ def _key(token: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FUNCTION_WORDS}
+    return {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in FUNCTION_WORDS}
 
 
 def _stem(word: str) -> str:

@@ -11,20 +11,34 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import dspy
 
+from sleuth.agent.llm.adapters import is_embedded
 from sleuth.agent.llm.generation import generation
-from sleuth.agent.loop.run import Draft, Run, call_lm, failed_usage, is_embedded, tokens
+from sleuth.agent.loop.policy import Stage, StageFailed, failed_usage
+from sleuth.agent.loop.trace import TokenSink, Trace
 from sleuth.prompts.bounded import whole_words
 from sleuth.prompts.signatures import AnswerWithCitations, CitedSentence
-from sleuth.schema import AnswerToken
+from sleuth.schema import AnswerToken, Hit
 from sleuth.settings import AgentSettings
+from sleuth.tools.embedder import Embedder
 from sleuth.tools.passages import key_sentences
 from sleuth.tools.text import format_passages
 
 HISTORY_SEARCHED = 8  # latest LM history entries searched for the draft call (a retry adds one)
+
+
+@dataclass
+class Draft:
+    """One answer the LM wrote: cited sentences, the answer in a few words, and what it says is missing."""
+
+    sentences: list[CitedSentence]
+    short_answer: str = ""
+    missing: str = ""
+    exchange: list[dict[str, str]] = field(default_factory=list)  # the call's messages and the LM's reply
 
 
 class Drafter(dspy.Module):
@@ -33,67 +47,73 @@ class Drafter(dspy.Module):
         self.settings = settings
         self.synthesise = dspy.Predict(AnswerWithCitations)
 
-    def forward(self, run: Run, optional: bool = False) -> Draft | None:
-        """A draft over `run.evidence`, or None when the budget or the LM allows none (the reason is recorded)."""
-        started = time.perf_counter()
-        embedder = run.tools.searcher.embedder
-        texts = key_sentences(embedder, run.question, run.evidence, self.settings.passage_chars)
-        passages = format_passages(run.evidence, self.settings.passage_chars, texts)
-        fits = run.budget.allows_llm_call(prompt_chars=len(passages) + len(run.question))
-        if not fits or (optional and run.budget.left < run.budget.expected_call_seconds(len(passages)) + 2):
+    def forward(
+        self, trace: Trace, embedder: Embedder, question: str, evidence: list[Hit], optional: bool = False
+    ) -> Draft | None:
+        """A draft over `evidence`, or None when the budget or the LM allows none (the reason is recorded). An
+        `optional` draft (a further round) that fails costs its round, not the answer already written."""
+        texts = key_sentences(embedder, question, evidence, self.settings.passage_chars)
+        passages = format_passages(evidence, self.settings.passage_chars, texts)
+        budget = trace.budget
+        fits = budget.allows_llm_call(prompt_chars=len(passages) + len(question))
+        if not fits or (optional and budget.left < budget.expected_call_seconds(len(passages)) + 2):
             if not optional:
-                run.errors.append(f"the budget was spent before the answer could be written ({run.budget.spent()})")
+                trace.errors.append(f"the budget was spent before the answer could be written ({budget.spent()})")
             return None
-        run.drafts += 1
-        streamer = TextStreamer(run, run.drafts)
-        cut_off = ""
-        try:
+        with trace.stage("draft", failing="" if optional else "writing the answer", fatal=not optional) as stage:
+            trace.drafts += 1
+            streamer = TextStreamer(trace.on_token, trace.drafts)
             # a remote LM streams only to a listener; the embedded engine always feeds `raw`, which salvage reads
-            sink = streamer.feed if run.on_token is not None or is_embedded(dspy.settings.lm) else None
-            with generation(sink, run.budget.answer_deadline(), lambda: run.cancelled):
-                prediction, usage = call_lm(
-                    self.synthesise,
-                    run,
-                    retry=not optional,
-                    salvageable=lambda exc: bool(salvage_sentences(exc, streamer.raw)),
-                    question=run.question,
-                    passages=passages,
-                )
+            sink = streamer.feed if trace.on_token is not None or is_embedded(dspy.settings.lm) else None
+            try:
+                with generation(sink, budget.answer_deadline(), lambda: trace.cancelled):
+                    prediction = stage.call(
+                        self.synthesise,
+                        retry=not optional,
+                        salvageable=lambda exc: bool(salvage_sentences(exc, streamer.raw)),
+                        question=question,
+                        passages=passages,
+                    )
+            except StageFailed as failed:
+                return self._salvaged(stage, failed.cause, streamer.raw, optional, len(evidence))
             draft = Draft(
                 sentences=list(getattr(prediction.answer, "sentences", None) or []),
                 short_answer=whole_words(str(prediction.short_answer or "")),
                 missing=" ".join(str(prediction.missing or "").split()),
                 exchange=exchange_of(passages),
             )
-        except Exception as exc:
-            run.check()  # a generation stopped by the user is a cancellation, not an LM failure
-            usage = failed_usage(exc)
-            draft = Draft(sentences=salvage_sentences(exc, streamer.raw))
-            draft.short_answer = salvage_short_answer(exc, streamer.raw)
-            if optional:  # a further draft that fails costs its round, not the answer already written
-                run.record("draft", started, llm_calls=1, round=run.drafts, failed=f"{type(exc).__name__}")
-                return draft if draft.sentences else None
-            if not draft.sentences:
-                run.fail("writing the answer", exc)
-                run.lm_failed = True
-                return None
-            if time.perf_counter() >= run.budget.answer_deadline():
-                run.errors.append("the answer was cut off at the time limit; its complete sentences were kept")
-            else:  # the token limit, or output the adapter could not parse: the finished sentences answer
-                cut_off = f"{type(exc).__name__}: its {len(draft.sentences)} complete sentence(s) kept"
-        run.record(
-            "draft",
-            started,
-            llm_calls=1,
-            **({"cut_off": cut_off} if cut_off else {}),
-            round=run.drafts,
-            passages=len(run.evidence),
-            sentences=len(draft.sentences),
-            short_answer=draft.short_answer,
-            missing=draft.missing,
-            **tokens(usage),
-        )
+            _note(stage, draft, len(evidence))
+            return draft
+        return None
+
+    @staticmethod
+    def _salvaged(stage: Stage, exc: Exception, raw: str, optional: bool, passages: int) -> Draft | None:
+        """What a failed draft call leaves: the complete sentences written before it was cut off or went wrong."""
+        stage.usage.add(failed_usage(exc))
+        draft = Draft(sentences=salvage_sentences(exc, raw), short_answer=salvage_short_answer(exc, raw))
+        if optional:
+            stage.note(round=stage.trace.drafts, failed=type(exc).__name__)
+            return draft if draft.sentences else None
+        if not draft.sentences:
+            stage.skip()
+            stage.failed(exc)
+            return None
+        if time.perf_counter() >= stage.trace.budget.answer_deadline():
+            stage.trace.errors.append("the answer was cut off at the time limit; its complete sentences were kept")
+        else:  # the token limit, or output the adapter could not parse: the finished sentences answer
+            stage.note(cut_off=f"{type(exc).__name__}: its {len(draft.sentences)} complete sentence(s) kept")
+        _note(stage, draft, passages)
         return draft
+
+
+def _note(stage: Stage, draft: Draft, passages: int) -> None:
+    stage.note(
+        round=stage.trace.drafts,
+        passages=passages,
+        sentences=len(draft.sentences),
+        short_answer=draft.short_answer,
+        missing=draft.missing,
+    )
 
 
 def exchange_of(passages: str) -> list[dict[str, str]]:
@@ -114,19 +134,19 @@ _SOURCES = re.compile(r'"sources"\s*:\s*\[([^\]]*)\]')
 class TextStreamer:
     """Turns the LM's raw JSON, piece by piece, into the answer's visible text, and sends only what is new."""
 
-    def __init__(self, run: Run, draft: int) -> None:
-        self.run = run
+    def __init__(self, on_token: TokenSink | None, draft: int) -> None:
+        self.on_token = on_token
         self.draft = draft
         self.raw = ""
         self.shown = ""
 
     def feed(self, piece: str) -> None:
         self.raw += piece
-        if self.run.on_token is None:
+        if self.on_token is None:
             return
         visible = visible_text(self.raw)
         if visible.startswith(self.shown) and len(visible) > len(self.shown):
-            self.run.on_token(AnswerToken(text=visible[len(self.shown) :], draft=self.draft))
+            self.on_token(AnswerToken(text=visible[len(self.shown) :], draft=self.draft))
             self.shown = visible
 
 

@@ -7,16 +7,15 @@ with no name of its own) costs an LM call; any other question of a conversation 
 from __future__ import annotations
 
 import re
-import time
 
 import dspy
 
-from sleuth.agent.loop.run import Run, call_lm, first_line, tokens
+from sleuth.agent.loop.trace import Trace
+from sleuth.lexicon import NAME_INSIDE
 from sleuth.prompts.signatures import StandaloneQuestion
 
 _OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|and how|why not|what else)\b", re.I)
 _PRONOUNS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|the former|the latter)\b", re.I)
-_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][A-Za-z0-9-]{2,}")
 MAX_FOLLOW_UP_WORDS = 14
 
 
@@ -25,7 +24,7 @@ def looks_like_follow_up(question: str) -> bool:
     text = " ".join(question.split())
     if _OPENERS.search(text):
         return True
-    return len(text.split()) <= MAX_FOLLOW_UP_WORDS and bool(_PRONOUNS.search(text)) and not _NAME.search(text)
+    return len(text.split()) <= MAX_FOLLOW_UP_WORDS and bool(_PRONOUNS.search(text)) and not NAME_INSIDE.search(text)
 
 
 class Contextualise(dspy.Module):
@@ -33,19 +32,16 @@ class Contextualise(dspy.Module):
         super().__init__()
         self.rewrite = dspy.Predict(StandaloneQuestion)
 
-    def forward(self, run: Run, previous: tuple[str, str]) -> str:
-        """The run's question as it stands alone (the question itself when it needs no context or the LM fails)."""
-        if not looks_like_follow_up(run.question) or not run.budget.allows_llm_call(reserve=1, optional=True):
-            return run.question
-        started = time.perf_counter()
+    def forward(self, trace: Trace, question: str, previous: tuple[str, str]) -> str:
+        """The question as it stands alone (the question itself when it needs no context or the LM fails)."""
+        if not looks_like_follow_up(question) or not trace.budget.allows_llm_call(reserve=1, optional=True):
+            return question
         earlier, answer = previous
-        try:
-            prediction, usage = call_lm(
-                self.rewrite, run, previous_question=earlier, previous_answer=answer[:600], question=run.question
+        with trace.stage("followup") as stage:  # a failure: the follow-up is researched as asked
+            prediction = stage.call(
+                self.rewrite, previous_question=earlier, previous_answer=answer[:600], question=question
             )
-        except Exception as exc:  # the follow-up is researched as asked
-            run.record("followup", started, llm_calls=1, failed=f"{type(exc).__name__}: {first_line(exc)}")
-            return run.question
-        standalone = " ".join(str(prediction.standalone or "").split()) or run.question
-        run.record("followup", started, llm_calls=1, asked=run.question, standalone=standalone, **tokens(usage))
-        return standalone
+            standalone = " ".join(str(prediction.standalone or "").split()) or question
+            stage.note(asked=question, standalone=standalone)
+            return standalone
+        return question

@@ -15,14 +15,13 @@ the draft's in place.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import dspy
 
 from sleuth.agent.checks.short import UNKNOWN, is_phrase, tidy_short_answer
-from sleuth.agent.loop.run import Run, within_budget
 from sleuth.agent.loop.shape import asks_for_explanation
+from sleuth.agent.loop.trace import Trace
 from sleuth.agent.loop.verify import Verified
 from sleuth.prompts.bounded import PHRASE_CHARS, whole_words
 from sleuth.prompts.signatures import NAME_THE_ANSWER
@@ -32,39 +31,25 @@ PHRASE_TOKENS = 24  # a phrase of PHRASE_CHARS characters, with room for a closi
 
 
 class ShortAnswer(dspy.Module):
-    def forward(self, run: Run, verified: Verified) -> str:
+    def forward(self, trace: Trace, question: str, verified: Verified) -> str:
         """The short answer of `verified` (a checked draft): its own, tidied, unless the draft wrote a sentence
         there and one follow-up turn of the draft's conversation names a phrase its sentences bear out."""
         tidied, drafted = verified.short, verified.drafted
         if not verified.said or not verified.exchange:
             return tidied
-        if asks_for_explanation(run.question) or is_phrase(drafted, tidied, run.question):
+        if asks_for_explanation(question) or is_phrase(drafted, tidied, question):
             return tidied
-        turn = NAME_THE_ANSWER.format(question=run.question)
-        if not run.budget.allows_llm_call(prompt_chars=len(turn)) or run.budget.left < run.budget.expected_call_seconds(
-            len(turn)
-        ):
+        turn = NAME_THE_ANSWER.format(question=question)
+        budget = trace.budget
+        if not budget.allows_llm_call(prompt_chars=len(turn)) or budget.left < budget.expected_call_seconds(len(turn)):
             return tidied
-        started = time.perf_counter()
-        try:
-            text, usage = within_budget(run, lambda: _follow_up(dspy.settings.lm, verified.exchange, turn))
-        except Exception as exc:  # the draft's short answer stands; the answer itself is already written
-            run.budget.charge_call(Usage(llm_calls=1), time.perf_counter() - started, len(turn))
-            run.fail("naming the short answer", exc)
-            return tidied
-        run.budget.charge_call(usage, time.perf_counter() - started, len(turn))
-        named = tidy_short_answer(whole_words(text[:PHRASE_CHARS]), run.question, verified.said, verified.support)
-        short = tidied if named.lower() == UNKNOWN else named
-        run.record(
-            "short",
-            started,
-            llm_calls=1,
-            drafted=drafted,
-            named=named,
-            short_answer=short,
-            **usage.model_dump(exclude={"llm_calls"}),
-        )
-        return short
+        with trace.stage("short", failing="naming the short answer") as stage:
+            text = stage.request(lambda: _follow_up(dspy.settings.lm, verified.exchange, turn), len(turn))
+            named = tidy_short_answer(whole_words(text[:PHRASE_CHARS]), question, verified.said, verified.support)
+            short = tidied if named.lower() == UNKNOWN else named
+            stage.note(drafted=drafted, named=named, short_answer=short)
+            return short
+        return tidied  # the draft's short answer stands; the answer itself is already written
 
 
 def _follow_up(lm: Any, exchange: list[dict[str, str]], turn: str) -> tuple[str, Usage]:

@@ -8,14 +8,25 @@ are searched as queries, but they are no part of the question the answer must co
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import dspy
 
-from sleuth.agent.loop.run import Run, call_lm, tokens
+from sleuth.agent.loop.trace import Trace
 from sleuth.prompts.signatures import PlanResearch, RewriteQueries
 from sleuth.settings import AgentSettings
+
+if TYPE_CHECKING:
+    from sleuth.memory.recall import Recollection
+
+
+@dataclass
+class Planned:
+    """The parts of the question (sub-questions) and the searches written for them."""
+
+    sub_questions: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
 
 
 class Plan(dspy.Module):
@@ -25,50 +36,47 @@ class Plan(dspy.Module):
         self.plan = dspy.Predict(PlanResearch)
         self.rewrite = dspy.Predict(RewriteQueries)
 
-    def forward(self, run: Run, rewrite: bool = True, why: str = "") -> tuple[list[str], list[str]]:
-        """(sub-questions, queries); both stay empty when neither memory nor the LM can plan within the budget."""
-        memory = run.memory
+    def forward(
+        self, trace: Trace, question: str, memory: Recollection | None = None, rewrite: bool = True, why: str = ""
+    ) -> Planned:
+        """Both lists stay empty when neither memory nor the LM can plan within the budget."""
         if memory and memory.plan:
             run_id, subs, queries = memory.plan
             subs = subs[: self.settings.max_sub_questions]
-            run.record("plan", time.perf_counter(), sub_questions=subs, queries=queries, from_memory=run_id)
-            return subs, queries
-        subs, statements = self._decompose(run, why)
-        queries = self._rewrite(run, subs) if rewrite and subs else []
-        return subs, [*statements, *queries]
+            with trace.stage("plan") as stage:
+                stage.note(sub_questions=subs, queries=queries, from_memory=run_id)
+            return Planned(subs, queries)
+        subs, statements = self._decompose(trace, question, why)
+        queries = self._rewrite(trace, question, subs) if rewrite and subs else []
+        return Planned(subs, [*statements, *queries])
 
-    def _decompose(self, run: Run, why: str) -> tuple[list[str], list[str]]:
+    def _decompose(self, trace: Trace, question: str, why: str) -> tuple[list[str], list[str]]:
         """(sub-questions, statements the planner wrote instead of questions)."""
-        started = time.perf_counter()
-        if not run.budget.allows_llm_call(reserve=1, prompt_chars=len(run.question), optional=True):
-            run.record("plan", started, skipped="the budget keeps its time for the answer", reason=why)
-            return [], []
-        try:
-            prediction, usage = call_lm(self.plan, run, question=run.question)
-        except Exception as exc:  # a failing LM degrades to LLM-free multi-hop search of the question itself
-            run.fail("planning", exc)
-            run.lm_failed = True
-            return [], []
-        written = clean_list(prediction.sub_questions)[: self.settings.max_sub_questions]
-        subs = [s for s in written if s.endswith("?")]
-        statements = [s for s in written if s not in subs]
-        extra = {"searched_not_parts": statements} if statements else {}
-        run.record("plan", started, llm_calls=1, sub_questions=subs, reason=why, **extra, **tokens(usage))
-        return subs, statements
+        with trace.stage("plan", failing="planning", fatal=True) as stage:
+            if not stage.affords(reserve=1, prompt_chars=len(question), optional=True):
+                stage.note(skipped="the budget keeps its time for the answer", reason=why)
+                return [], []
+            prediction = stage.call(self.plan, question=question)
+            written = clean_list(prediction.sub_questions)[: self.settings.max_sub_questions]
+            subs = [s for s in written if s.endswith("?")]
+            statements = [s for s in written if s not in subs]
+            stage.note(sub_questions=subs, reason=why)
+            if statements:
+                stage.note(searched_not_parts=statements)
+            return subs, statements
+        return [], []  # the LM failed: LLM-free multi-hop search of the question itself
 
-    def _rewrite(self, run: Run, subs: list[str]) -> list[str]:
-        started = time.perf_counter()
-        chars = len(run.question) + sum(map(len, subs))
-        if run.lm_failed or not run.budget.allows_llm_call(reserve=1, prompt_chars=chars, optional=True):
-            return []
-        try:
-            prediction, usage = call_lm(self.rewrite, run, question=run.question, sub_questions=subs)
-        except Exception as exc:  # the sub-questions themselves are still searched
-            run.fail("rewriting queries", exc)
-            return []
-        queries = clean_list(prediction.queries)[: 2 * len(subs) + 1]
-        run.record("rewrite", started, llm_calls=1, queries=queries, **tokens(usage))
-        return queries
+    def _rewrite(self, trace: Trace, question: str, subs: list[str]) -> list[str]:
+        with trace.stage("rewrite", failing="rewriting queries") as stage:
+            chars = len(question) + sum(map(len, subs))
+            if trace.lm_failed or not stage.affords(reserve=1, prompt_chars=chars, optional=True):
+                stage.skip()
+                return []
+            prediction = stage.call(self.rewrite, question=question, sub_questions=subs)
+            queries = clean_list(prediction.queries)[: 2 * len(subs) + 1]
+            stage.note(queries=queries)
+            return queries
+        return []  # the sub-questions themselves are still searched
 
 
 def clean_list(values: Any) -> list[str]:

@@ -22,39 +22,31 @@ from typing import TYPE_CHECKING, Any
 
 import dspy
 
-from sleuth.agent.checks.attribution import Tokens, names_of
 from sleuth.agent.loop.budget import Budget
 from sleuth.agent.loop.draft import Drafter
 from sleuth.agent.loop.followup import Contextualise
-from sleuth.agent.loop.judge import Judge, with_coverage
+from sleuth.agent.loop.judge import Judge
 from sleuth.agent.loop.phrase import ShortAnswer
 from sleuth.agent.loop.plan import Plan
 from sleuth.agent.loop.react import Explore
+from sleuth.agent.loop.research import Research, diverse
 from sleuth.agent.loop.retrieve import Retrieve
 from sleuth.agent.loop.reuse import Reuse
-from sleuth.agent.loop.run import Draft, Run, StepSink, TokenSink, diverse, unique_docs
+from sleuth.agent.loop.rounds import gap_of, needs_another_round, say_what_is_missing
 from sleuth.agent.loop.shape import question_shape
+from sleuth.agent.loop.trace import StepSink, TokenSink, Trace, unique_docs
 from sleuth.agent.loop.verify import NOT_FOUND, Verified, Verify, extractive_answer
-from sleuth.prompts.signatures import AnswerWithCitations
-from sleuth.schema import Citation
+from sleuth.schema import Answer, Hit
 from sleuth.settings import AgentSettings
 from sleuth.tools.multihop import complete_chain
-from sleuth.tools.passages import MemoryLookup, ResearchTools
+from sleuth.tools.passages import MemoryLookup, PassageSource
 from sleuth.tools.search import HybridSearcher
-from sleuth.tools.text import content_words
 
 if TYPE_CHECKING:
     from sleuth.memory.recall import Recollection
 
 NEW_PER_ROUND = 2  # passages one further round may add to the evidence
-MIN_SENTENCES = 1  # an answer left with fewer supported sentences than this after verification is worth a round
-NO_GAP = {"", "none", "nothing", "n/a", "na", "empty", "no", "unknown", "-"}
 LOOPS = {"auto": "adaptive", "guided": "full"}
-_NOT_A_GAP = content_words(  # words of the instructions and of "the passages do not say" phrasings
-    AnswerWithCitations.instructions
-    + " what asks that does provide information mention mentioned specify specified says state states given "
-    "needs about question passages passage answer nothing missing none provided there this these detail details"
-)
 
 
 class ResearchProgram(dspy.Module):
@@ -82,219 +74,202 @@ class ResearchProgram(dspy.Module):
             clone.__dict__[name] = value if name in ("searcher", "settings") else copy.deepcopy(value, memo)
         return clone
 
+    def trace(
+        self, emit: StepSink | None = None, on_token: TokenSink | None = None, cancel: threading.Event | None = None
+    ) -> Trace:
+        """A new question's trace: a fresh budget (its clock starts now), the sinks its steps and tokens go to."""
+        return Trace(Budget(self.settings, self.max_output_tokens), emit=emit, on_token=on_token, cancel=cancel)
+
     def forward(
         self,
         question: str,
-        emit: StepSink | None = None,
+        trace: Trace | None = None,
         memory: Recollection | None = None,
         memory_lookup: MemoryLookup | None = None,
         loop: str = "adaptive",
-        on_token: TokenSink | None = None,
-        cancel: threading.Event | None = None,
         previous: tuple[str, str] | None = None,
-    ) -> dspy.Prediction:
-        """Researches `question`; `previous` (the conversation's last question and answer) lets a follow-up be
-        rewritten into a question that stands alone first."""
-        tools = ResearchTools(self.searcher, self.settings.candidates, memory_lookup)
-        budget = Budget(self.settings, self.max_output_tokens)
-        run = Run(question, budget, tools, emit=emit, on_token=on_token, memory=memory, cancel=cancel)
-        if previous:
-            run.question = self.contextualise(run, previous)
-        if memory and memory.reuse and self.reuse(run):
-            return self._reused(run)
+    ) -> Answer:
+        """Researches `question` and answers it; what the run spent, did and failed at is in `trace` (a new one if
+        none is given). `previous` (the conversation's last question and answer) lets a follow-up be rewritten into
+        a question that stands alone first."""
+        trace = trace or self.trace()
+        source = PassageSource(self.searcher, self.settings.candidates, memory_lookup)
+        asked = self.contextualise(trace, question, previous) if previous else question
+        research = Research(asked, memory)
+        if memory and memory.reuse and self.reuse(trace, asked, memory):
+            return self._reused(trace, memory, question)
         if memory and memory.similar:
             use = memory.report(reused=False, plan_used=bool(memory.plan))
-            run.record("recall", time.perf_counter(), **use.model_dump(exclude={"used", "reused_run"}))
+            trace.record("recall", time.perf_counter(), **use.model_dump(exclude={"used", "reused_run"}))
         loop = LOOPS.get(loop, loop)
         if loop == "full":
-            verified = self._full(run)
+            verified = self._full(trace, source, research)
         elif loop == "react":
-            verified = self._react(run)
+            verified = self._react(trace, source, research)
         elif loop == "single-shot":
-            verified = self._single_shot(run)
+            verified = self._single_shot(trace, source, research)
         else:
-            verified = self._adaptive(run)
-        return self._prediction(run, verified, question)
+            verified = self._adaptive(trace, source, research)
+        return self._answer(trace, research, verified, question)
 
-    # -- the three loops ---------------------------------------------------------------------------------------
+    # -- the loops ---------------------------------------------------------------------------------------------
 
-    def _adaptive(self, run: Run) -> Verified | None:
+    def _adaptive(self, trace: Trace, source: PassageSource, research: Research) -> Verified | None:
         started = time.perf_counter()
-        shape = question_shape(run.question)
-        plan_it = shape.multi_part or bool(run.memory and run.memory.plan)
+        shape = question_shape(research.question)
+        plan_it = shape.multi_part or bool(research.memory and research.memory.plan)
         reason = shape.reason if shape.multi_part else ("memory holds a plan" if plan_it else shape.reason)
-        run.path = "deep" if plan_it else "fast"
-        run.record("route", started, path=run.path, reason=reason)
+        research.path = "deep" if plan_it else "fast"
+        trace.record("route", started, path=research.path, reason=reason)
         if plan_it:
-            run.sub_questions, run.queries = self.planner(run, rewrite=False, why=reason)
-        self.retriever(run, run.sub_questions, run.queries)
-        run.evidence = with_coverage(run, diverse(run.pool, self.settings.top_k))
-        if self.settings.chain_only and not plan_it and (chain := complete_chain(run.evidence, run.question)):
+            self._plan(trace, research, rewrite=False, why=reason)
+        self._retrieve(trace, source, research)
+        research.evidence = research.with_coverage(diverse(research.pool, self.settings.top_k))
+        if self.settings.chain_only and not plan_it and (chain := complete_chain(research.evidence, research.question)):
             started, kept = time.perf_counter(), unique_docs(chain)
-            left = [doc for doc in unique_docs(run.evidence) if doc not in kept]
-            run.evidence = chain
-            run.record("chain", started, kept=kept, left=left)
-        return self._draft_rounds(run, with_lm_check=False)
+            left = [doc for doc in unique_docs(research.evidence) if doc not in kept]
+            research.evidence = chain
+            trace.record("chain", started, kept=kept, left=left)
+        return self._draft_rounds(trace, source, research, with_lm_check=False)
 
-    def _single_shot(self, run: Run) -> Verified | None:
+    def _single_shot(self, trace: Trace, source: PassageSource, research: Research) -> Verified | None:
         started = time.perf_counter()
-        run.path = "single-shot"
-        run.record("route", started, path=run.path, reason="the single-shot baseline: one search, one answer call")
-        run.pool = run.searched(run.question, "question", run.tools.search(run.question, rerank=True))
-        run.budget.charge_tool()
-        run.record("search", started, queries=[run.question], candidates=len(run.pool), top=unique_docs(run.pool)[:10])
-        run.evidence = diverse(run.pool, self.settings.top_k)
-        return self._draft_rounds(run, with_lm_check=False, rounds=1)
+        research.path = "single-shot"
+        trace.record(
+            "route", started, path=research.path, reason="the single-shot baseline: one search, one answer call"
+        )
+        question = research.question
+        research.pool = trace.searched(question, "question", source.search(question, rerank=True))
+        trace.budget.charge_tool()
+        trace.record(
+            "search", started, queries=[question], candidates=len(research.pool), top=unique_docs(research.pool)[:10]
+        )
+        research.evidence = diverse(research.pool, self.settings.top_k)
+        return self._draft_rounds(trace, source, research, with_lm_check=False, rounds=1)
 
-    def _full(self, run: Run) -> Verified | None:
-        run.path = "full"
-        run.sub_questions, run.queries = self.planner(run, rewrite=True, why="the full loop plans every question")
-        self.retriever(run, run.sub_questions, run.queries)
-        self.judge(run)
-        return self._draft_rounds(run, with_lm_check=True)
+    def _full(self, trace: Trace, source: PassageSource, research: Research) -> Verified | None:
+        research.path = "full"
+        self._plan(trace, research, rewrite=True, why="the full loop plans every question")
+        self._retrieve(trace, source, research)
+        self._judge(trace, research)
+        return self._draft_rounds(trace, source, research, with_lm_check=True)
 
-    def _react(self, run: Run) -> Verified | None:
-        run.path = "react"
-        self.retriever(run)
-        if run.pool:
-            self.explorer(run)
-        self.judge(run)
-        return self._draft_rounds(run, with_lm_check=True, rounds=1)
+    def _react(self, trace: Trace, source: PassageSource, research: Research) -> Verified | None:
+        research.path = "react"
+        self._retrieve(trace, source, research)
+        if research.pool:
+            research.evidence = self.explorer(trace, source, research.question, research.pool)
+        self._judge(trace, research)
+        return self._draft_rounds(trace, source, research, with_lm_check=True, rounds=1)
 
-    def _draft_rounds(self, run: Run, with_lm_check: bool, rounds: int | None = None) -> Verified | None:
+    # -- the stages, given what each needs ---------------------------------------------------------------------
+
+    def _plan(self, trace: Trace, research: Research, rewrite: bool, why: str) -> None:
+        planned = self.planner(trace, research.question, research.memory, rewrite=rewrite, why=why)
+        research.sub_questions, research.queries = planned.sub_questions, planned.queries
+
+    def _retrieve(self, trace: Trace, source: PassageSource, research: Research) -> None:
+        pool = self.retriever(
+            trace, source, research.question, research.sub_questions, research.queries, research.memory
+        )
+        research.pool, research.covering = pool.hits, pool.covering
+
+    def _judge(self, trace: Trace, research: Research) -> None:
+        """The useful passages of what a tool loop read, or else of the pool's best."""
+        if research.evidence:
+            candidates, top_k = research.evidence[: self.settings.filter_candidates + 2], self.settings.max_evidence
+        else:
+            candidates = research.with_coverage(diverse(research.pool, self.settings.filter_candidates))
+            top_k = self.settings.top_k
+        covering = [h for h in research.covering.values() if h is not None]
+        research.evidence = self.judge(trace, self.searcher.embedder, research.question, candidates, top_k, covering)
+
+    def _draft_rounds(
+        self, trace: Trace, source: PassageSource, research: Research, with_lm_check: bool, rounds: int | None = None
+    ) -> Verified | None:
         """Draft and verify; while the draft names a gap or verification lost sentences, search for what is missing
         and draft again over the grown evidence. The best verified draft is kept."""
-        if not run.evidence:
+        if not research.evidence:
             return None
+        embedder, question = self.searcher.embedder, research.question
         best: Verified | None = None
-        for round_no in range(1, (rounds or self.settings.max_rounds) + 1):
-            draft = self.drafter(run, optional=round_no > 1)
+        last = rounds or self.settings.max_rounds
+        for round_no in range(1, last + 1):
+            draft = self.drafter(trace, embedder, question, research.evidence, optional=round_no > 1)
             if draft is None:
                 break
-            verified = self.verifier(run, draft, with_lm=with_lm_check)
-            _say_what_is_missing(verified, draft, run)
+            verified = self.verifier(trace, embedder, question, draft, research.evidence, with_lm=with_lm_check)
+            say_what_is_missing(verified, draft, question, research.sub_questions)
             if best is None or verified.score >= best.score:
                 best = verified
-            why = _needs_another_round(draft, verified, run.question)
-            room = min(NEW_PER_ROUND, self.settings.max_evidence - len(run.evidence))
-            if not why or room <= 0 or round_no == (rounds or self.settings.max_rounds):
+            why = needs_another_round(draft, verified, question)
+            room = min(NEW_PER_ROUND, self.settings.max_evidence - len(research.evidence))
+            if not why or room <= 0 or round_no == last:
                 break
-            if run.path == "fast":
-                run.path = "deep"
-            run.record("route", time.perf_counter(), path=run.path, reason=why)
-            if not run.budget.allows_tool_call(reserve=1) or not self.retriever.gap(
-                run, _gap(draft, run.question), room
+            if research.path == "fast":
+                research.path = "deep"
+            trace.record("route", time.perf_counter(), path=research.path, reason=why)
+            if not trace.budget.allows_tool_call(reserve=1) or not self._gap(
+                trace, source, research, gap_of(draft, question), room
             ):
                 break
         if best is not None and best.citations:
-            best.short = self.short_answer(run, best)
+            best.short = self.short_answer(trace, question, best)
         return best
+
+    def _gap(self, trace: Trace, source: PassageSource, research: Research, missing: str, room: int) -> list[Hit]:
+        """Searches for what the draft said is missing; adds up to `room` new passages to the evidence."""
+        with trace.stage("tool") as stage:
+            ranked = self.retriever.gap(trace, source, research.question, missing, research.pool)
+            added = research.add_evidence(ranked, room)
+            trace.budget.charge_tool()
+            stage.note(tool="search", argument=missing, found=len(ranked), added=[h.chunk_id for h in added])
+        return added
 
     # -- the answer --------------------------------------------------------------------------------------------
 
-    def _prediction(self, run: Run, verified: Verified | None, question: str) -> dspy.Prediction:
-        run.check()
-        if verified is None and run.evidence and (run.lm_failed or run.errors):
-            verified = extractive_answer(run, run.errors[-1] if run.errors else "the LM wrote no answer")
+    def _answer(self, trace: Trace, research: Research, verified: Verified | None, question: str) -> Answer:
+        trace.check()
+        if verified is None and research.evidence and (trace.lm_failed or trace.errors):
+            why = trace.errors[-1] if trace.errors else "the LM wrote no answer"
+            verified, research.evidence = extractive_answer(
+                trace, self.searcher.embedder, research.question, research.evidence, why
+            )
         if verified is None or not verified.citations:
             text, citations, short = NOT_FOUND, [], "unknown"
         else:
             text, citations, short = verified.text, verified.citations, verified.short
-        cited = {c.chunk_id for c in citations}
-        return dspy.Prediction(
+        memory = research.memory
+        return Answer(
+            question=question,
             answer=text,
             short_answer=short,
             citations=citations,
-            sub_questions=run.sub_questions,
-            queries=run.queries,
-            searches=run.searches,
-            evidence=run.seen(cited),
-            retrieved=unique_docs(run.pool),
-            steps=run.steps,
-            usage=run.budget.usage,
-            path=run.path,
-            standalone=run.question if run.question != question else "",
-            lm_failed=run.lm_failed,
-            error="; ".join(dict.fromkeys(run.errors)) or None,  # the same failure twice is said once
-            memory=run.memory.report(reused=False, plan_used=bool(run.memory.plan)) if run.memory else None,
+            retrieved=unique_docs(research.pool),
+            sub_questions=research.sub_questions,
+            queries=research.queries,
+            searches=trace.searches,
+            evidence=research.seen({c.chunk_id for c in citations}),
+            path=research.path,
+            standalone=research.question if research.question != question else "",
+            steps=trace.steps,
+            usage=trace.budget.usage,
+            error="; ".join(dict.fromkeys(trace.errors)) or None,  # the same failure twice is said once
+            memory=memory.report(reused=False, plan_used=bool(memory.plan)) if memory else None,
         )
 
-    def _reused(self, run: Run) -> dspy.Prediction:
-        memory = run.memory
-        assert memory is not None and memory.reused_answer is not None
+    def _reused(self, trace: Trace, memory: Recollection, question: str) -> Answer:
         past = memory.reused_answer
-        return dspy.Prediction(
+        assert past is not None
+        return Answer(
+            question=question,
             answer=past.answer,
             short_answer=past.short_answer,
             citations=past.citations,
-            sub_questions=past.sub_questions,
-            queries=[],
-            searches=[],
-            evidence=[],
             retrieved=past.retrieved,
-            steps=run.steps,
-            usage=run.budget.usage,
+            sub_questions=past.sub_questions,
+            steps=trace.steps,
+            usage=trace.budget.usage,
             path="memory",
-            standalone="",
-            lm_failed=False,
-            error=None,
             memory=memory.report(reused=True, plan_used=False),
         )
-
-
-def _meaningful(gap: str, question: str = "") -> bool:
-    """A gap worth a search: not "none" or the like, and not the field's own description echoed back (a small LM
-    writes "What the question asks that the passages do not say")."""
-    new = content_words(gap) - _NOT_A_GAP - content_words(question)  # the question echoed back names no gap
-    return gap.strip(" .").lower() not in NO_GAP and len(gap.split()) >= 2 and bool(new)
-
-
-def _gap(draft: Draft, question: str) -> str:
-    return draft.missing if _meaningful(draft.missing, question) else ""
-
-
-def _needs_another_round(draft: Draft, verified: Verified, question: str) -> str:
-    """Why one more round would pay, or "" if it would not. A small LM names something "missing" in almost every
-    draft, and a second draft over more passages answered worse more often than better on the benchmark's first
-    questions (and on HotpotQA and MuSiQue questions 61-63, which chose these rules), so a gap counts only when the
-    draft found no short answer, and lost sentences only when none is left."""
-    if not verified.knows_answer and _meaningful(draft.missing, question):
-        return f"the draft found no short answer and names a gap: {draft.missing}"
-    if verified.lost and verified.sentences < MIN_SENTENCES:
-        return f"verification removed {verified.lost} sentence(s) no passage supports, leaving none"
-    return ""
-
-
-def _say_what_is_missing(verified: Verified, draft: Draft, run: Run) -> None:
-    """The answer says plainly what the collection did not answer: the part of a multi-part question no cited
-    passage covers, or, when the short answer is unknown, what the draft named as missing."""
-    if not verified.citations:
-        return
-    uncovered = uncovered_parts(run.sub_questions, verified.citations)
-    if uncovered:
-        parts = "; ".join(part.rstrip("?") for part in uncovered)
-        verified.text += f" The cited passages do not answer: {parts}."
-    elif _meaningful(draft.missing, run.question) and not verified.knows_answer:
-        verified.text += f" The collection does not say: {draft.missing.rstrip('.')}."
-
-
-def uncovered_parts(parts: list[str], citations: list[Citation]) -> list[str]:
-    """The parts (sub-questions) no cited passage covers: none names what the part names ("BM25"), or, for a part
-    that names nothing, none holds half of its own words (those the other parts do not share)."""
-    if len(parts) < 2:
-        return []
-    words = [{w.rstrip("s") for w in content_words(part)} for part in parts]
-    cited = [f"{c.title} {c.text}" for c in citations]
-    passages = [Tokens(text) for text in cited]
-    stems = [{w.rstrip("s") for w in content_words(text)} for text in cited]
-    missing = []
-    for i, part in enumerate(parts):
-        names = names_of(part)
-        own = words[i] - set().union(*(w for j, w in enumerate(words) if j != i))
-        if names:
-            covered = any(p.has_all(names) for p in passages)
-        else:
-            covered = not own or any(len(own & passage) >= len(own) / 2 for passage in stems)
-        if not covered:
-            missing.append(part)
-    return missing

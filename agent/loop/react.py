@@ -7,16 +7,17 @@ an observation for the LM, not a crash; the budget is checked before each one.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import dspy
 
-from sleuth.agent.loop.run import Run, call_lm, diverse, first_line, tokens
+from sleuth.agent.loop.research import diverse
 from sleuth.agent.loop.toolbox import TOOLS, Tool, use_tool
+from sleuth.agent.loop.trace import Trace, first_line
 from sleuth.prompts.signatures import ResearchNotes
-from sleuth.schema import Hit, Usage
+from sleuth.schema import Hit
 from sleuth.settings import AgentSettings
+from sleuth.tools.passages import PassageSource
 from sleuth.tools.text import format_passages
 
 SHOWN_PER_CALL = 4  # new passages one tool call may show
@@ -28,8 +29,8 @@ class Explore(dspy.Module):
         super().__init__()
         self.settings = settings
 
-    def forward(self, run: Run) -> None:
-        started = time.perf_counter()
+    def forward(self, trace: Trace, source: PassageSource, question: str, pool: list[Hit]) -> list[Hit]:
+        """The passages the tool loop showed the LM, in the order shown (the pool's best first)."""
         shown: list[Hit] = []
 
         def show(hits: list[Hit]) -> str:
@@ -38,35 +39,34 @@ class Explore(dspy.Module):
             first = len(shown) - len(new) + 1
             return format_passages(new, self.settings.passage_chars, start=first) if new else "Nothing new."
 
-        show(diverse(run.pool, self.settings.top_k))
+        show(diverse(pool, self.settings.top_k))
+        tools = [_as_dspy_tool(tool, trace, source, question, shown, show) for tool in TOOLS]
         react = dspy.ReAct(
-            ResearchNotes,
-            tools=[_as_dspy_tool(tool, run, shown, show) for tool in TOOLS],
-            max_iters=max(1, run.budget.remaining_calls() - CALLS_KEPT - 1),
+            ResearchNotes, tools=tools, max_iters=max(1, trace.budget.remaining_calls() - CALLS_KEPT - 1)
         )
-        calls = 1
-        try:
-            prediction, usage = call_lm(react, run, question=run.question)
-            calls = sum(1 for key in (prediction.trajectory or {}) if key.startswith("thought_")) + 1
-            run.budget.usage.llm_calls += calls - 1
-            run.budget.steps += calls - 1
-        except Exception as exc:
-            run.fail("the tool loop", exc)
-            usage = Usage(llm_calls=1)
-        run.evidence = shown
-        run.record("react", started, llm_calls=calls, found=[h.chunk_id for h in shown], **tokens(usage))
+        with trace.stage("react", failing="the tool loop") as stage:
+            prediction = stage.attempt(react, question=question)
+            if prediction is not None:  # each thought was one more LM call inside the ReAct module
+                calls = sum(1 for key in (prediction.trajectory or {}) if key.startswith("thought_")) + 1
+                trace.budget.usage.llm_calls += calls - 1
+                trace.budget.steps += calls - 1
+                stage.calls += calls - 1
+            stage.note(found=[h.chunk_id for h in shown])
+        return shown
 
 
-def _as_dspy_tool(tool: Tool, run: Run, shown: list[Hit], show: Callable[[list[Hit]], str]) -> dspy.Tool:
+def _as_dspy_tool(
+    tool: Tool, trace: Trace, source: PassageSource, question: str, shown: list[Hit], show: Callable[[list[Hit]], str]
+) -> dspy.Tool:
     def call(**kwargs: object) -> str:
-        if not run.budget.allows_tool_call(reserve=CALLS_KEPT):
+        if not trace.budget.allows_tool_call(reserve=CALLS_KEPT):
             return "The budget is spent: finish now."
-        run.budget.charge_tool()
+        trace.budget.charge_tool()
         try:
-            hits = use_tool(tool.name, run.tools, run.question, shown, kwargs.get(tool.argument, ""))
+            hits = use_tool(tool.name, source, question, shown, kwargs.get(tool.argument, ""))
         except Exception as exc:  # a failing tool is an observation, not a crash
             return f"{tool.name} failed: {first_line(exc)}"
-        run.searched(str(kwargs.get(tool.argument, "")), "tool", hits)
+        trace.searched(str(kwargs.get(tool.argument, "")), "tool", hits)
         return show(hits)
 
     return dspy.Tool(

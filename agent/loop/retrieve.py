@@ -11,16 +11,29 @@ passages whose title the question names, then those their text names (tools/mult
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dspy
 
-from sleuth.agent.loop.run import Run, unique_docs
+from sleuth.agent.loop.trace import Trace, unique_docs
 from sleuth.schema import Hit, Search
 from sleuth.settings import AgentSettings
 from sleuth.tools.multihop import chain_first, hop_fuse, multi_hop_search
+from sleuth.tools.passages import PassageSource
+
+if TYPE_CHECKING:
+    from sleuth.memory.recall import Recollection
 
 MEMORY_WEIGHT = 0.5  # a remembered query or passage counts half as much as a search for this question
+
+
+@dataclass
+class Pool:
+    """The fused candidates, best first, and each sub-question's best passage (None: its search found nothing)."""
+
+    hits: list[Hit]
+    covering: dict[str, Hit | None]
 
 
 class Retrieve(dspy.Module):
@@ -28,58 +41,59 @@ class Retrieve(dspy.Module):
         super().__init__()
         self.settings = settings
 
-    def forward(self, run: Run, sub_questions: list[str] | None = None, queries: list[str] | None = None) -> None:
-        """Fills `run.pool`; `run.covering` keeps each sub-question's best passage (so evidence covers every part)."""
-        started = time.perf_counter()
-        subs = [s for s in sub_questions or [] if s != run.question]
-        searches = list(dict.fromkeys([run.question, *subs, *(queries or [])]))
-        remembered = [q for q in (run.memory.queries if run.memory else []) if q not in searches]
-        sources = {q: "sub_question" if q in subs else "rewrite" for q in searches[1:]}
-        rankings = [run.searched(run.question, "question", run.tools.search(run.question, rerank=True))]
-        rankings += [run.searched(q, sources[q], run.tools.search(q)) for q in searches[1:]]
-        rankings += [run.searched(q, "memory", run.tools.search(q)) for q in remembered]
-        weights = [1.0] * (len(searches) - 1) + [MEMORY_WEIGHT] * len(remembered)
-        hopped, hops = multi_hop_search(run.tools.searcher, run.question, k=self.settings.candidates, first=rankings[0])
-        run.searches += [Search(query=query, source="hop") for query in hops[1:]]
-        rankings.append(hopped)
-        weights.append(1.0)
-        if run.memory and run.memory.pinned:
-            rankings.append(run.memory.pinned)
-            weights.append(MEMORY_WEIGHT)
-        pooled = hop_fuse(rankings[0], rankings[1:], weights=weights)
-        avoided = sorted({h.doc_id for h in pooled if h.doc_id in run.avoided})
-        run.pool = [h for h in pooled if h.doc_id not in run.avoided]
-        if self.settings.chain_first:
-            run.pool = chain_first(run.pool, run.question)
-        run.covering = {sub: _best(rankings[1 + i], run.avoided) for i, sub in enumerate(subs)}
-        run.budget.charge_tool()
-        run.record(
-            "search",
-            started,
-            queries=searches,
-            memory_queries=remembered,
-            multi_hop_queries=hops[1:],
-            candidates=len(run.pool),
-            avoided=avoided,
-            top=unique_docs(run.pool)[:10],
-        )
+    def forward(
+        self,
+        trace: Trace,
+        source: PassageSource,
+        question: str,
+        sub_questions: list[str] | None = None,
+        queries: list[str] | None = None,
+        memory: Recollection | None = None,
+    ) -> Pool:
+        """Every search for `question` fused into one pool."""
+        avoid = memory.avoid_docs if memory else set()
+        with trace.stage("search") as stage:
+            subs = [s for s in sub_questions or [] if s != question]
+            searches = list(dict.fromkeys([question, *subs, *(queries or [])]))
+            remembered = [q for q in (memory.queries if memory else []) if q not in searches]
+            sources = {q: "sub_question" if q in subs else "rewrite" for q in searches[1:]}
+            rankings = [trace.searched(question, "question", source.search(question, rerank=True))]
+            rankings += [trace.searched(q, sources[q], source.search(q)) for q in searches[1:]]
+            rankings += [trace.searched(q, "memory", source.search(q)) for q in remembered]
+            weights = [1.0] * (len(searches) - 1) + [MEMORY_WEIGHT] * len(remembered)
+            hopped, hops = multi_hop_search(source.searcher, question, k=self.settings.candidates, first=rankings[0])
+            trace.searches += [Search(query=query, source="hop") for query in hops[1:]]
+            rankings.append(hopped)
+            weights.append(1.0)
+            if memory and memory.pinned:
+                rankings.append(memory.pinned)
+                weights.append(MEMORY_WEIGHT)
+            pooled = hop_fuse(rankings[0], rankings[1:], weights=weights)
+            avoided = sorted({h.doc_id for h in pooled if h.doc_id in avoid})
+            hits = [h for h in pooled if h.doc_id not in avoid]
+            if self.settings.chain_first:
+                hits = chain_first(hits, question)
+            covering = {sub: _best(rankings[1 + i], avoid) for i, sub in enumerate(subs)}
+            trace.budget.charge_tool()
+            stage.note(
+                queries=searches,
+                memory_queries=remembered,
+                multi_hop_queries=hops[1:],
+                candidates=len(hits),
+                avoided=avoided,
+                top=unique_docs(hits)[:10],
+            )
+            return Pool(hits, covering)
 
-    def gap(self, run: Run, missing: str, room: int) -> list[Hit]:
-        """The passages a gap the draft named leads to: the gap searched with and without the question, plus the
-        multi-hop follow-ups of what those passages name; at most `room` new ones."""
-        started = time.perf_counter()
+    def gap(self, trace: Trace, source: PassageSource, question: str, missing: str, pool: list[Hit]) -> list[Hit]:
+        """The passages a gap the draft named leads to, best first: the gap searched with and without the
+        question, plus the multi-hop follow-ups of what those passages name; with no gap named (sentences were
+        lost), the pool's next best passages. The caller adds what is new to the evidence and notes it."""
         if missing.strip():
-            found = [run.searched(q, "gap", run.tools.search(q)) for q in (f"{run.question} {missing}", missing)]
-            hopped, _ = multi_hop_search(run.tools.searcher, missing, k=self.settings.candidates, first=found[-1])
-            ranked = hop_fuse(found[0], [*found[1:], hopped])
-        else:  # no gap named (sentences were lost): the pool's next best passages
-            ranked = run.pool
-        added = run.add_evidence(ranked, room)
-        run.budget.charge_tool()
-        run.record(
-            "tool", started, tool="search", argument=missing, found=len(ranked), added=[h.chunk_id for h in added]
-        )
-        return added
+            found = [trace.searched(q, "gap", source.search(q)) for q in (f"{question} {missing}", missing)]
+            hopped, _ = multi_hop_search(source.searcher, missing, k=self.settings.candidates, first=found[-1])
+            return hop_fuse(found[0], [*found[1:], hopped])
+        return pool
 
 
 def _best(ranking: list[Hit], avoid: set[str]) -> Hit | None:

@@ -6,13 +6,15 @@ short call): near misses such as "directors" vs "producers" score 0.92 cosine, s
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import dspy
 
-from sleuth.agent.loop.run import Run, call_lm, first_line, tokens
+from sleuth.agent.loop.trace import Trace
 from sleuth.prompts.signatures import SameQuestion
+
+if TYPE_CHECKING:
+    from sleuth.memory.recall import Recollection
 
 
 class Reuse(dspy.Module):
@@ -20,25 +22,19 @@ class Reuse(dspy.Module):
         super().__init__()
         self.same_question = dspy.Predict(SameQuestion)
 
-    def forward(self, run: Run) -> bool:
+    def forward(self, trace: Trace, question: str, memory: Recollection) -> bool:
         """True if memory's candidate answer is to be returned; otherwise memory forgets the candidate."""
         from sleuth.memory.recall import is_identical
 
-        memory = run.memory
-        assert memory is not None and memory.reuse is not None
+        assert memory.reuse is not None
         past = memory.reuse
-        started = time.perf_counter()
-        detail: dict[str, Any] = {"run_id": past.run_id, "question": past.question, "similarity": past.similarity}
-        same, calls = is_identical(run.question, past.question, past.similarity), 0
-        if not same and run.budget.allows_llm_call(reserve=1, optional=True):
-            calls = 1
-            try:
-                prediction, usage = call_lm(self.same_question, run, earlier=past.question, new=run.question)
-                same = prediction.same is True
-                detail.update(tokens(usage))
-            except Exception as exc:  # an unsure judge means: do the research
-                detail["judge_error"] = f"{type(exc).__name__}: {first_line(exc)}"
-        run.record("recall", started, llm_calls=calls, **detail, reused=same)
+        with trace.stage("recall") as stage:  # an unsure judge (a failed call) means: do the research
+            stage.note(run_id=past.run_id, question=past.question, similarity=past.similarity)
+            same = is_identical(question, past.question, past.similarity)
+            if not same and trace.budget.allows_llm_call(reserve=1, optional=True):
+                prediction = stage.attempt(self.same_question, earlier=past.question, new=question)
+                same = prediction is not None and prediction.same is True
+            stage.note(reused=same)
         if not same:
             memory.reuse = memory.reused_answer = None
         return same

@@ -13,9 +13,9 @@ from typing import Any
 
 from sleuth.errors import InputError
 from sleuth.schema import Hit
-from sleuth.tools.passages import ResearchTools
+from sleuth.tools.passages import PassageSource
 
-Fetch = Callable[[ResearchTools, str, list[Hit], Any], list[Hit]]
+Fetch = Callable[[PassageSource, str, list[Hit], Any], list[Hit]]
 
 
 @dataclass(frozen=True)
@@ -31,19 +31,19 @@ class Tool:
         return {self.argument: {"type": "integer" if self.kind is int else "string"}}
 
 
-def _search(tools: ResearchTools, question: str, shown: list[Hit], query: Any) -> list[Hit]:
+def _search(tools: PassageSource, question: str, shown: list[Hit], query: Any) -> list[Hit]:
     return tools.search(str(query))
 
 
-def _neighbours(tools: ResearchTools, question: str, shown: list[Hit], passage: Any) -> list[Hit]:
+def _neighbours(tools: PassageSource, question: str, shown: list[Hit], passage: Any) -> list[Hit]:
     return tools.neighbours(passage_at(shown, passage), question)
 
 
-def _document(tools: ResearchTools, question: str, shown: list[Hit], passage: Any) -> list[Hit]:
+def _document(tools: PassageSource, question: str, shown: list[Hit], passage: Any) -> list[Hit]:
     return tools.document(passage_at(shown, passage), question)
 
 
-def _memory(tools: ResearchTools, question: str, shown: list[Hit], query: Any) -> list[Hit]:
+def _memory(tools: PassageSource, question: str, shown: list[Hit], query: Any) -> list[Hit]:
     return tools.recall(str(query))
 
 
@@ -66,7 +66,7 @@ TOOLS: tuple[Tool, ...] = (
 BY_NAME = {tool.name: tool for tool in TOOLS}
 
 
-def use_tool(name: str, tools: ResearchTools, question: str, shown: list[Hit], argument: Any) -> list[Hit]:
+def use_tool(name: str, tools: PassageSource, question: str, shown: list[Hit], argument: Any) -> list[Hit]:
     """Runs the tool `name` with its one argument; an unknown tool or passage number raises InputError."""
     tool = BY_NAME.get(name)
     if tool is None:

@@ -92,7 +92,7 @@ def optimize(
     """Compiles the agent's program on `examples` and saves it where the agent loads it from."""
     import time
 
-    from sleuth.agent.loop.run import adapter_for
+    from sleuth.agent.llm.adapters import adapter_for
 
     started = time.perf_counter()
     student = agent.program
