@@ -205,7 +205,7 @@ class Answer(BaseModel):
     memory: MemoryUse | None = None
 
     def record(self) -> dict[str, Any]:
-        """The batch-line form of DESIGN.md: `steps` is a count, everything else as is."""
+        """The batch-line form of docs/DESIGN.md: `steps` is a count, everything else as is."""
         return {
             "id": self.id,
             "question": self.question,

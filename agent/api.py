@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sleuth.agent.experience import Experience
 from sleuth.agent.library import Library
 from sleuth.agent.questions import check_question
-from sleuth.errors import ConfigError, ModelUnavailableError, NoCollectionError, SleuthError
+from sleuth.errors import ConfigError, InputError, ModelUnavailableError, NoCollectionError, SleuthError
 from sleuth.locations import compiled_program
 from sleuth.schema import Answer, AnswerToken, Hit, Search, Step
 from sleuth.settings import Settings, load_settings
@@ -46,8 +46,10 @@ class ResearchAgent:
         self._index = index
         self._embedder = embedder
         self._opening = threading.RLock()  # batch threads share one index, embedder and LM: open each once
-        self.experience = Experience(self)
-        self.library = Library(self)
+        self.memory = Experience(self.settings, lambda: self.index, lambda: self.embedder)
+        self.library = Library(
+            self.settings, lambda: self.index, lambda: self.embedder, self.memory, lambda: self._index
+        )
 
     @property
     def index(self) -> VectorIndex:
@@ -189,14 +191,14 @@ class ResearchAgent:
         self.warm_up()
         store, vector, state, memory, problem = None, None, "", None, None
         try:
-            store = self._store()
+            store = self.memory.open()
             if store is not None:
                 vector = self.embedder.embed_query(question)
-                state = self.experience.state(store)
-                memory = self.experience.recall(store, question, vector, state)
+                state = self.memory.state(store)
+                memory = self.memory.recall(store, question, vector, state)
         except SleuthError as exc:  # a damaged memory costs its help, not the answer
             store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
-        lookup = (lambda query: self.experience.passages(store, query)) if store is not None else None
+        lookup = (lambda query: self.memory.passages(store, query)) if store is not None else None
         program = self.program
         trace = program.trace(emit=on_step, on_token=on_token, cancel=cancel)
         with dspy.context(lm=lm, adapter=adapter_for(lm)):
@@ -208,7 +210,7 @@ class ResearchAgent:
         if store is not None and trace.lm_failed:
             answer.error = f"{answer.error}; not stored in memory: the LM failed, so the run teaches nothing"
         elif store is not None:
-            self.experience.remember(store, answer, vector, state)
+            self.memory.remember(store, answer, vector, state)
         return answer
 
     def retrieve_only(self, question: str, *, id: str = "") -> Answer:
@@ -253,27 +255,22 @@ class ResearchAgent:
 
         The tokens are the draft as written; the Answer is what verification kept of it (the text may lose a
         sentence or have its markers renumbered), so a display shows the tokens live and then the Answer."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Step | AnswerToken | Answer | BaseException] = asyncio.Queue()
+        from sleuth.agent.streaming import streamed
 
-        def put(item: Step | AnswerToken) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        async def run() -> None:
-            try:
-                queue.put_nowait(await asyncio.to_thread(self.ask, question, on_step=put, on_token=put))
-            except BaseException as exc:
-                queue.put_nowait(exc)
-
-        task = asyncio.create_task(run())
-        while True:
-            item = await queue.get()
-            if isinstance(item, BaseException):
-                raise item
+        async for item in streamed(self.ask, question):
             yield item
-            if isinstance(item, Answer):
-                break
-        await task
+
+    def feedback(self, run_id: str, rating: int | str, comment: str = "", citation: int | None = None) -> str:
+        """Rate a past answer (`rating`: up/down or +1/-1), or only its source [citation]; returns the run's id.
+        An answer rated down is never reused; a source rated down is left out of later evidence."""
+        score = {"up": 1, "down": -1}.get(str(rating), rating)
+        if score not in (1, -1):
+            raise InputError(f"Rating '{rating}' is neither up nor down.", "Rate with up or down (or +1 / -1).")
+        return self.memory.feedback(run_id, int(score), comment, citation)
+
+    def history(self, limit: int = 20, search: str = "") -> list[dict[str, Any]]:
+        """Past runs, newest first, or those matching `search`; `agent.memory` reads, exports and forgets them."""
+        return self.memory.runs(limit, search)
 
     def close(self) -> None:
         if self._index is not None:
@@ -291,7 +288,3 @@ class ResearchAgent:
                 f"The collection '{self.index.collection}' is empty: there is nothing to search yet.",
                 "Ingest documents first: sleuth ingest PATH (or sleuth ingest --demo for the bundled papers).",
             )
-
-    def _store(self) -> Any:
-        """The memory database, or None when memory is off."""
-        return self.experience.open()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sleuth.errors import InputError, SleuthError
+from sleuth.agent.answering import answer_one
+from sleuth.errors import InputError
 from sleuth.schema import Answer
 
 if TYPE_CHECKING:
@@ -89,19 +89,6 @@ def _replace(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temp, path)
-
-
-def answer_one(agent: ResearchAgent, qid: str, question: str, no_answer: bool = False) -> Answer:
-    """The question's Answer; a failure comes back as an Answer whose `error` says why (and how long it took),
-    never as an exception."""
-    started = time.perf_counter()
-    try:
-        return agent.retrieve_only(question, id=qid) if no_answer else agent.ask(question, id=qid)
-    except SleuthError as exc:
-        error = str(exc)
-    except Exception as exc:  # one bad question must not end the batch
-        error = f"{type(exc).__name__}: {exc}"
-    return Answer(id=qid, question=question, error=error, seconds=time.perf_counter() - started)
 
 
 def answers_here(

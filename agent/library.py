@@ -2,25 +2,40 @@
 
 `ResearchAgent.ingest`, `remove` and `collections` are this class's, reached through the agent; the work itself is
 tools/ingest.py's (or tools/ray_ingest.py's, fanned out over Ray actors). Index and embedder are the agent's own,
-reached through it when first needed, and a change to the collection is told to memory, so no answer from before
-it is reused.
+handed in as functions that open them on first use, and a change to the collection is told to memory, so no answer
+from before it is reused.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sleuth.agent.experience import Experience
+from sleuth.settings import Settings
+
 if TYPE_CHECKING:
-    from sleuth.agent.api import ResearchAgent
+    from sleuth.tools.embedder import Embedder
+    from sleuth.tools.index.base import VectorIndex
     from sleuth.tools.ingest import IngestReport, Progress
 
 
 class Library:
-    def __init__(self, agent: ResearchAgent) -> None:
-        self.agent = agent
+    def __init__(
+        self,
+        settings: Settings,
+        index: Callable[[], VectorIndex],
+        embedder: Callable[[], Embedder],
+        experience: Experience,
+        index_if_open: Callable[[], VectorIndex | None],
+    ) -> None:
+        self.settings = settings
+        self._index = index
+        self._embedder = embedder
+        self.experience = experience
+        self._index_if_open = index_if_open
 
     def ingest(
         self,
@@ -36,7 +51,7 @@ class Library:
         fan out over Ray actors (tools/ray_ingest.py)."""
         from sleuth.tools.readers import Fields
 
-        opts, index = self.agent.settings.index, self.agent.index
+        opts, index = self.settings.index, self._index()
         fields = Fields(opts.id_field, opts.title_field, opts.text_field, tuple(opts.metadata_fields))
         report = self._ingestor(ray, workers).ingest_paths(
             list(paths), on_progress, prune=prune, fields=fields, max_bytes=opts.max_file_mb << 20
@@ -58,17 +73,13 @@ class Library:
 
     def changed(self) -> None:
         """Record that the collection's content changed, so no answer from before is reused."""
-        store = self.agent.experience.open()
-        if store is not None:
-            from sleuth.memory.store import bump_collection
-
-            bump_collection(store, self.agent.index.collection)
+        self.experience.changed(self._index().collection)
 
     def collections(self) -> list[tuple[str, int]]:
         """Every collection of the configured backend with its document count."""
         from sleuth.tools.index import collection_names, open_index
 
-        settings, current = self.agent.settings, self.agent.index_if_open
+        settings, current = self.settings, self._index_if_open()
         rows = []
         for name in collection_names(settings):
             if name == settings.index.collection and current is not None:
@@ -85,18 +96,18 @@ class Library:
         from sleuth.tools.chunking import Chunker
         from sleuth.tools.ingest import Ingestor
 
-        opts, embedder = self.agent.settings.index, self.agent.embedder
+        opts, embedder = self.settings.index, self._embedder()
         chunker = Chunker(opts.chunk_tokens, opts.chunk_overlap, embedder.tokenize)
         if ray is None:
-            return Ingestor(self.agent.index, embedder, chunker, opts.batch_size)
+            return Ingestor(self._index(), embedder, chunker, opts.batch_size)
         from sleuth.tools.ray_ingest import RayIngestor
 
         return RayIngestor(
-            self.agent.index,
+            self._index(),
             embedder,
             chunker,
             batch_size=opts.batch_size,
-            precision=self.agent.settings.models.embedder_precision,
+            precision=self.settings.models.embedder_precision,
             device=embedder.device,
             address=ray,
             workers=workers,

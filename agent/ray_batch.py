@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sleuth.agent.batch import answer_one
+from sleuth.agent.answering import answer_one
 from sleuth.errors import ConfigError
 from sleuth.schema import Answer
 from sleuth.settings import Settings

@@ -1,9 +1,9 @@
 """`sleuth eval qa`: a QA set answered under one or more configurations, each answer scored, resumable.
 
-A QA set is DESIGN.md's layout: one JSON object per line with `id`, `question`, `answers` (gold short answers, may be
-empty) and `supporting` (ids of the corpus documents that hold the answer). Each configuration's answers go to
-`<out>/runs/<config>.jsonl`, one line per question with its scores; a re-run skips the questions already there, so an
-interrupted eval resumes. The scoring of one answer (`score`) is shared with the agent benchmark.
+A QA set is docs/DESIGN.md's layout: one JSON object per line with `id`, `question`, `answers` (gold short answers,
+may be empty) and `supporting` (ids of the corpus documents that hold the answer). Each configuration's answers go
+to `<out>/runs/<config>.jsonl`, one line per question with its scores; a re-run skips the questions already there,
+so an interrupted eval resumes. The scoring of one answer (`score`) is shared with the agent benchmark.
 """
 
 from __future__ import annotations

@@ -220,7 +220,7 @@ def test_a_question_with_nothing_to_search_for_is_refused_and_not_stored(agent, 
     a = agent()
     with pytest.raises(InputError, match="nothing to search for"):
         a.ask(question)
-    assert not (sleuth_home / "memory.db").exists() or a._store()["runs"].count == 0
+    assert not (sleuth_home / "memory.db").exists() or a.memory.open()["runs"].count == 0
 
 
 def test_a_short_name_is_something_to_search_for(agent) -> None:
@@ -240,7 +240,7 @@ def test_an_lm_server_that_closes_the_connection_mid_answer_gives_a_clear_error_
         answer = a.ask("How does ColBERT score passages?")
     assert answer.error and "writing the answer failed" in answer.error and "not stored in memory" in answer.error
     assert answer.citations and answer.citations[0].doc_id == "colbert"  # the evidence still answers
-    assert a._store()["runs"].count == 0
+    assert a.memory.open()["runs"].count == 0
 
 
 def test_a_cancelled_question_raises_and_stores_nothing(agent) -> None:
@@ -259,7 +259,7 @@ def test_a_cancelled_question_raises_and_stores_nothing(agent) -> None:
 
     with pytest.raises(Cancelled):
         a.ask("What is BM25?", on_step=on_step, cancel=stop)
-    assert steps == ["route", "search"] and a._store()["runs"].count == 0
+    assert steps == ["route", "search"] and a.memory.open()["runs"].count == 0
 
 
 @pytest.mark.parametrize(

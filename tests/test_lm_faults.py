@@ -36,7 +36,7 @@ def test_a_failing_lm_server_still_gives_a_cited_answer_in_budget_and_stores_not
     assert seconds < BUDGET + 3  # a Retry-After of an hour, or a server that never answers, does not hold it
     assert answer.error and "not stored in memory" in answer.error
     assert answer.answer.strip() and answer.citations[0].doc_id == "colbert"  # the evidence answers instead
-    assert agent._store()["runs"].count == 0
+    assert agent.memory.open()["runs"].count == 0
     if mode == "hang":
         assert "did not answer within the question's budget" in answer.error
 
@@ -79,7 +79,7 @@ def test_a_stream_cut_mid_answer_is_explained_and_stores_nothing(settings, embed
     assert seconds < BUDGET + 3
     assert answer.error and "not stored in memory" in answer.error
     assert answer.answer.strip() and answer.citations[0].doc_id == "colbert"
-    assert agent._store()["runs"].count == 0
+    assert agent.memory.open()["runs"].count == 0
 
 
 @pytest.mark.parametrize("style", ["json_schema", "json_object"])

@@ -130,7 +130,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(ray_cluster, embedder, corpus_f
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["id"] for r in rows) == [f"q{i}" for i in range(8)]  # each once
     assert report.failed == 0 and all(r["error"] is None and r["citations"] for r in rows)
-    stored = {row["id"] for row in agent.experience.open()["runs"].rows}
+    stored = {row["id"] for row in agent.memory.open()["runs"].rows}
     assert {r["run_id"] for r in rows} <= stored  # written by the workers into the one memory.db
 
 

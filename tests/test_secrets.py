@@ -25,7 +25,7 @@ def test_the_api_key_is_used_but_never_written_anywhere(settings, embedder, corp
         answer = a.ask("How does ColBERT score passages?")
     assert answer.error is None and answer.citations, answer.error
     assert headers and all(h == f"Bearer {KEY}" for h in headers)  # the key went to the server, and only there
-    assert a._store()["runs"].count == 1
+    assert a.memory.open()["runs"].count == 1
     a.close()
     written = [p for p in Path(sleuth_home).rglob("*") if p.is_file()]
     assert any(p.name == "memory.db" for p in written)

@@ -102,7 +102,7 @@ async def test_escape_cancels_a_running_question_and_nothing_reaches_memory(sett
         assert not app.query(AnswerView)
         assert "cancelled" in str(app.query_one("#status").render())
         assert not app.query_one("#question").disabled
-    assert agent._store()["runs"].count == 0
+    assert agent.memory.open()["runs"].count == 0
 
 
 @pytest.mark.asyncio
@@ -171,7 +171,7 @@ async def test_feedback_keys_store_a_rating_and_f7_copies_the_answer(settings, e
         assert app.clipboard.startswith(app.last.answer) and "**Sources**" in app.clipboard
         await pilot.press("f2", "f5")  # the source open beside the answer, rated up
         await pilot.pause()
-    answer_row, source_row = sorted(agent._store()["feedback"].rows, key=lambda r: r["created"])
+    answer_row, source_row = sorted(agent.memory.open()["feedback"].rows, key=lambda r: r["created"])
     assert answer_row["run_id"] == app.last.run_id and answer_row["rating"] == -1 and answer_row["n"] is None
     assert source_row["rating"] == 1 and source_row["n"] == 1
 

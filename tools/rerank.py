@@ -10,19 +10,15 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.schema import Hit
 from sleuth.tools.chunking import passage_text
+from sleuth.tools.search import HybridSearcher, Reranker
 
 if TYPE_CHECKING:
     from sleuth.settings import SearchSettings
-    from sleuth.tools.search import HybridSearcher
-
-
-class Reranker(Protocol):
-    def rank(self, query: str, hits: list[Hit]) -> list[Hit]: ...
 
 
 class NoRerank:

@@ -7,7 +7,7 @@ SciFact train it beat reciprocal rank fusion by about 2 nDCG@10 points on held-o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sleuth.errors import InputError
 from sleuth.schema import Hit
@@ -15,10 +15,13 @@ from sleuth.tools.embedder import Embedder
 from sleuth.tools.index.base import Fusion, SearchMode, VectorIndex
 from sleuth.tools.sparse import SparseEncoder
 
-if TYPE_CHECKING:
-    from sleuth.tools.rerank import Reranker
-
 MAX_QUERY_CHARS = 2000
+
+
+class Reranker(Protocol):
+    """A second stage: the hits of a query in a better order (the implementations are tools/rerank.py's)."""
+
+    def rank(self, query: str, hits: list[Hit]) -> list[Hit]: ...
 
 
 class HybridSearcher:

@@ -184,16 +184,13 @@ class SleuthApp(SourceKeys):
         if not self.last or not self.last.run_id:
             self.notify("No answer to rate yet.", severity="warning")
             return
-        store = self.agent._store()
-        if store is None:
+        if not self.agent.settings.memory.enabled:
             self.notify("Memory is off (memory.enabled = false): feedback is not kept.", severity="warning")
             return
-        from sleuth.memory.store import add_feedback
-
         panel = self.query_one("#source", SourcePanel)
         citation = panel.citation.n if panel.has_class("open") and panel.citation is not None else None
         try:
-            add_feedback(store, self.last.run_id, rating, citation=citation)
+            self.agent.feedback(self.last.run_id, rating, citation=citation)
         except SleuthError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -211,20 +208,17 @@ class SleuthApp(SourceKeys):
         self.notify("The answer and its sources were copied as Markdown.")
 
     def action_history(self) -> None:
-        store = self.agent._store()
-        if store is None:
+        if not self.agent.settings.memory.enabled:
             self.notify("Memory is off (memory.enabled = false): there is no history.", severity="warning")
             return
         from sleuth.tui.history_screen import HistoryScreen
 
-        self.push_screen(HistoryScreen(store), self._reopen)
+        self.push_screen(HistoryScreen(self.agent.memory), self._reopen)
 
     def _reopen(self, run_id: str | None) -> None:
         if not run_id:
             return
-        from sleuth.memory.store import get_run
-
-        answer = Answer.model_validate(get_run(self.agent._store(), run_id)["record"])
+        answer = self.agent.memory.answer(run_id)
         self.query_one("#log", VerticalScroll).mount(QuestionView(answer.question))
         self._show(answer)
 

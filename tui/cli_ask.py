@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, err, out
+from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, print_answer
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -24,12 +24,12 @@ def ask(
     collection: Collection = None,
 ) -> None:
     """Research a question in the collection and answer it with citations (streamed as it is written)."""
-    with _agent(collection) as agent:
+    with open_agent(collection) as agent:
         answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
     if as_json:
         sys.stdout.write(json.dumps(answer.record(), ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_answer(answer)
+        print_answer(answer)
     if answer.error and not answer.answer:
         raise typer.Exit(1)
 
@@ -78,22 +78,12 @@ def _ask_live(agent: ResearchAgent, question: str) -> Answer:
         return agent.ask(question, on_step=show, on_token=token)
 
 
-def _print_answer(answer: Answer) -> None:
-    from rich.markdown import Markdown
-
-    from sleuth.tui.render import answer_markdown
-
-    out.print(Markdown(answer_markdown(answer)))
-    if answer.error:
-        err.print(f"[yellow]Warning:[/] {answer.error}")
-
-
 @app.command()
 def chat(collection: Collection = None) -> None:
     """Open the terminal chat: ask, read the cited answer, ask again."""
     from sleuth.tui.app import SleuthApp
 
-    with _agent(collection) as agent:
+    with open_agent(collection) as agent:
         SleuthApp(agent).run()
 
 
@@ -107,7 +97,7 @@ def search(
 ) -> None:
     """Hybrid search (dense + BM25) without the LM: ranked passages with scores and sources."""
     parsed = _parse_filters(filters or [])
-    with _agent(collection) as agent:
+    with open_agent(collection) as agent:
         hits = agent.search(query, k=k, filters=parsed)
     if as_json:
         rows = [{"rank": i, "score": h.score, **h.chunk.model_dump()} for i, h in enumerate(hits, 1)]
@@ -148,7 +138,7 @@ def batch(
     total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
     spread = {"no_answer": no_answer, "concurrency": concurrency, "ray": ray, "workers": workers, "say": err.print}
     spread |= {"retry_failed": retry_failed}
-    with _agent(collection) as agent:
+    with open_agent(collection) as agent:
         if quiet:
             report = run_batch(agent, questions, answers, **spread)
         else:

@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 
 from sleuth.errors import ConfigError, SleuthError
-from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, err, out
-from sleuth.tui.cli_ingest import _run_ingest
+from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, run_ingest
 
 
 @app.command()
@@ -66,7 +65,7 @@ def optimize(
     if optimizer not in ("bootstrap", "mipro"):
         raise ConfigError(f"Unknown optimizer '{optimizer}'.", "Use --optimizer bootstrap or --optimizer mipro.")
     examples = load_examples(questions, limit)
-    with _agent(collection) as agent:
+    with open_agent(collection) as agent:
         if corpus is not None:
             agent.ingest([corpus])
         with err.status(f"compiling on {len(examples)} questions..."):
@@ -103,8 +102,8 @@ def eval_retrieval(
     asked = {q: t for q, t in known.items() if q in judged}
     if limit:
         asked = dict(list(asked.items())[:limit])
-    with _agent(corpus_collection(corpus)) as agent:
-        report = _run_ingest(agent, [corpus], quiet=False)  # resumes; adds nothing once complete
+    with open_agent(corpus_collection(corpus)) as agent:
+        report = run_ingest(agent, [corpus], quiet=False)  # resumes; adds nothing once complete
         err.print(f"corpus: {report.documents:,} documents, {report.added:,} chunks added in {report.seconds:.0f}s")
         run = run_queries(agent, asked, pipeline)  # type: ignore[arg-type]
     write_trec(run, run_out)

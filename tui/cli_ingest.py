@@ -11,7 +11,7 @@ import typer
 
 from sleuth.errors import SleuthError
 from sleuth.locations import demo_corpus
-from sleuth.tui.cli import Collection, RayAddress, Workers, _agent, app, err, out
+from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, run_ingest
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -44,9 +44,9 @@ def ingest(
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
     if not targets:
         raise SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers.")
-    with _agent(collection) as agent:
+    with open_agent(collection) as agent:
         _set_fields(agent, field or [])
-        report = _run_ingest(agent, targets, quiet, prune, ray, workers)
+        report = run_ingest(agent, targets, quiet, prune, ray, workers)
     _print_report(report)
     if report.failures:
         raise typer.Exit(1)
@@ -65,43 +65,6 @@ def _set_fields(agent: ResearchAgent, specs: list[str]) -> None:
             opts.metadata_fields = [*opts.metadata_fields, *(v.strip() for v in value.split(",") if v.strip())]
         else:
             setattr(opts, f"{key}_field", value.strip())
-
-
-def _run_ingest(
-    agent: ResearchAgent,
-    targets: list[Path],
-    quiet: bool,
-    prune: bool = False,
-    ray: str | None = None,
-    workers: int = 2,
-) -> IngestReport:
-    if quiet:
-        return agent.ingest(targets, prune=prune, ray=ray, workers=workers)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from sleuth.tools.readers import estimate_documents
-
-    total = estimate_documents(targets)
-    columns = (
-        TextColumn("ingesting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("documents · {task.fields[rate]:.1f} docs/s · {task.fields[chunks]:,} chunks · ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("ingest", total=total or None, rate=0.0, chunks=0)
-
-        def update(report: IngestReport) -> None:
-            bar.update(
-                task,
-                completed=report.documents,
-                total=max(total, report.documents) or None,
-                rate=report.docs_per_second,
-                chunks=report.chunks,
-            )
-
-        return agent.ingest(targets, on_progress=update, prune=prune, ray=ray, workers=workers)
 
 
 def _print_report(report: IngestReport) -> None:
@@ -124,7 +87,7 @@ def remove(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Drop documents from the collection, by id or by the file or folder they came from."""
-    with _agent(collection) as agent:
+    with open_agent(collection) as agent:
         docs, chunks = agent.remove(targets)
     if as_json:
         sys.stdout.write(json.dumps({"removed": docs, "chunks": chunks}) + "\n")

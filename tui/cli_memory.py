@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.cli import app, out
+from sleuth.tui.shell import app, open_agent, out, print_answer
 
 if TYPE_CHECKING:
-    pass
-from sleuth.locations import memory_db
-from sleuth.tui.cli_ask import _print_answer
+    from sleuth.agent.experience import Experience
 
 memory_app = typer.Typer(
     help="What sleuth remembers: past runs, their citations and your feedback.", no_args_is_help=True
@@ -24,11 +22,9 @@ app.add_typer(memory_app, name="memory")
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _store() -> Any:
-    from sleuth.memory.store import open_store
-    from sleuth.settings import load_settings
-
-    return open_store(memory_db(load_settings()))
+def _memory() -> Experience:
+    """The memory of the configured SLEUTH_HOME, through the agent's public API (no model or index is opened)."""
+    return open_agent().memory
 
 
 def _emit(data: Any, as_json: bool, render: Any) -> None:
@@ -55,9 +51,7 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
 @memory_app.command("list")
 def memory_list(limit: Annotated[int, typer.Option(help="How many runs.")] = 20, as_json: AsJson = False) -> None:
     """The most recent runs, newest first."""
-    from sleuth.memory.store import list_runs
-
-    _emit(list_runs(_store(), limit), as_json, _print_runs)
+    _emit(_memory().runs(limit), as_json, _print_runs)
 
 
 @memory_app.command("show")
@@ -65,11 +59,10 @@ def memory_show(
     run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix, or last.")], as_json: AsJson = False
 ) -> None:
     """One run: question, answer, citations, steps and feedback."""
-    from sleuth.memory.store import get_run
     from sleuth.schema import Answer
 
-    run = get_run(_store(), run_id)
-    _emit(run, as_json, lambda r: _print_answer(Answer.model_validate(r["record"])))
+    run = _memory().run(run_id)
+    _emit(run, as_json, lambda r: print_answer(Answer.model_validate(r["record"])))
 
 
 @memory_app.command("search")
@@ -78,9 +71,7 @@ def memory_search(
     as_json: AsJson = False,
 ) -> None:
     """Full-text search over past questions and answers."""
-    from sleuth.memory.store import search_runs
-
-    _emit(search_runs(_store(), text), as_json, _print_runs)
+    _emit(_memory().runs(search=text), as_json, _print_runs)
 
 
 @memory_app.command("forget")
@@ -88,9 +79,7 @@ def memory_forget(
     run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix, or last.")], as_json: AsJson = False
 ) -> None:
     """Delete a run and everything stored with it."""
-    from sleuth.memory.store import forget_run
-
-    full = forget_run(_store(), run_id)
+    full = _memory().forget(run_id)
     _emit({"forgotten": full}, as_json, lambda d: out.print(f"Forgot run {d['forgotten']}."))
 
 
@@ -100,9 +89,7 @@ def memory_export(
     as_json: AsJson = False,
 ) -> None:
     """Write every run (with citations and feedback) to a JSONL file."""
-    from sleuth.memory.store import export_runs
-
-    runs = export_runs(_store())
+    runs = _memory().export()
     file.parent.mkdir(parents=True, exist_ok=True)
     with file.open("w", encoding="utf-8") as handle:
         for run in runs:
@@ -117,9 +104,7 @@ def memory_export(
 @memory_app.command("stats")
 def memory_stats(as_json: AsJson = False) -> None:
     """Counts: runs, LM calls, tokens, citations, feedback."""
-    from sleuth.memory.store import stats
-
-    data = stats(_store())
+    data = _memory().stats()
     _emit(data, as_json, lambda d: out.print("\n".join(f"{k}: {v}" for k, v in d.items())))
 
 
@@ -135,11 +120,9 @@ def feedback(
 ) -> None:
     """Rate an answer or one of its sources. Answers rated down are not reused; sources rated down are left out
     of later evidence (a rated answer's sources for similar questions, a rated citation's source everywhere)."""
-    from sleuth.memory.store import add_feedback
-
     if rating not in ("up", "down"):
         raise SleuthError(f"Rating '{rating}' is neither up nor down.", "Use: sleuth feedback RUN_ID up|down [COMMENT]")
-    full = add_feedback(_store(), run_id, 1 if rating == "up" else -1, comment, citation)
+    full = open_agent().feedback(run_id, rating, comment, citation)
     _emit(
         {"run_id": full, "rating": rating, "citation": citation},
         as_json,

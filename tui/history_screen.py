@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from sleuth.agent.experience import Experience
 
 
 class HistoryScreen(ModalScreen[str | None]):
@@ -19,9 +22,9 @@ class HistoryScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
     AUTO_FOCUS = "#history-search"  # the app's own AUTO_FOCUS names a widget this screen does not have
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, memory: Experience) -> None:
         super().__init__()
-        self.store = store
+        self.memory = memory
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
@@ -31,9 +34,7 @@ class HistoryScreen(ModalScreen[str | None]):
             yield OptionList(id="history-runs")
 
     def on_mount(self) -> None:
-        from sleuth.memory.store import list_runs
-
-        self._fill(list_runs(self.store, 50))
+        self._fill(self.memory.runs(50))
 
     def _fill(self, runs: list[dict[str, Any]]) -> None:
         options = self.query_one("#history-runs", OptionList)
@@ -44,15 +45,13 @@ class HistoryScreen(ModalScreen[str | None]):
             options.highlighted = 0  # the newest, ready for Enter
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from sleuth.memory.store import list_runs, search_runs
-
         event.stop()  # a search of past runs is not a question for the chat
         text = event.value.strip()
         options = self.query_one("#history-runs", OptionList)
         if not text and options.highlighted is not None:  # Enter on an empty box opens the highlighted run
             self.dismiss(options.get_option_at_index(options.highlighted).id)
             return
-        self._fill(search_runs(self.store, text) if text else list_runs(self.store, 50))
+        self._fill(self.memory.runs(50, search=text))
         event.input.value = ""
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

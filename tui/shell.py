@@ -1,0 +1,137 @@
+"""What every `sleuth` command shares: the Typer app, the consoles, common options, opening the agent, printing an
+answer and running an ingest with its progress bar. The commands live one group per module (cli_*.py) and import
+only this; tui/cli.py registers them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from sleuth.errors import SleuthError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sleuth.agent.api import ResearchAgent
+    from sleuth.schema import Answer
+    from sleuth.tools.ingest import IngestReport
+
+
+class _Commands(TyperGroup):
+    """Every command's SleuthError becomes the same two lines (what went wrong, what to do) and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SleuthError as exc:
+            _fail(exc)
+
+
+app = typer.Typer(
+    name="sleuth",
+    cls=_Commands,
+    help="Ask questions of your documents; every answer cites the passages it came from. Offline by default.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+Collection = Annotated[str | None, typer.Option("--collection", "-c", help="Collection to use.")]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="ADDRESS",
+        help="Fan out over Ray actors: 'local' starts a cluster here, 'auto' joins this machine's, or give a "
+        "cluster's address (ray://host:10001). Needs pip install 'sleuth[scale]'.",
+    ),
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="Ray actors (one core or GPU each).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from sleuth import __version__
+
+        out.print(f"sleuth {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Ask questions of your documents; every answer cites the passages it came from. Offline by default."""
+
+
+def open_agent(collection: str | None = None) -> ResearchAgent:
+    from sleuth.agent.api import ResearchAgent
+    from sleuth.settings import load_settings
+
+    settings = load_settings()
+    if collection:
+        settings.index.collection = collection
+    return ResearchAgent(settings)
+
+
+def _fail(exc: SleuthError) -> NoReturn:
+    err.print(f"[bold red]Error:[/] {exc.message}")
+    if exc.hint:
+        err.print(f"[yellow]What to do:[/] {exc.hint}")
+    raise typer.Exit(2)
+
+
+def run_ingest(
+    agent: ResearchAgent,
+    targets: list[Path],
+    quiet: bool,
+    prune: bool = False,
+    ray: str | None = None,
+    workers: int = 2,
+) -> IngestReport:
+    if quiet:
+        return agent.ingest(targets, prune=prune, ray=ray, workers=workers)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sleuth.tools.readers import estimate_documents
+
+    total = estimate_documents(targets)
+    columns = (
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("documents · {task.fields[rate]:.1f} docs/s · {task.fields[chunks]:,} chunks · ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("ingest", total=total or None, rate=0.0, chunks=0)
+
+        def update(report: IngestReport) -> None:
+            bar.update(
+                task,
+                completed=report.documents,
+                total=max(total, report.documents) or None,
+                rate=report.docs_per_second,
+                chunks=report.chunks,
+            )
+
+        return agent.ingest(targets, on_progress=update, prune=prune, ray=ray, workers=workers)
+
+
+def print_answer(answer: Answer) -> None:
+    from rich.markdown import Markdown
+
+    from sleuth.tui.render import answer_markdown
+
+    out.print(Markdown(answer_markdown(answer)))
+    if answer.error:
+        err.print(f"[yellow]Warning:[/] {answer.error}")
