@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, get_args
 
+from bench.llama_server import llama_server
 from bench.replay import Record, replaying
 from sleuth.errors import SleuthError
 from sleuth.evals.qa import QAItem, dangling, load_questions
@@ -170,36 +170,6 @@ def _answer_all(
                     f"short={row['short']!r:.50} gold={(q.answers or ['-'])[0]!r:.30}",
                     flush=True,
                 )
-
-
-@contextmanager
-def llama_server(home: Path, port: int = 8765) -> Iterator[str]:
-    """llama.cpp's OpenAI-compatible server (`pip install -e ".[bench]"`) on 127.0.0.1 with the bundled 1.5B model,
-    for measuring the remote path for real; yields its base URL."""
-    import subprocess
-    import sys
-    import urllib.request
-
-    from sleuth.agent.llm.local_models import model_file, preset
-
-    model = model_file(preset("qwen2.5-coder-1.5b"), home / "models")
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "qwen"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/models", timeout=2)  # noqa: S310 (our own server)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError("llama_cpp.server did not start: pip install -e '.[bench]'") from None
-                time.sleep(1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _done(path: Path) -> set[tuple[str, str]]:

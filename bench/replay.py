@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.agent.llm.generation import DEADLINE, STOP, TOKEN_SINK
-from sleuth.agent.llm.llama_engine import LlamaCppEngine, _generation_kwargs, _messages
+from sleuth.agent.llm.llama_engine import LlamaCppEngine
+from sleuth.agent.llm.requests import generation_kwargs, messages_of
 
 
 class Record:
@@ -45,7 +46,7 @@ class Record:
 
     @staticmethod
     def key(engine: LlamaCppEngine, request: Any) -> str:
-        what = [engine.model_path.name, _messages(request), _generation_kwargs(request)]
+        what = [engine.model_path.name, messages_of(request), generation_kwargs(request)]
         return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
     def add(self, key: str, response: Any) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import dspy
 import pytest
 
-from sleuth.agent.llm.llama_engine import AsyncLlamaCppEngine, LlamaCppEngine
+from sleuth.agent.llm.async_engine import AsyncLlamaCppEngine
+from sleuth.agent.llm.llama_engine import LlamaCppEngine
 from sleuth.agent.llm.lm import build_lm
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.prompts.signatures import PlanResearch

@@ -9,11 +9,10 @@ its stop signal come from `agent/llm/generation.py`, where the engine also repor
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from sleuth.agent.llm.generation import DEADLINE, RATES, STOP, TOKEN_SINK
 from sleuth.agent.llm.llama_sampling import greedy_first_llama
 from sleuth.agent.llm.prompt_cache import lean_cache, state_file
+from sleuth.agent.llm.requests import generation_kwargs, messages_of
 from sleuth.agent.llm.script_guard import ScriptGuard, east_asian_mask, uses_east_asian
 from sleuth.errors import ModelUnavailableError
 
@@ -28,32 +28,6 @@ LLAMA_CPP_HINT = (
     "Install llama-cpp-python (bash setup.sh builds it with the portable CMAKE_ARGS), or set SLEUTH_LM to a "
     "LiteLLM model string such as openai/gpt-4o-mini."
 )
-
-
-def _messages(request: Any) -> list[dict[str, str]]:
-    messages = []
-    if request.system is not None:
-        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
-        messages.append({"role": "system", "content": system})
-    messages.extend({"role": m.role, "content": m.text or ""} for m in request.messages)
-    return messages
-
-
-def _generation_kwargs(request: Any) -> dict[str, Any]:
-    """DSPy passes unset options as None; llama.cpp wants them absent."""
-    config = request.config
-    kwargs: dict[str, Any] = {
-        "max_tokens": config.max_tokens,
-        "temperature": config.temperature,
-        "top_p": config.top_p,
-        "seed": config.seed,
-        "stop": list(config.stop) or None,
-    }
-    fmt = config.response_format
-    if fmt:
-        schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
-        kwargs["response_format"] = {"type": "json_object", **({"schema": schema} if schema else {})}
-    return {k: v for k, v in kwargs.items() if v is not None}
 
 
 class LlamaCppEngine:
@@ -113,8 +87,8 @@ class LlamaCppEngine:
 
     def _kwargs(self, request: Any) -> dict[str, Any]:
         """llama.cpp's generation options for `request`; tokens of scripts the prompt does not use are masked."""
-        kwargs = _generation_kwargs(request)
-        if self.script_guard is not None and not uses_east_asian(_messages(request)):
+        kwargs = generation_kwargs(request)
+        if self.script_guard is not None and not uses_east_asian(messages_of(request)):
             from llama_cpp import LogitsProcessorList
 
             kwargs["logits_processor"] = LogitsProcessorList([self.script_guard])
@@ -133,7 +107,7 @@ class LlamaCppEngine:
             llama = self.llama
             _reset_counters(llama)
             if sink is None and deadline is None and stop is None:
-                out = llama.create_chat_completion(messages=_messages(request), **self._kwargs(request))
+                out = llama.create_chat_completion(messages=messages_of(request), **self._kwargs(request))
                 choice = out["choices"][0]
                 text, finish, usage = choice["message"].get("content") or "", choice.get("finish_reason"), out["usage"]
             else:
@@ -160,7 +134,7 @@ class LlamaCppEngine:
         """Generates piece by piece, handing each to `sink`; past `deadline` it stops and reports `length`."""
         pieces: list[str] = []
         finish = "stop"
-        chunks = llama.create_chat_completion(messages=_messages(request), stream=True, **self._kwargs(request))
+        chunks = llama.create_chat_completion(messages=messages_of(request), stream=True, **self._kwargs(request))
         try:
             for chunk in chunks:
                 choice = chunk["choices"][0]
@@ -189,7 +163,7 @@ class LlamaCppEngine:
         produced = 0
         with self._lock:
             chunks = self.llama.create_chat_completion(
-                messages=_messages(request), stream=True, **self._kwargs(request)
+                messages=messages_of(request), stream=True, **self._kwargs(request)
             )
             for chunk in chunks:
                 choice = chunk["choices"][0]
@@ -261,7 +235,7 @@ def _prompt_tokens(llama: Any, request: Any) -> int | None:
     template = (getattr(llama, "metadata", None) or {}).get("tokenizer.chat_template", "")
     if template and "<|im_start|>" not in template or not hasattr(llama, "tokenize"):
         return None
-    text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in _messages(request))
+    text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages_of(request))
     try:
         return len(llama.tokenize((text + "<|im_start|>assistant\n").encode("utf-8"), add_bos=False, special=True))
     except Exception:  # a count is a report, never a reason to fail the call
@@ -278,44 +252,6 @@ def _chat_turn(llama: Any, user: str) -> str:
     if "<|im_start|>" in template or not template:
         return f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
     return f"{user}\nAnswer: "
-
-
-class AsyncLlamaCppEngine:
-    """The async face of a LlamaCppEngine: generation runs in a worker thread, tokens arrive as events."""
-
-    def __init__(self, sync: LlamaCppEngine) -> None:
-        self.sync = sync
-
-    @property
-    def supports_response_schema(self) -> bool:
-        return True
-
-    async def complete(self, request: Any) -> Any:
-        return await asyncio.to_thread(self.sync.complete, request)
-
-    async def stream(self, request: Any) -> AsyncIterator[Any]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        done = object()
-
-        def produce() -> None:
-            try:
-                for event in self.sync.stream(request):
-                    loop.call_soon_threadsafe(queue.put_nowait, event)
-            except BaseException as exc:  # handed to the consumer, which re-raises it
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, done)
-
-        worker = threading.Thread(target=produce, daemon=True)
-        worker.start()
-        while (item := await queue.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    async def aclose(self) -> None:
-        pass
 
 
 def _finish(reason: str | None) -> str:

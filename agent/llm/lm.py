@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sleuth.agent.llm.llama_engine import LLAMA_CPP_HINT, AsyncLlamaCppEngine, LlamaCppEngine
+from sleuth.agent.llm.async_engine import AsyncLlamaCppEngine
+from sleuth.agent.llm.llama_engine import LLAMA_CPP_HINT, LlamaCppEngine
 from sleuth.agent.llm.local_models import model_file, preset
 from sleuth.errors import ConfigError, ModelUnavailableError
 from sleuth.locations import models_dir, prompt_cache_dir
