@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -93,6 +93,14 @@ STEP_WORDS = {
     "verify": "checked the citations",
     "short": "named the short answer",
 }  # what a step did, for progress lines
+
+
+class CollectionInfo(NamedTuple):
+    """A collection of the configured backend and how much it holds."""
+
+    name: str
+    documents: int
+    chunks: int
 
 
 class Step(BaseModel):

@@ -16,8 +16,9 @@ from sleuth.agent.library import Library
 from sleuth.agent.questions import check_question
 from sleuth.errors import ConfigError, InputError, ModelUnavailableError, NoCollectionError, SleuthError
 from sleuth.locations import compiled_program
-from sleuth.schema import Answer, AnswerToken, Hit, Search, Step
+from sleuth.schema import Answer, AnswerToken, CollectionInfo, Hit, Search, Step
 from sleuth.settings import Settings, load_settings
+from sleuth.tools.passages import DOCUMENT_CHUNKS
 
 if TYPE_CHECKING:
     import dspy
@@ -118,9 +119,15 @@ class ResearchAgent:
             self.__dict__.pop("searcher", None)
             self.__dict__.pop("program", None)
 
-    def collections(self) -> list[tuple[str, int]]:
-        """Every collection of the configured backend with its document count."""
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection of the configured backend with its document and chunk counts."""
         return self.library.collections()
+
+    def document(self, doc_id: str, query: str = "") -> list[Hit]:
+        """The chunks of one document in reading order (at most 64: those closest to `query` if it is longer)."""
+        self._require_collection()
+        hits = self.searcher.search(query or doc_id, k=DOCUMENT_CHUNKS, filters={"doc_id": doc_id})
+        return sorted({h.chunk_id: h for h in hits}.values(), key=lambda h: h.chunk.position)
 
     @property
     def index_if_open(self) -> VectorIndex | None:

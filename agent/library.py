@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleuth.agent.experience import Experience
+from sleuth.schema import CollectionInfo
 from sleuth.settings import Settings
 
 if TYPE_CHECKING:
@@ -75,19 +76,19 @@ class Library:
         """Record that the collection's content changed, so no answer from before is reused."""
         self.experience.changed(self._index().collection)
 
-    def collections(self) -> list[tuple[str, int]]:
-        """Every collection of the configured backend with its document count."""
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection of the configured backend with its document and chunk counts."""
         from sleuth.tools.index import collection_names, open_index
 
         settings, current = self.settings, self._index_if_open()
         rows = []
         for name in collection_names(settings):
             if name == settings.index.collection and current is not None:
-                rows.append((name, current.document_count()))
+                rows.append(CollectionInfo(name, current.document_count(), current.count()))
                 continue
             index = open_index(settings, name)
             try:
-                rows.append((name, index.document_count()))
+                rows.append(CollectionInfo(name, index.document_count(), index.count()))
             finally:
                 index.close()
         return rows

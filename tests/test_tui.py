@@ -242,7 +242,7 @@ async def test_f9_switches_collection_and_the_header_follows(settings, embedder,
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, CollectionsScreen)
-        assert [name for name, _ in app.screen.rows] == ["default", "notes"]
+        assert [row.name for row in app.screen.rows] == ["default", "notes"]
         await pilot.press("down", "enter")
         await pilot.pause()
         assert agent.settings.index.collection == "notes" and app.sub_title.startswith("notes ·")

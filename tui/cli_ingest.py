@@ -105,17 +105,8 @@ def remove(
 @app.command()
 def collections(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The collections in this SLEUTH_HOME (or on the Qdrant server), with document and chunk counts."""
-    from sleuth.settings import load_settings
-    from sleuth.tools.index import collection_names, open_index
-
-    settings = load_settings()
-    rows = []
-    for name in collection_names(settings):
-        index = open_index(settings, name)
-        try:
-            rows.append({"collection": name, "documents": index.document_count(), "chunks": index.count()})
-        finally:
-            index.close()
+    with open_agent() as agent:
+        rows = [{"collection": c.name, "documents": c.documents, "chunks": c.chunks} for c in agent.collections()]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     elif not rows:

@@ -8,6 +8,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from sleuth.schema import CollectionInfo
+
 
 class CollectionsScreen(ModalScreen[str | None]):
     """Returns the chosen collection's name (or None)."""
@@ -16,15 +18,17 @@ class CollectionsScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
     AUTO_FOCUS = "#collections"
 
-    def __init__(self, rows: list[tuple[str, int]], current: str) -> None:
+    def __init__(self, rows: list[CollectionInfo], current: str) -> None:
         super().__init__()
         self.rows = rows
         self.current = current
 
     def compose(self) -> ComposeResult:
         options = [
-            Option(f"{'*' if name == self.current else ' '} {name:30s} {documents:>8,} documents", id=name)
-            for name, documents in self.rows
+            Option(
+                f"{'*' if row.name == self.current else ' '} {row.name:30s} {row.documents:>8,} documents", id=row.name
+            )
+            for row in self.rows
         ]
         yield OptionList(*options, id="collections")
 

@@ -8,7 +8,6 @@ from textual.app import App
 from textual.widgets import Markdown
 
 from sleuth.schema import Answer, Hit
-from sleuth.tools.passages import DOCUMENT_CHUNKS
 from sleuth.tui.source_panel import SourcePanel
 
 if TYPE_CHECKING:
@@ -60,9 +59,7 @@ class SourceKeys(App[None]):
 
     def _document_chunks(self, doc_id: str, title: str) -> list[Hit]:
         """The chunks of one document in reading order, from the index (no LM, no reranking)."""
-        hits = self.agent.searcher.search(title or doc_id, k=DOCUMENT_CHUNKS, filters={"doc_id": doc_id})
-        unique = {h.chunk_id: h for h in hits}
-        return sorted(unique.values(), key=lambda h: h.chunk.position)
+        return self.agent.document(doc_id, title)
 
     def action_evidence(self) -> None:
         """The side panel lists every passage the last answer considered: cited, kept, dropped."""
