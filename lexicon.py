@@ -180,6 +180,33 @@ NAME_RUN_AT_END = re.compile(r"(?:\b(?:[Tt]he\s+)?[A-Z][\w'.-]*(?:\s+(?:of|the|d
 # something of its own ("and what about ColBERT?") needs no conversation to be understood.
 NAME_INSIDE = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][A-Za-z0-9-]{2,}")
 
+# Words an answer sentence may add to the question's without saying anything new ("X and Y differ in how they
+# rank [1][2]" for "How do X and Y differ in how they rank?"): a sentence must add more than these.
+GENERIC_WORDS = frozenset(
+    "about also answer approach approaches aspect aspects based both called compare compared comparison differ "  # noqa: SIM905
+    "differs different difference differences each either further main method methods named paper papers "
+    "propose proposes proposed question regarding respectively several similar similarly study studies such "
+    "technique techniques their these they this those uses using various well what whereas which while work works "
+    "does make makes made there have having been".split()
+)
+
+
+def stem(word: str) -> str:
+    """A word without a plural or third-person s ("rankers" and "ranker" match)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def new_words(sentence: str, question: str) -> set[str]:
+    """What a sentence says that the question does not: its content words and names, less the question's (a name
+    matching the question's words by their initials, "PRP" for "Pairwise Ranking Prompting", counts as said) and
+    less the words that say nothing of their own."""
+    asked = Tokens(question)
+    asked_stems = {stem(w) for w in content_words(question)}
+    sentence = re.sub(r"\[\d+\]", " ", sentence)  # citation markers are no words of the sentence
+    words = content_words(sentence) | names_of(sentence)
+    return {w for w in words if w not in GENERIC_WORDS and stem(w) not in asked_stems and not asked.has(w)}
+
+
 # -- "unknown" ---------------------------------------------------------------------------------------------------
 
 # A short answer that knows nothing (agent/checks/short.py).
@@ -187,6 +214,18 @@ NOT_KNOWN = {"", "unknown", "none", "n/a", "not found", "not known", "not mentio
 _UNKNOWN_CUES = ("do not say", "does not say", "not mentioned", "not provided", "no passage")
 # A gap a draft names that is no gap ("none", "-"): no further round is searched for it (agent/loop/program.py).
 NO_GAP = {"", "none", "nothing", "n/a", "na", "empty", "no", "unknown", "-"}
+# An answer that says the collection does not hold something (counted by the benchmarks: beside an answer, it is
+# a part said missing).
+_NOT_FOUND_CUES = re.compile(
+    r"not found in the collection|do(?:es)? not (?:answer|say|mention|provide|specify|state)|not mentioned"
+    r"|no (?:passage|information)|(?:is|are) not (?:given|stated|provided)",
+    re.I,
+)
+
+
+def says_not_found(text: str) -> bool:
+    """True for text that says something was not found or not said by the passages."""
+    return bool(_NOT_FOUND_CUES.search(text))
 
 
 def says_unknown(text: str) -> bool:
@@ -197,6 +236,7 @@ def says_unknown(text: str) -> bool:
 
 __all__ = [
     "FUNCTION_WORDS",
+    "GENERIC_WORDS",
     "NAME_INSIDE",
     "NAME_RUN_AT_END",
     "NOT_KNOWN",
@@ -207,6 +247,9 @@ __all__ = [
     "content_words",
     "coverage_of",
     "mentioned_names",
+    "new_words",
+    "says_not_found",
+    "stem",
     "names_of",
     "says_unknown",
     "sentence_offsets",

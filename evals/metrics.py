@@ -41,6 +41,28 @@ def support_found(ranked: list[str], gold: list[str], k: int = 10) -> tuple[floa
     return found / len(gold), float(found == len(gold))
 
 
+def facet_recall(text: str, facts: list[list[str]]) -> float:
+    """The share of key facts an answer states: a fact (its alternatives: "50%", or "single token" / "first token")
+    is stated when one alternative occurs in the text, case and dashes aside, starting at a word's start (so
+    "recomput" finds "recomputes", and "2.2" does not find "12.2")."""
+    import re
+
+    def normal(text: str) -> str:
+        return " ".join(re.sub(r"[\u2010-\u2015\u2212]", "-", text.replace("\\", "")).lower().split())
+
+    said = normal(text)
+    stated = [any(re.search(rf"(?<![\w]){re.escape(normal(alt))}", said) for alt in fact) for fact in facts]
+    return sum(stated) / len(stated) if stated else 0.0
+
+
+def restates_first(answer: str, question: str) -> bool:
+    """True if the answer's first sentence says nothing the question did not (LLM-free, `lexicon.new_words`)."""
+    from sleuth.lexicon import new_words, split_sentences
+
+    first = split_sentences(answer)[:1]
+    return bool(first) and not new_words(first[0], question)
+
+
 def attribution_audit(answer: str, citations: list) -> dict[str, int]:
     """LLM-free audit of an answer's citations. Per cited sentence: the share of its content words found in its
     cited passages, and in the best other passage the answer cites. A sentence is misattributed when another

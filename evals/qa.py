@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import ConfigError, InputError
-from sleuth.evals.metrics import attribution_audit, support_found
+from sleuth.evals.metrics import attribution_audit, facet_recall, restates_first, support_found
+from sleuth.lexicon import says_not_found
 from sleuth.schema import Answer, Citation
 from sleuth.settings import Settings
 from sleuth.tools.answers import answer_contains, answer_f1, normalise_answer
@@ -30,6 +31,8 @@ class QAItem:
     answers: list[str]
     supporting: list[str]
     line: int
+    facts: list[list[str]] = field(default_factory=list)  # key facts a good answer states, each with alternatives
+    shape: str = ""  # single (one paper), multi (several parts or works), broad: how the set's author saw it
 
 
 @dataclass
@@ -73,16 +76,38 @@ def load_questions(path: Path) -> list[QAItem]:
             raise InputError(f"{where}: 'answers' must be a list of strings, got {answers!r:.60}.", _LAYOUT)
         if not isinstance(supporting, list) or not all(isinstance(s, str | int) for s in supporting):
             raise InputError(f"{where}: 'supporting' must be a list of document ids, got {supporting!r:.60}.", _LAYOUT)
+        facts = _facts(row.get("facts", []), where)
         if str(qid) in seen:
             raise InputError(f"{where}: id '{qid}' appears twice.", "Give every question its own id.")
         seen.add(str(qid))
-        items.append(QAItem(str(qid), question, answers, [str(s) for s in supporting], n))
+        supporting = [str(s) for s in supporting]
+        items.append(QAItem(str(qid), question, answers, supporting, n, facts, str(row.get("shape") or "")))
     if not items:
         raise InputError(f"{path} holds no questions.", _LAYOUT)
     return items
 
 
-_LAYOUT = 'Each line: {"id": "q1", "question": "...", "answers": ["..."], "supporting": ["doc-id", ...]}.'
+_LAYOUT = (
+    'Each line: {"id": "q1", "question": "...", "answers": ["..."], "supporting": ["doc-id", ...]}; optionally '
+    '"facts": ["50%", ["single token", "first token"], ...] (key facts, each a string or its alternatives).'
+)
+
+
+def _facts(value: Any, where: str) -> list[list[str]]:
+    """Key facts as lists of alternatives; a fact given as one string is its only alternative."""
+    facts = value if isinstance(value, list) else None
+    out = []
+    for fact in facts or []:
+        alternatives = [fact] if isinstance(fact, str) else fact
+        if not isinstance(alternatives, list) or not alternatives or not all(isinstance(a, str) for a in alternatives):
+            facts = None
+            break
+        out.append(alternatives)
+    if facts is None:
+        raise InputError(
+            f"{where}: 'facts' must be a list of strings or of lists of strings, got {value!r:.60}.", _LAYOUT
+        )
+    return out
 
 
 def check_corpus(items: list[QAItem], corpus: Path) -> None:
@@ -191,6 +216,10 @@ def score(item: QAItem, answer: Answer) -> dict[str, Any]:
         "ndcg10": _ndcg10(answer.retrieved, gold) if gold else None,
         "recall_at": {k: support_found(answer.retrieved, gold, k)[0] for k in RECALL_AT} if gold else None,
         "precision": (sum(d in gold for d in cited) / len(cited)) if cited and gold else None,
+        "facets": facet_recall(f"{answer.answer} {answer.short_answer}", item.facts) if item.facts else None,
+        "restates_first": restates_first(answer.answer, item.question),
+        "says_missing": says_not_found(answer.answer),
+        "papers": len(set(cited)),
         "dangling": dangling(answer.answer, answer.citations),
         "seconds": round(answer.seconds, 2),
         "calls": u.llm_calls,

@@ -17,7 +17,7 @@ Rows = dict[str, dict[str, dict[str, Any]]]  # system -> question id -> scored r
 COLUMNS = (
     f"{'EM':>5s} {'F1':>5s} {'contains':>8s} {'R@10':>5s} {'all@10':>6s} {'cite gold':>9s} {'dangling':>8s} "
     f"{'misattr':>7s} {'unsupp':>6s} {'p50 s':>6s} {'p95 s':>6s} {'calls':>5s} {'prompt tok':>10s} {'reused':>7s} "
-    f"{'failed':>6s} {'empty':>5s}"
+    f"{'failed':>6s} {'empty':>5s} {'facets':>6s} {'restate':>7s}"
 )
 
 
@@ -76,6 +76,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "reused_tokens": statistics.mean(r["reused_tokens"] or 0 for r in rows) if rows else 0.0,
         "failed": sum(bool(r["failed"]) for r in rows),
         "empty": sum(bool(r["empty"]) for r in rows),
+        "facets": mean([r.get("facets") for r in rows]),
+        "restates": sum(bool(r["restates_first"]) for r in rows) if all("restates_first" in r for r in rows) else None,
     }
 
 
@@ -91,7 +93,8 @@ def table(by: Rows, name_width: int = 11) -> list[str]:
             f"{system:{name_width}s} {fmt(s['em'])} {fmt(s['f1'])} {fmt(s['contains'], 8)} {fmt(s['recall@10'])} "
             f"{fmt(s['all@10'], 6)} {fmt(s['cite_gold'], 9)} {s['dangling']:8d} {s['misattributed']:>7s} "
             f"{s['unsupported']:>6s} {fmt(s['p50_s'], 6, 1)} {fmt(s['p95_s'], 6, 1)} {s['calls']:5.2f} "
-            f"{s['prompt_tokens']:10.0f} {s['reused_tokens']:7.0f} {s['failed']:6d} {s['empty']:5d}"
+            f"{s['prompt_tokens']:10.0f} {s['reused_tokens']:7.0f} {s['failed']:6d} {s['empty']:5d} "
+            f"{fmt(s['facets'], 6)} {fmt(s['restates'], 7, 0)}"
         )
     return lines
 
