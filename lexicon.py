@@ -207,6 +207,10 @@ def new_words(sentence: str, question: str) -> set[str]:
     return {w for w in words if w not in GENERIC_WORDS and stem(w) not in asked_stems and not asked.has(w)}
 
 
+# A question answered by yes or no ("Are both X and Y documentaries?").
+YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
+
+
 # -- "unknown" ---------------------------------------------------------------------------------------------------
 
 # A short answer that knows nothing (agent/checks/short.py).
@@ -241,6 +245,7 @@ __all__ = [
     "NAME_RUN_AT_END",
     "NOT_KNOWN",
     "NO_GAP",
+    "YES_NO_QUESTION",
     "SHORT_STOPWORDS",
     "STOPWORDS",
     "Tokens",

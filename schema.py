@@ -86,12 +86,16 @@ STEP_WORDS = {
     "rewrite": "wrote queries",
     "search": "searched",
     "chain": "kept the question's chain",
+    "parts": "took the question apart",
+    "steps": "split the question into steps",
     "filter": "judged the evidence",
     "react": "researched with tools",
     "draft": "drafted the answer",
     "tool": "read more",
     "verify": "checked the citations",
     "short": "named the short answer",
+    "aspects": "found the aspects of the evidence",
+    "section": "wrote a section",
 }  # what a step did, for progress lines
 
 
@@ -149,7 +153,7 @@ class Search(BaseModel):
     """One search a run made, and the documents it found, best first."""
 
     query: str
-    source: str = "question"  # question, sub_question, rewrite, hop, memory, gap, tool
+    source: str = "question"  # question, sub_question, rewrite, hop, memory, gap, tool, part, step
     docs: list[str] = Field(default_factory=list)
 
 
@@ -187,6 +191,13 @@ class MemoryUse(BaseModel):
         return "Memory used: " + (", ".join(parts) or "nothing") + "."
 
 
+class Section(BaseModel):
+    """A report's section: its title and its cited sentences (markers numbered over the report's citations)."""
+
+    title: str
+    text: str
+
+
 class Answer(BaseModel):
     """What a question gets back: the cited answer and the trace of how it was made."""
 
@@ -202,7 +213,8 @@ class Answer(BaseModel):
     searches: list[Search] = Field(default_factory=list)
     evidence: list[Seen] = Field(default_factory=list)
     path: str = Field(
-        "", description="Which research path ran: fast, deep, full, react, single-shot, memory or evidence-only."
+        "",
+        description="Which research path ran: fast, deep, parts, full, react, single-shot, memory or evidence-only.",
     )
     standalone: str = Field("", description="The follow-up question as it was researched, when it was rewritten.")
     steps: list[Step] = Field(default_factory=list)
@@ -230,3 +242,24 @@ class Answer(BaseModel):
             "run_id": self.run_id,
             "model": self.model,
         }
+
+
+class Report(Answer):
+    """A report on a broad question: an overview, then a section per aspect found in the evidence, each citing its
+    own passages; `answer` holds the whole text (the overview, then each section under a `## title` line) and
+    `citations` are numbered over all of it. A report is an Answer, so batches, memory and rendering take it as is."""
+
+    overview: str = ""
+    sections: list[Section] = Field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        """The batch-line form: an answer's, with the overview and the sections."""
+        return {
+            **super().record(),
+            "overview": self.overview,
+            "sections": [s.model_dump() for s in self.sections],
+        }
+
+    def papers(self) -> list[str]:
+        """The distinct documents the report cites, in the order first cited."""
+        return list(dict.fromkeys(c.doc_id for c in self.citations))

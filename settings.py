@@ -156,6 +156,19 @@ class AgentSettings(_Group):
         "and one whose title that passage names) and the question asks one thing, the draft reads only the chain "
         "(an Answer step 'chain' says which documents it kept and left).",
     )
+    by_parts: bool = Field(
+        True,
+        description="Answer a question that lists several works ('How do X and Y differ?') or asks several things "
+        "(a plan's sub-questions) one part at a time: each part drafted and verified over its own evidence, the "
+        "answer composed in the question's order (agent/loop/parts.py, compose.py).",
+    )
+    part_passages: int = Field(2, ge=1, le=4, description="Passages one part of a question is drafted from.")
+    by_hops: bool = Field(
+        True,
+        description="Answer a question that names one thing by a relation to another ('the seat of the county where "
+        "X is') step by step when the LM splits it into a chain: each step searched and answered over its own "
+        "evidence, its answer written into the next step (agent/loop/chain.py).",
+    )
     max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
     max_rounds: int = Field(
         2, description="Most draft rounds: the first, and one more when a gap or loss calls for it."

@@ -13,12 +13,14 @@ if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
 
 
-def answer_one(agent: ResearchAgent, qid: str, question: str, no_answer: bool = False) -> Answer:
-    """The question's Answer; a failure comes back as an Answer whose `error` says why (and how long it took),
-    never as an exception."""
+def answer_one(agent: ResearchAgent, qid: str, question: str, no_answer: bool = False, report: bool = False) -> Answer:
+    """The question's Answer (its evidence only with `no_answer`, a Report with `report`); a failure comes back as
+    an Answer whose `error` says why (and how long it took), never as an exception."""
     started = time.perf_counter()
     try:
-        return agent.retrieve_only(question, id=qid) if no_answer else agent.ask(question, id=qid)
+        if no_answer:
+            return agent.retrieve_only(question, id=qid)
+        return agent.report(question, id=qid) if report else agent.ask(question, id=qid)
     except SleuthError as exc:
         error = str(exc)
     except Exception as exc:  # one bad question must not end the batch

@@ -7,32 +7,29 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sleuth.agent.experience import Experience
+from sleuth.agent.experience import Around, Experience
 from sleuth.agent.library import Library
+from sleuth.agent.models import Models
 from sleuth.agent.questions import check_question
-from sleuth.errors import ConfigError, InputError, ModelUnavailableError, NoCollectionError, SleuthError
-from sleuth.locations import compiled_program
-from sleuth.schema import Answer, AnswerToken, CollectionInfo, Hit, Search, Step
+from sleuth.errors import InputError, ModelUnavailableError, NoCollectionError
+from sleuth.schema import Answer, AnswerToken, CollectionInfo, Hit, Report, Search, Step
 from sleuth.settings import Settings, load_settings
 from sleuth.tools.passages import DOCUMENT_CHUNKS
 
 if TYPE_CHECKING:
     import dspy
 
-    from sleuth.agent.loop.program import ResearchProgram
     from sleuth.agent.loop.trace import StepSink, TokenSink
     from sleuth.tools.embedder import Embedder
     from sleuth.tools.index.base import VectorIndex
     from sleuth.tools.ingest import IngestReport, Progress
-    from sleuth.tools.search import HybridSearcher
 
 
-class ResearchAgent:
-    """Ask questions of a collection. Models, index and memory open lazily, on first use."""
+class ResearchAgent(Models):
+    """Ask questions of a collection. Models, index and memory open lazily, on first use (agent/models.py)."""
 
     def __init__(
         self,
@@ -42,82 +39,11 @@ class ResearchAgent:
         index: VectorIndex | None = None,
         embedder: Embedder | None = None,
     ) -> None:
-        self.settings = settings or load_settings()
-        self._lm = lm
-        self._index = index
-        self._embedder = embedder
-        self._opening = threading.RLock()  # batch threads share one index, embedder and LM: open each once
+        super().__init__(settings or load_settings(), lm, index, embedder)
         self.memory = Experience(self.settings, lambda: self.index, lambda: self.embedder)
         self.library = Library(
             self.settings, lambda: self.index, lambda: self.embedder, self.memory, lambda: self._index
         )
-
-    @property
-    def index(self) -> VectorIndex:
-        with self._opening:
-            if self._index is None:
-                from sleuth.tools.index import open_index
-
-                self._index = open_index(self.settings)
-            return self._index
-
-    @property
-    def embedder(self) -> Embedder:
-        with self._opening:
-            if self._embedder is None:
-                from sleuth.tools.embedder import Embedder
-
-                models = self.settings.models
-                self._embedder = Embedder(models.embedder, precision=models.embedder_precision, device=models.device)
-            return self._embedder
-
-    @property
-    def lm(self) -> dspy.LM:
-        with self._opening:
-            if self._lm is None:
-                from sleuth.agent.llm.lm import build_lm
-
-                self._lm = build_lm(self.settings)
-            return self._lm
-
-    @cached_property
-    def searcher(self) -> HybridSearcher:
-        from sleuth.tools.rerank import build_reranker
-        from sleuth.tools.search import HybridSearcher
-
-        opts = self.settings.search
-        searcher = HybridSearcher(
-            self.index, self.embedder, fusion=opts.fusion, weights=(opts.dense_weight, opts.sparse_weight)
-        )
-        if opts.rerank.strip() != "none":
-            searcher.reranker = build_reranker(opts, searcher, lambda: self.lm)
-        return searcher
-
-    @cached_property
-    def program(self) -> ResearchProgram:
-        from sleuth.agent.loop.program import ResearchProgram
-
-        program = ResearchProgram(self.searcher, self.settings.agent, self.settings.models.max_tokens)
-        compiled = self.compiled_path
-        if compiled.is_file():
-            try:
-                program.load(str(compiled))
-            except Exception as exc:
-                raise ConfigError(
-                    f"The compiled program at {compiled} cannot be loaded ({type(exc).__name__}: {exc}).",
-                    "Run `sleuth optimize` again, or delete the file to use the uncompiled agent.",
-                ) from exc
-        return program
-
-    def use_collection(self, name: str) -> None:
-        """Search `name` from now on (the index, its searcher and compiled program are opened anew)."""
-        with self._opening:
-            if self._index is not None:
-                self._index.close()
-            self._index = None
-            self.settings.index.collection = name
-            self.__dict__.pop("searcher", None)
-            self.__dict__.pop("program", None)
 
     def collections(self) -> list[CollectionInfo]:
         """Every collection of the configured backend with its document and chunk counts."""
@@ -128,20 +54,6 @@ class ResearchAgent:
         self._require_collection()
         hits = self.searcher.search(query or doc_id, k=DOCUMENT_CHUNKS, filters={"doc_id": doc_id})
         return sorted({h.chunk_id: h for h in hits}.values(), key=lambda h: h.chunk.position)
-
-    @property
-    def index_if_open(self) -> VectorIndex | None:
-        """The index if it is open already (None: not opened yet)."""
-        return self._index
-
-    def reload_program(self) -> None:
-        """Build the program again on next use (after `sleuth optimize` saved a compiled one)."""
-        self.__dict__.pop("program", None)
-
-    @property
-    def compiled_path(self) -> Path:
-        """Where `sleuth optimize` saves the compiled program for this collection (loaded when present)."""
-        return compiled_program(self.settings)
 
     @property
     def loop(self) -> str:
@@ -196,28 +108,51 @@ class ResearchAgent:
             answer.error = f"no LM available, evidence only: {exc}"
             return answer
         self.warm_up()
-        store, vector, state, memory, problem = None, None, "", None, None
-        try:
-            store = self.memory.open()
-            if store is not None:
-                vector = self.embedder.embed_query(question)
-                state = self.memory.state(store)
-                memory = self.memory.recall(store, question, vector, state)
-        except SleuthError as exc:  # a damaged memory costs its help, not the answer
-            store, memory, problem = None, None, f"memory not used, and this run not stored: {exc}"
-        lookup = (lambda query: self.memory.passages(store, query)) if store is not None else None
+        around = self.memory.around(question)
         program = self.program
         trace = program.trace(emit=on_step, on_token=on_token, cancel=cancel)
         with dspy.context(lm=lm, adapter=adapter_for(lm)):
-            answer = program(question, trace, memory, lookup, self.loop, previous)
+            answer = program(question, trace, around.recollection, self.memory.lookup(around), self.loop, previous)
+        return self._finished(answer, id, started, around, trace.lm_failed)
+
+    def report(
+        self,
+        question: str,
+        *,
+        id: str = "",
+        on_step: StepSink | None = None,
+        on_token: TokenSink | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Report:
+        """A report on a broad question: an overview, then a section per aspect found in the evidence, each citing
+        its own passages (agent/loop/report.py). Sections arrive as `section` steps while it is written."""
+        import dspy
+
+        from sleuth.agent.llm.adapters import adapter_for
+
+        question = check_question(question)
+        self._require_collection()
+        if (documents := self.index.document_count()) < 2:
+            raise InputError(
+                f"A report draws on several documents; the collection '{self.index.collection}' holds {documents}.",
+                "Ask the question without --report, or ingest more documents first.",
+            )
+        started = time.perf_counter()
+        lm = self.lm
+        self.warm_up()
+        around = self.memory.around(question, recall=False)
+        trace = self.program.trace(emit=on_step, on_token=on_token, cancel=cancel)
+        with dspy.context(lm=lm, adapter=adapter_for(lm)):
+            report = self.program.report(question, trace)
+        self._finished(report, id, started, around, trace.lm_failed)
+        return report
+
+    def _finished(self, answer: Answer, id: str, started: float, around: Around, lm_failed: bool) -> Answer:
+        """The answer of a run, named, timed and signed by its model, then kept in memory."""
         answer.id, answer.run_id = id, uuid.uuid4().hex
         answer.seconds = time.perf_counter() - started
-        answer.model = str(getattr(lm, "model", ""))
-        answer.error = "; ".join(filter(None, [answer.error, problem])) or None
-        if store is not None and trace.lm_failed:
-            answer.error = f"{answer.error}; not stored in memory: the LM failed, so the run teaches nothing"
-        elif store is not None:
-            self.memory.remember(store, answer, vector, state)
+        answer.model = str(getattr(self.lm, "model", ""))
+        self.memory.keep(around, answer, lm_failed)
         return answer
 
     def retrieve_only(self, question: str, *, id: str = "") -> Answer:
@@ -241,18 +176,6 @@ class ResearchAgent:
             steps=[step],
             seconds=elapsed,
         )
-
-    def warm_up(self) -> None:
-        """Load the embedder and the embedded LLM side by side (both are mostly reading files)."""
-        engine = getattr(self.lm, "engine", None)
-        loaders = [lambda: self.embedder.model]
-        if hasattr(engine, "load"):
-            loaders.append(engine.load)
-        workers = [threading.Thread(target=load, daemon=True) for load in loaders]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
 
     async def aask(self, question: str, *, id: str = "") -> Answer:
         return await asyncio.to_thread(self.ask, question, id=id)

@@ -92,11 +92,11 @@ def _replace(path: Path, text: str) -> None:
 
 
 def answers_here(
-    agent: ResearchAgent, pending: list[tuple[str, str]], no_answer: bool, concurrency: int
+    agent: ResearchAgent, pending: list[tuple[str, str]], no_answer: bool, concurrency: int, report: bool = False
 ) -> Iterator[Answer]:
     """Each pending question's Answer as soon as it is ready, from `concurrency` threads sharing one agent."""
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [pool.submit(answer_one, agent, qid, question, no_answer) for qid, question in pending]
+        futures = [pool.submit(answer_one, agent, qid, question, no_answer, report) for qid, question in pending]
         for future in as_completed(futures):
             yield future.result()
 
@@ -110,19 +110,21 @@ def answers(
     ray: str | None = None,
     workers: int = 2,
     say: Callable[[str], None] | None = None,
+    report: bool = False,
 ) -> Iterator[Answer]:
     """Each pending question's Answer as it is ready: from `concurrency` threads on `agent`, or with `ray`
     (`local`, `auto` or a cluster address) from `workers` Ray actors, each with its own agent built from
-    `agent.settings` (`agent/ray_batch.py`). `say` hears of fewer Ray workers than asked for."""
+    `agent.settings` (`agent/ray_batch.py`). `say` hears of fewer Ray workers than asked for; with `report`, each
+    question gets a Report."""
     if not pending:  # a resumed batch with nothing left starts no workers
         return
     if not ray:
-        yield from answers_here(agent, pending, no_answer, concurrency)
+        yield from answers_here(agent, pending, no_answer, concurrency, report)
         return
     from sleuth.agent.ray_batch import answers_on_ray
 
     agent.close()  # the embedded index is opened by one process at a time: the cluster's, from now on
-    yield from answers_on_ray(agent.settings, pending, no_answer, address=ray, workers=workers, say=say)
+    yield from answers_on_ray(agent.settings, pending, no_answer, address=ray, workers=workers, say=say, report=report)
 
 
 def run_batch(
@@ -137,10 +139,12 @@ def run_batch(
     on_done: Callable[[BatchReport], None] | None = None,
     say: Callable[[str], None] | None = None,
     retry_failed: bool = False,
+    reports: bool = False,
 ) -> BatchReport:
     """Answers the questions of `questions` not yet in `out` (with `retry_failed`, also those whose line there is a
     failure), appending one line each as it is ready, from the stream `answers` picks (threads here, or Ray actors
-    with `ray`): the lines, the resume and the report are the same either way."""
+    with `ray`): the lines, the resume and the report are the same either way. With `reports`, each line is a
+    Report's record (an answer's fields, with the overview and sections)."""
     report = BatchReport()
     done = answered_ids(out, retry_failed)
     pending: list[tuple[str, str]] = []
@@ -156,7 +160,10 @@ def run_batch(
             pending.append(item)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a", encoding="utf-8") as handle:
-        for answer in answers(agent, pending, no_answer, concurrency=concurrency, ray=ray, workers=workers, say=say):
+        stream = answers(
+            agent, pending, no_answer, concurrency=concurrency, ray=ray, workers=workers, say=say, report=reports
+        )
+        for answer in stream:
             handle.write(json.dumps(answer.record(), ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())

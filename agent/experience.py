@@ -10,6 +10,7 @@ use, so nothing here reaches back into the agent.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sleuth.errors import ConfigError, SleuthError
@@ -24,6 +25,18 @@ if TYPE_CHECKING:
     from sleuth.memory.recall import Recollection
     from sleuth.tools.embedder import Embedder
     from sleuth.tools.index.base import VectorIndex
+
+
+@dataclass
+class Around:
+    """Memory around one question: the store (None when memory is off or damaged), the question's vector, the
+    collection's state, what similar past runs lend (`recollection`), and a damaged memory's problem."""
+
+    store: sqlite_utils.Database | None = None
+    vector: np.ndarray | None = None
+    state: str = ""
+    recollection: Recollection | None = None
+    problem: str = ""
 
 
 class Experience:
@@ -51,6 +64,34 @@ class Experience:
         return store
 
     # -- around a question -------------------------------------------------------------------------------------
+
+    def around(self, question: str, recall: bool = True) -> Around:
+        """Memory opened for a question, and (with `recall`) what similar past runs lend it. A damaged memory costs
+        its help and the run's record, not the answer: the problem is said in `problem`."""
+        around = Around()
+        try:
+            around.store = self.open()
+            if around.store is not None:
+                around.vector = self._embedder().embed_query(question)
+                around.state = self.state(around.store)
+                if recall:
+                    around.recollection = self.recall(around.store, question, around.vector, around.state)
+        except SleuthError as exc:
+            return Around(problem=f"memory not used, and this run not stored: {exc}")
+        return around
+
+    def lookup(self, around: Around) -> Callable[[str], list[Hit]] | None:
+        """The memory tool for a run (None when memory is off)."""
+        store = around.store
+        return (lambda query: self.passages(store, query)) if store is not None else None
+
+    def keep(self, around: Around, answer: Answer, lm_failed: bool) -> None:
+        """Store the finished run, unless the LM failed (the run teaches nothing); say so in `answer.error`."""
+        answer.error = "; ".join(filter(None, [answer.error, around.problem])) or None
+        if around.store is not None and lm_failed:
+            answer.error = f"{answer.error}; not stored in memory: the LM failed, so the run teaches nothing"
+        elif around.store is not None and around.vector is not None:
+            self.remember(around.store, answer, around.vector, around.state)
 
     def state(self, store: sqlite_utils.Database) -> str:
         """Changes whenever the collection's content does: its chunk count and its ingest generation."""

@@ -51,8 +51,8 @@ class AskWorker:
         index = RemoteIndex(holder, settings.index.collection) if holder is not None else None
         self.agent = ResearchAgent(settings, index=index)
 
-    def answer(self, qid: str, question: str, no_answer: bool) -> Answer:
-        return answer_one(self.agent, qid, question, no_answer)
+    def answer(self, qid: str, question: str, no_answer: bool, report: bool = False) -> Answer:
+        return answer_one(self.agent, qid, question, no_answer, report)
 
 
 class WorkerPool:
@@ -93,9 +93,10 @@ def answers_on_ray(
     address: str,
     workers: int,
     say: Callable[[str], None] | None = None,
+    report: bool = False,
 ) -> Iterator[Answer]:
-    """Each pending question's Answer as a worker finishes it (not in input order); `say` hears of fewer workers
-    than asked for."""
+    """Each pending question's Answer (a Report with `report`) as a worker finishes it (not in input order); `say`
+    hears of fewer workers than asked for."""
     from sleuth.tools.ray_ingest import release_pools, start_ray
 
     if settings.index.url == ":memory:":
@@ -124,7 +125,7 @@ def answers_on_ray(
                 while queue and load < IN_FLIGHT_PER_WORKER:
                     item = queue.popleft()
                     tries[item[0]] = tries.get(item[0], 0) + 1
-                    flying[worker.answer.remote(item[0], item[1], no_answer)] = (worker, item)
+                    flying[worker.answer.remote(item[0], item[1], no_answer, report)] = (worker, item)
                     load += 1
             if not flying:  # every worker is gone and none may be started: what is left cannot be answered
                 for qid, question in queue:

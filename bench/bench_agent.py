@@ -31,7 +31,7 @@ from typing import Any, get_args
 from bench.llama_server import llama_server
 from bench.replay import Record, replaying
 from sleuth.errors import SleuthError
-from sleuth.evals.qa import QAItem, dangling, load_questions
+from sleuth.evals.qa import QAItem, dangling, load_questions, with_assignment
 from sleuth.evals.qa import score as qa_score
 from sleuth.evals.qa_report import Rows, compare, complete, table
 from sleuth.schema import Answer, Seen
@@ -107,6 +107,7 @@ def run(
     structured_output: str = "off",
     skip: int = 0,
     replay: Path | None = None,
+    assignments: tuple[str, ...] = (),
 ) -> None:
     from sleuth.agent.api import ResearchAgent
     from sleuth.locations import demo_corpus
@@ -119,6 +120,8 @@ def run(
         base = Settings(home=home)
         base.index.collection = f"bench-{name}"
         base.memory.enabled = False
+        for assignment in assignments:  # --set: the arm under test (an index or memory setting is not one)
+            base = with_assignment(base, assignment)
         if lm:
             base.models.lm = lm
         if api_base:
@@ -256,6 +259,14 @@ def main() -> None:
         "(bench/replay.py): a re-run after a change past the LM costs only the prompts it changed. Seconds of "
         "replayed answers are not measured.",
     )
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="A setting for every system (agent.by_hops=false): the arm this run measures.",
+    )
     parser.add_argument("--report", action="store_true", help="Only print the tables from the stored answers.")
     parser.add_argument(
         "--against", type=Path, help="With --report: each system against its rows in this earlier run's folder."
@@ -291,7 +302,15 @@ def _run_all(args: argparse.Namespace) -> None:
             )
     else:
         run(
-            args.data, args.out, args.limit, args.lm, args.home, tuple(args.systems), skip=args.skip, replay=args.replay
+            args.data,
+            args.out,
+            args.limit,
+            args.lm,
+            args.home,
+            tuple(args.systems),
+            skip=args.skip,
+            replay=args.replay,
+            assignments=tuple(args.assignments),
         )
 
 

@@ -48,15 +48,13 @@ ENTRIES = (
     Entry(
         "LLM-free multi-hop retrieval",
         "bench_multihop_train100.txt",
-        "python -m bench.bench_multihop --data ../shared/data/hotpotqa-train100 "
-        "--data ../shared/data/musique-train100",
+        "python -m bench.bench_multihop --data ../shared/data/hotpotqa-train100 --data ../shared/data/musique-train100",
         "HotpotQA train100 chose the fusion by best rank; MuSiQue chose nothing.",
     ),
     Entry(
         "Question-shape detector",
         "bench_shape.txt",
-        "python -m bench.bench_shape --data ../shared/data/hotpotqa-train100 "
-        "--data ../shared/data/musique-train100",
+        "python -m bench.bench_shape --data ../shared/data/hotpotqa-train100 --data ../shared/data/musique-train100",
         "Written against HotpotQA train100's comparison labels; MuSiQue and the demo questions chose nothing.",
     ),
     Entry(
@@ -325,8 +323,7 @@ ENTRIES = (
     Entry(
         "Ingest against LlamaIndex",
         "bench_ingest_scifact.txt",
-        'pip install -e ".[bench]"; python -m bench.bench_ingest '
-        "--corpus ../shared/data/scifact-train/corpus.jsonl.gz",
+        'pip install -e ".[bench]"; python -m bench.bench_ingest --corpus ../shared/data/scifact-train/corpus.jsonl.gz',
     ),
     Entry("PDF text extraction", "pdf_study.txt", "python -m bench.pdf_study"),
     Entry(

@@ -132,12 +132,17 @@ def make_configs(base: Settings, files: list[Path], sets: list[str]) -> list[Con
     for path in files:
         configs.append(Config(path.stem, _with(base, _toml(path), str(path)), [str(path)]))
     for assignment in sets:
-        key, value = _assignment(assignment)
-        configs.append(Config(assignment.replace("/", "_"), _with(base, _nested(key, value), assignment), [assignment]))
+        configs.append(Config(assignment.replace("/", "_"), with_assignment(base, assignment), [assignment]))
     names = [c.name for c in configs]
     if len(set(names)) != len(names):
         raise ConfigError(f"Two configurations share a name: {names}.", "Give the --config files different names.")
     return configs
+
+
+def with_assignment(base: Settings, assignment: str) -> Settings:
+    """`base` with one `key=value` applied (`agent.loop=full`); an unknown key is an error naming it."""
+    key, value = _assignment(assignment)
+    return _with(base, _nested(key, value), assignment)
 
 
 def _toml(path: Path) -> dict[str, Any]:

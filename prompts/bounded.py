@@ -70,8 +70,10 @@ def bounded_list(name: str, most: int) -> type[list[str]]:
 
 
 Phrase = bounded_str("Phrase", PHRASE_CHARS)  # the short answer
+SectionTitle = bounded_str("SectionTitle", 60)  # a report section's title
 SubQuestions = bounded_list("SubQuestions", MAX_SUB_QUESTIONS)
 Queries = bounded_list("Queries", 6)
+Hops = bounded_list("Hops", 4)
 
 
 def whole_words(phrase: str) -> str:
@@ -87,8 +89,10 @@ __all__ = [
     "MAX_SUB_QUESTIONS",
     "PHRASE_CHARS",
     "QUESTION_CHARS",
+    "Hops",
     "Phrase",
     "Queries",
+    "SectionTitle",
     "SubQuestions",
     "whole_words",
 ]

@@ -8,7 +8,7 @@ from typing import Literal
 import dspy
 from pydantic import BaseModel, Field
 
-from sleuth.prompts.bounded import Phrase, Queries, SubQuestions
+from sleuth.prompts.bounded import Hops, Phrase, Queries, SectionTitle, SubQuestions
 
 
 class PlanResearch(dspy.Signature):
@@ -20,6 +20,23 @@ class PlanResearch(dspy.Signature):
 
     question: str = dspy.InputField()
     sub_questions: SubQuestions = dspy.OutputField(desc="1 to 3 self-contained sub-questions")
+
+
+class ChainQuestion(dspy.Signature):
+    """Split a question whose answer is found in steps into simple questions, one step each, innermost first.
+
+    Each step asks for one fact about something named. Every step after the first names the answer of an earlier
+    step as #1, #2, ... Never repeat the whole question as a step. Examples:
+    "Who founded the company that makes the Walkman?" -> ["Which company makes the Walkman?", "Who founded #1?"]
+    "What is the seat of the county where Springfield is located?" -> ["Which county is Springfield located in?",
+    "What is the seat of #1?"]
+    "When was the university where the author of Dune studied founded?" -> ["Who is the author of Dune?",
+    "Which university did #1 study at?", "When was #2 founded?"]
+    "What river flows through the capital of Hungary's neighbour to the north?" -> ["Which country borders
+    Hungary to the north?", "What is the capital of #1?", "What river flows through #2?"]"""
+
+    question: str = dspy.InputField()
+    steps: Hops = dspy.OutputField(desc="1 to 4 simple questions; later ones name earlier answers as #1, #2")
 
 
 class RewriteQueries(dspy.Signature):
@@ -99,6 +116,38 @@ class AnswerWithCitations(dspy.Signature):
     answer: CitedAnswer = dspy.OutputField(desc="the answer, one sentence at a time")
     short_answer: Phrase = dspy.OutputField(desc="the answer in a few words, or unknown")
     missing: str = dspy.OutputField(desc="what the passages do not say that the question needs; empty if nothing")
+
+
+class CitedSection(BaseModel):
+    """A report section's sentences; the bounds keep a small LM to a paragraph."""
+
+    sentences: list[CitedSentence] = Field(min_length=2, max_length=4)
+
+
+class WriteSection(dspy.Signature):
+    """Write one section of a short report answering the question, using only the numbered passages.
+
+    First a title of a few words naming what these passages have in common (a method, a problem, a finding). Then
+    two to four sentences, each saying what one passage states (its method, its result, its numbers), with the
+    numbers of the passages that state it (`sources`); cover different passages. Name each paper's method or system
+    instead of copying its "we". Never state what the passages do not say."""
+
+    question: str = dspy.InputField()
+    passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
+    title: SectionTitle = dspy.OutputField(desc="a few words")
+    section: CitedSection = dspy.OutputField(desc="two to four cited sentences")
+
+
+class WriteOverview(dspy.Signature):
+    """Write the opening paragraph of a short report answering the question, using only the numbered passages.
+
+    Two or three sentences that say what the passages, taken together, answer: the main approaches or findings,
+    each sentence with the numbers of the passages it draws on (`sources`). Name methods and systems; never state
+    what the passages do not say."""
+
+    question: str = dspy.InputField()
+    passages: str = dspy.InputField(desc="numbered passages, each as [n] title: text")
+    answer: CitedAnswer = dspy.OutputField(desc="the overview, one sentence at a time")
 
 
 NAME_THE_ANSWER = (

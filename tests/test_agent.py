@@ -54,7 +54,10 @@ def test_the_adaptive_loop_answers_a_simple_question_with_one_lm_call(agent) -> 
     assert any(s.source == "hop" for s in answer.searches)  # the LLM-free multi-hop expansion always runs
 
 
-def test_a_comparison_is_planned_and_each_part_is_covered_by_the_evidence(agent) -> None:
+def test_a_comparison_is_planned_and_each_part_is_covered_by_the_evidence(agent, settings) -> None:
+    """With answering part by part off (tests/test_synthesis.py has it on), a comparison gets one draft over
+    evidence that covers each planned part."""
+    settings.agent.by_parts = False
     question = "What is the difference between BM25 and ColBERT?"
     a = agent(
         {"sub_questions": ["How does BM25 score documents?", "How does ColBERT score passages?"]},

@@ -330,7 +330,8 @@ def test_a_gap_that_echoes_the_question_or_the_instructions_is_no_gap() -> None:
     assert _meaningful("how hard negatives are mined", question)
 
 
-def test_a_comparison_answered_on_one_side_says_which_part_the_passages_do_not_answer(agent) -> None:
+def test_a_comparison_answered_on_one_side_says_which_part_the_passages_do_not_answer(agent, settings) -> None:
+    settings.agent.by_parts = False  # one draft over the planned parts' evidence (tests/test_synthesis.py: parts)
     question = "What is the difference between BM25 and ColBERT?"
     parts = ["How does BM25 rank documents?", "How does ColBERT score passages?"]
     answer = agent(plan(parts, []), {**COLBERT, "short_answer": "ColBERT sums maximum similarities"}).ask(question)
@@ -385,9 +386,10 @@ def test_a_sentence_holding_several_is_verified_claim_by_claim(agent) -> None:
     assert answer.citations[0].doc_id == "colbert"
 
 
-def test_statements_the_planner_writes_are_searched_but_are_no_part_the_answer_must_cover(agent) -> None:
+def test_statements_the_planner_writes_are_searched_but_are_no_part_the_answer_must_cover(agent, settings) -> None:
     """A 1.5B planner wrote answers among its sub-questions; the answer then said "The cited passages do not answer:
     The Pterocarya is larger than the Cotula.", naming its own planner's guesses as parts of the question."""
+    settings.agent.by_parts = False
     question = "What is the difference between BM25 and ColBERT?"
     written = ["How does ColBERT score passages?", "ColBERT is better than BM25 at everything.", "How does BM25 rank?"]
     answer = agent(plan(written, []), {**COLBERT, "short_answer": "ColBERT sums maximum similarities"}).ask(question)

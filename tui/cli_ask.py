@@ -21,21 +21,40 @@ if TYPE_CHECKING:
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="A report: an overview and a section per aspect of the evidence.")
+    ] = False,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", metavar="FILE", help="Also write it as Markdown with its references.")
+    ] = None,
     collection: Collection = None,
 ) -> None:
     """Research a question in the collection and answer it with citations (streamed as it is written)."""
     with open_agent(collection) as agent:
-        answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
+        if report:
+            answer = (
+                _report_live(agent, question)
+                if out.is_terminal and not as_json
+                else _ask_quietly(agent, question, True)
+            )
+        else:
+            answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
     if as_json:
         sys.stdout.write(json.dumps(answer.record(), ensure_ascii=False, indent=2) + "\n")
-    else:
+    elif not (report and out.is_terminal):  # a live report has been printed section by section
         print_answer(answer)
+    if markdown is not None:
+        from sleuth.tui.render import report_markdown
+
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(report_markdown(answer), encoding="utf-8")
+        err.print(f"Wrote {markdown}.")
     if answer.error and not answer.answer:
         raise typer.Exit(1)
 
 
-def _ask_quietly(agent: ResearchAgent, question: str) -> Answer:
-    """Progress on stderr; the answer is printed once, whole (for pipes and --json)."""
+def _ask_quietly(agent: ResearchAgent, question: str, report: bool = False) -> Answer:
+    """Progress on stderr; the answer (or report) is printed once, whole (for pipes and --json)."""
     from sleuth.schema import STEP_WORDS
 
     with err.status("loading models...") as status:
@@ -43,7 +62,30 @@ def _ask_quietly(agent: ResearchAgent, question: str) -> Answer:
         def show(step: Step) -> None:
             status.update(f"{STEP_WORDS.get(step.kind, step.kind)} in {step.seconds:.1f}s; working...")
 
-        return agent.ask(question, on_step=show)
+        return agent.report(question, on_step=show) if report else agent.ask(question, on_step=show)
+
+
+def _report_live(agent: ResearchAgent, question: str) -> Answer:
+    """A report printed as it is written: the overview, then each section as soon as it is checked, then the
+    sources; a status line on stderr says what the agent is doing meanwhile."""
+    from rich.markdown import Markdown
+
+    from sleuth.schema import STEP_WORDS
+    from sleuth.tui.render import cost_line, sources_markdown
+
+    with err.status("loading models...") as status:
+
+        def show(step: Step) -> None:
+            if step.kind == "section":
+                title = str(step.detail.get("title") or "")
+                out.print(Markdown((f"## {title}\n\n" if title else "") + str(step.detail.get("text") or "")))
+            status.update(f"{STEP_WORDS.get(step.kind, step.kind)} in {step.seconds:.1f}s; writing the report...")
+
+        report = agent.report(question, on_step=show)
+    out.print(Markdown(f"{sources_markdown(report)}\n\n_{cost_line(report)}_"))
+    if report.error:
+        err.print(f"[yellow]Warning:[/] {report.error}")
+    return report
 
 
 def _ask_live(agent: ResearchAgent, question: str) -> Answer:
@@ -131,13 +173,14 @@ def batch(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Ask again the questions whose line in --out is a failure.")
     ] = False,
+    report: Annotated[bool, typer.Option("--report", help="A report per question (overview and sections).")] = False,
 ) -> None:
     """Answer a file of questions, one output line per question, resumable after an interruption."""
     from sleuth.agent.batch import read_questions, run_batch
 
     total = sum(1 for item in read_questions(questions) if not isinstance(item, str))
     spread = {"no_answer": no_answer, "concurrency": concurrency, "ray": ray, "workers": workers, "say": err.print}
-    spread |= {"retry_failed": retry_failed}
+    spread |= {"retry_failed": retry_failed, "reports": report}
     with open_agent(collection) as agent:
         if quiet:
             report = run_batch(agent, questions, answers, **spread)

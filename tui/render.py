@@ -21,17 +21,40 @@ def answer_markdown(answer: Answer, links: bool = False) -> str:
     if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
         lines.append(f"\n**In short:** {answer.short_answer}")
     if answer.citations:
-        lines.append("\n**Sources**\n")
-        for c in answer.citations:
-            page = f", p. {c.page}" if c.page else ""
-            byline = ", ".join(part for part in (c.authors, c.year) if part)
-            byline = f"{byline}, " if byline else ""
-            lines.append(f"- **[{c.n}]** {c.title} ({byline}`{c.doc_id}`{page}): {_quote(c)}")
+        lines.append(sources_markdown(answer))
     lines.append(f"\n_{cost_line(answer)}_")
     if answer.memory and answer.memory.used:
         lines.append(f"\n_{answer.memory.describe()}_")
     if answer.error:
         lines.append(f"\n> warning: {answer.error}")
+    return "\n".join(lines)
+
+
+def sources_markdown(answer: Answer) -> str:
+    """The answer's sources, each with its cited span ("" when it cites none)."""
+    if not answer.citations:
+        return ""
+    lines = ["\n**Sources**\n"]
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        byline = ", ".join(part for part in (c.authors, c.year) if part)
+        byline = f"{byline}, " if byline else ""
+        lines.append(f"- **[{c.n}]** {c.title} ({byline}`{c.doc_id}`{page}): {_quote(c)}")
+    return "\n".join(lines)
+
+
+def report_markdown(answer: Answer) -> str:
+    """An answer or a report as a Markdown document: the question as its title, the text, then the references
+    (title, authors, year, source) in citation order, for `--markdown FILE`."""
+    lines = [f"# {answer.question}", "", answer.answer or "_(no answer)_", ""]
+    if answer.citations:
+        lines += ["## References", ""]
+        for c in answer.citations:
+            byline = ". ".join(part for part in (c.authors, c.year) if part)
+            where = c.source or c.doc_id
+            page = f", p. {c.page}" if c.page else ""
+            lines.append(f"{c.n}. {c.title}." + (f" {byline}." if byline else "") + f" {where}{page}")
+    lines += ["", f"_{cost_line(answer)}_", ""]
     return "\n".join(lines)
 
 

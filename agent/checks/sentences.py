@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import re
 
+from sleuth.lexicon import new_words
 from sleuth.prompts.signatures import CitedSentence, split_markers
 from sleuth.schema import Hit
 
 MIN_WORDS = 3  # a "sentence" shorter than this ("Arthur!") states nothing a citation could support
+
+
+def adds_nothing(sentence: CitedSentence, question: str) -> bool:
+    """True for a sentence that only restates the question ("FIRST and PRP differ in how an LLM produces a
+    ranking [1][2]." for "How do FIRST and PRP differ in how an LLM produces a ranking?"): no word or name of its
+    own beyond the question's and words that say nothing (`lexicon.new_words`). Its citation is no answer."""
+    return not new_words(split_markers(sentence)[0], question)
 
 
 def states_something(sentence: CitedSentence) -> bool:
@@ -36,4 +44,4 @@ def third_person(sentence: CitedSentence, evidence: list[Hit]) -> CitedSentence:
     return CitedSentence(text=body, sources=sources)
 
 
-__all__ = ["MIN_WORDS", "states_something", "third_person"]
+__all__ = ["MIN_WORDS", "adds_nothing", "states_something", "third_person"]

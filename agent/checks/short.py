@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from sleuth.lexicon import FUNCTION_WORDS, NAME_RUN_AT_END, NOT_KNOWN, says_unknown
+from sleuth.lexicon import FUNCTION_WORDS, NAME_RUN_AT_END, NOT_KNOWN, YES_NO_QUESTION, says_unknown
 
 UNKNOWN = "unknown"
 MAX_WORDS = 6  # a short answer longer than this is a sentence, not a phrase
@@ -20,7 +20,6 @@ _LEAD_IN = re.compile(
     r"|based on (?:the )?passages?,?|in short,?)\s*",
     re.I,
 )
-_YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
 _YES_NO = re.compile(r"^(yes|no)\b", re.I)
 _COPULA = re.compile(r"\s(?:is|are|was|were|has been|have been|had been|became|becomes)\s", re.I)
 _PLACED = re.compile(r"^(?:located|situated|based|born|found|held|known as|called|named)\s+(?:in|at|on|as)?\s*", re.I)
@@ -37,7 +36,7 @@ def tidy_short_answer(short: str, question: str, sentences: list[str] | None = N
     if text.lower() in NOT_KNOWN or says_unknown(text) or unsupported:
         derived = next((p for p in (_phrase(_clean(s), question, cut=True) for s in sentences or []) if p), "")
         return derived if derived and len(derived.split()) <= MAX_WORDS else UNKNOWN
-    if _YES_NO_QUESTION.match(question.strip()) and (match := _YES_NO.match(text)):
+    if YES_NO_QUESTION.match(question.strip()) and (match := _YES_NO.match(text)):
         return match.group(1).lower()
     if chosen := _chosen_option(text, question):
         return chosen
@@ -46,13 +45,19 @@ def tidy_short_answer(short: str, question: str, sentences: list[str] | None = N
     return _phrase(text, question) or text
 
 
+def said_in(short: str, sentences: list[str]) -> bool:
+    """True if the sentences state the short answer: yes or no, or every one of its words (function words aside)."""
+    words = _words(short) - {"yes", "no"}
+    return not words or words <= _words(" ".join(sentences))
+
+
 def is_phrase(drafted: str, tidied: str, question: str) -> bool:
     """True if the short answer the draft wrote is already a phrase: at most three words once cleaned, a yes or no
     to a yes/no question, or one of the two options the question offers."""
     text = _clean(drafted)
     if len(text.split()) <= 3 or bool(_chosen_option(text, question)):
         return True
-    return bool(_YES_NO_QUESTION.match(question.strip())) and tidied in ("yes", "no")
+    return bool(YES_NO_QUESTION.match(question.strip())) and tidied in ("yes", "no")
 
 
 def _chosen_option(text: str, question: str) -> str:
@@ -72,7 +77,7 @@ def _options(question: str) -> tuple[str, str] | None:
     just before "or" ("... formed first The Exies or Circus Diablo?")."""
     question = question.strip()
     match = _CHOICE.search(question)
-    if match is None or _YES_NO_QUESTION.match(question):
+    if match is None or YES_NO_QUESTION.match(question):
         return None
     before, second = match.group("before"), match.group("second").strip()
     if "," in before:
@@ -183,4 +188,4 @@ def _share_asked(side: str, asked: set[str]) -> float:
     return len(words & asked) / len(words) if words else 1.0
 
 
-__all__ = ["UNKNOWN", "is_phrase", "tidy_short_answer"]
+__all__ = ["UNKNOWN", "is_phrase", "said_in", "tidy_short_answer"]

@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "next_tool_args": {},
     "reasoning": "",
     "notes": "",
+    "steps": [],  # a question is no chain unless the script says so
+    "title": "",
 }
 STAND_IN_DEFAULTS: dict[str, Any] = {  # what the stand-in LM (extractive) answers besides: nothing decomposed
     "same": False,
@@ -70,6 +72,8 @@ def scripted_lm(
                     reply[name] = value
             if "answer" in fields and "answer" not in reply and extractive:
                 reply.update(_extractive(messages[-1]["content"], fields))
+            if "section" in fields and "section" not in reply and extractive:  # a report's section, as an answer
+                reply["section"] = _extractive(messages[-1]["content"], fields)["answer"]
             if not reply and not all(name in defaults for name in fields):
                 lm.answers = iter([])  # "No more responses": unparseable, as from a broken LM
             else:

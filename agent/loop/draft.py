@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,16 @@ class Draft:
     short_answer: str = ""
     missing: str = ""
     exchange: list[dict[str, str]] = field(default_factory=list)  # the call's messages and the LM's reply
+    title: str = ""  # a report section's title
+
+
+def read_answer(prediction: dspy.Prediction) -> Draft:
+    """An answer call's reply (AnswerWithCitations) as a Draft."""
+    return Draft(
+        sentences=list(getattr(prediction.answer, "sentences", None) or []),
+        short_answer=whole_words(str(prediction.short_answer or "")),
+        missing=" ".join(str(prediction.missing or "").split()),
+    )
 
 
 class Drafter(dspy.Module):
@@ -52,6 +63,20 @@ class Drafter(dspy.Module):
     ) -> Draft | None:
         """A draft over `evidence`, or None when the budget or the LM allows none (the reason is recorded). An
         `optional` draft (a further round) that fails costs its round, not the answer already written."""
+        return self.write(trace, embedder, question, evidence, self.synthesise, read_answer, optional)
+
+    def write(
+        self,
+        trace: Trace,
+        embedder: Embedder,
+        question: str,
+        evidence: list[Hit],
+        predictor: dspy.Predict,
+        read: Callable[[dspy.Prediction], Draft],
+        optional: bool = False,
+    ) -> Draft | None:
+        """A draft of `predictor` (a Signature taking the question and the numbered passages, writing cited
+        sentences), streamed, within the budget, salvaged when cut off; `read` turns its reply into a Draft."""
         texts = key_sentences(embedder, question, evidence, self.settings.passage_chars)
         passages = format_passages(evidence, self.settings.passage_chars, texts)
         budget = trace.budget
@@ -68,7 +93,7 @@ class Drafter(dspy.Module):
             try:
                 with generation(sink, budget.answer_deadline(), lambda: trace.cancelled):
                     prediction = stage.call(
-                        self.synthesise,
+                        predictor,
                         retry=not optional,
                         salvageable=lambda exc: bool(salvage_sentences(exc, streamer.raw)),
                         question=question,
@@ -76,12 +101,8 @@ class Drafter(dspy.Module):
                     )
             except StageFailed as failed:
                 return self._salvaged(stage, failed.cause, streamer.raw, optional, len(evidence))
-            draft = Draft(
-                sentences=list(getattr(prediction.answer, "sentences", None) or []),
-                short_answer=whole_words(str(prediction.short_answer or "")),
-                missing=" ".join(str(prediction.missing or "").split()),
-                exchange=exchange_of(passages),
-            )
+            draft = read(prediction)
+            draft.exchange = exchange_of(passages)
             _note(stage, draft, len(evidence))
             return draft
         return None
@@ -182,7 +203,7 @@ def salvage_sentences(exc: Exception, streamed: str = "") -> list[CitedSentence]
     if not raw:
         return []
     data: Any = json_repair.loads(raw[raw.find("{") :] if "{" in raw else raw)
-    data = data.get("answer", data) if isinstance(data, dict) else {}
+    data = data.get("answer", data.get("section", data)) if isinstance(data, dict) else {}
     items = data.get("sentences", []) if isinstance(data, dict) else []
     out = []
     for item in items if isinstance(items, list) else []:

@@ -19,7 +19,7 @@ from typing import Any
 
 import dspy
 
-from sleuth.agent.checks.short import UNKNOWN, is_phrase, tidy_short_answer
+from sleuth.agent.checks.short import UNKNOWN, is_phrase, said_in, tidy_short_answer
 from sleuth.agent.loop.shape import asks_for_explanation
 from sleuth.agent.loop.trace import Trace
 from sleuth.agent.loop.verify import Verified
@@ -31,13 +31,16 @@ PHRASE_TOKENS = 24  # a phrase of PHRASE_CHARS characters, with room for a closi
 
 
 class ShortAnswer(dspy.Module):
-    def forward(self, trace: Trace, question: str, verified: Verified) -> str:
+    def forward(self, trace: Trace, question: str, verified: Verified, stated: bool = False) -> str:
         """The short answer of `verified` (a checked draft): its own, tidied, unless the draft wrote a sentence
-        there and one follow-up turn of the draft's conversation names a phrase its sentences bear out."""
+        there and one follow-up turn of the draft's conversation names a phrase its sentences bear out. With
+        `stated` (a step of a chain, whose answer the next step is built on), a phrase the sentences do not state
+        ("1997" beside "the British took Hong Kong in 1842") is asked for again too."""
         tidied, drafted = verified.short, verified.drafted
         if not verified.said or not verified.exchange:
             return tidied
-        if asks_for_explanation(question) or is_phrase(drafted, tidied, question):
+        unstated = stated and not said_in(tidied, verified.said)
+        if not unstated and (asks_for_explanation(question) or is_phrase(drafted, tidied, question)):
             return tidied
         turn = NAME_THE_ANSWER.format(question=question)
         budget = trace.budget

@@ -23,20 +23,25 @@ from typing import TYPE_CHECKING, Any
 import dspy
 
 from sleuth.agent.loop.budget import Budget
+from sleuth.agent.loop.by_parts import ByParts
+from sleuth.agent.loop.chain import Chain, looks_chained
 from sleuth.agent.loop.draft import Drafter
 from sleuth.agent.loop.followup import Contextualise
 from sleuth.agent.loop.judge import Judge
+from sleuth.agent.loop.outcome import answer_of, report_of, reused_answer
+from sleuth.agent.loop.parts import Part, named_works, work_parts
 from sleuth.agent.loop.phrase import ShortAnswer
 from sleuth.agent.loop.plan import Plan
 from sleuth.agent.loop.react import Explore
+from sleuth.agent.loop.report import Reporter
 from sleuth.agent.loop.research import Research, diverse
 from sleuth.agent.loop.retrieve import Retrieve
 from sleuth.agent.loop.reuse import Reuse
 from sleuth.agent.loop.rounds import gap_of, needs_another_round, say_what_is_missing
 from sleuth.agent.loop.shape import question_shape
 from sleuth.agent.loop.trace import StepSink, TokenSink, Trace, unique_docs
-from sleuth.agent.loop.verify import NOT_FOUND, Verified, Verify, extractive_answer
-from sleuth.schema import Answer, Hit
+from sleuth.agent.loop.verify import Verified, Verify
+from sleuth.schema import Answer, Hit, Report
 from sleuth.settings import AgentSettings
 from sleuth.tools.multihop import complete_chain
 from sleuth.tools.passages import MemoryLookup, PassageSource
@@ -64,6 +69,9 @@ class ResearchProgram(dspy.Module):
         self.drafter = Drafter(settings)
         self.verifier = Verify(settings)
         self.short_answer = ShortAnswer()
+        self.chain = Chain(settings)
+        self.by_parts = ByParts(settings, self.drafter, self.verifier, self.short_answer)
+        self.reporter = Reporter(settings, self.retriever, self.drafter, self.verifier)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ResearchProgram:
         """Copies the modules an optimizer tunes; the searcher, its index and models are shared, not copied."""
@@ -97,7 +105,7 @@ class ResearchProgram(dspy.Module):
         asked = self.contextualise(trace, question, previous) if previous else question
         research = Research(asked, memory)
         if memory and memory.reuse and self.reuse(trace, asked, memory):
-            return self._reused(trace, memory, question)
+            return reused_answer(trace, memory, question)
         if memory and memory.similar:
             use = memory.report(reused=False, plan_used=bool(memory.plan))
             trace.record("recall", time.perf_counter(), **use.model_dump(exclude={"used", "reused_run"}))
@@ -110,7 +118,14 @@ class ResearchProgram(dspy.Module):
             verified = self._single_shot(trace, source, research)
         else:
             verified = self._adaptive(trace, source, research)
-        return self._answer(trace, research, verified, question)
+        return answer_of(trace, self.searcher.embedder, research, verified, question)
+
+    def report(self, question: str, trace: Trace | None = None) -> Report:
+        """A report on a broad question: an overview and a section per aspect of the evidence (agent/loop/report.py)."""
+        trace = trace or self.trace()
+        written = self.reporter(trace, PassageSource(self.searcher, self.settings.candidates), question)
+        trace.check()
+        return report_of(trace, written, question)
 
     # -- the loops ---------------------------------------------------------------------------------------------
 
@@ -121,11 +136,25 @@ class ResearchProgram(dspy.Module):
         reason = shape.reason if shape.multi_part else ("memory holds a plan" if plan_it else shape.reason)
         research.path = "deep" if plan_it else "fast"
         trace.record("route", started, path=research.path, reason=reason)
+        by_parts = plan_it and self.settings.by_parts and shape.kind != "choice"
+        if by_parts:  # the works the question lists are its parts: no plan needed
+            self._retrieve(trace, source, research)
+            works = named_works(research.question, research.pool, source.search)
+            if works:
+                return self.by_parts.works(trace, source, research, work_parts(research.question, works))
         if plan_it:
             self._plan(trace, research, rewrite=False, why=reason)
         self._retrieve(trace, source, research)
+        if by_parts and len(research.sub_questions) >= 2:
+            parts = [Part(sub, sub) for sub in research.sub_questions]
+            return self.by_parts.sub_questions(trace, source, research, parts)
         research.evidence = research.with_coverage(diverse(research.pool, self.settings.top_k))
-        if self.settings.chain_only and not plan_it and (chain := complete_chain(research.evidence, research.question)):
+        complete = complete_chain(research.evidence, research.question) if not plan_it else []
+        if self.settings.by_hops and not plan_it and not complete and looks_chained(research.question):
+            steps = self.chain(trace, research.question)
+            if steps and (hops := self.by_parts.hops(trace, source, research, steps)) is not None:
+                return hops
+        if self.settings.chain_only and (chain := complete):
             started, kept = time.perf_counter(), unique_docs(chain)
             left = [doc for doc in unique_docs(research.evidence) if doc not in kept]
             research.evidence = chain
@@ -172,7 +201,7 @@ class ResearchProgram(dspy.Module):
         pool = self.retriever(
             trace, source, research.question, research.sub_questions, research.queries, research.memory
         )
-        research.pool, research.covering = pool.hits, pool.covering
+        research.pool, research.covering, research.rankings = pool.hits, pool.covering, pool.rankings
 
     def _judge(self, trace: Trace, research: Research) -> None:
         """The useful passages of what a tool loop read, or else of the pool's best."""
@@ -225,51 +254,3 @@ class ResearchProgram(dspy.Module):
             trace.budget.charge_tool()
             stage.note(tool="search", argument=missing, found=len(ranked), added=[h.chunk_id for h in added])
         return added
-
-    # -- the answer --------------------------------------------------------------------------------------------
-
-    def _answer(self, trace: Trace, research: Research, verified: Verified | None, question: str) -> Answer:
-        trace.check()
-        if verified is None and research.evidence and (trace.lm_failed or trace.errors):
-            why = trace.errors[-1] if trace.errors else "the LM wrote no answer"
-            verified, research.evidence = extractive_answer(
-                trace, self.searcher.embedder, research.question, research.evidence, why
-            )
-        if verified is None or not verified.citations:
-            text, citations, short = NOT_FOUND, [], "unknown"
-        else:
-            text, citations, short = verified.text, verified.citations, verified.short
-        memory = research.memory
-        return Answer(
-            question=question,
-            answer=text,
-            short_answer=short,
-            citations=citations,
-            retrieved=unique_docs(research.pool),
-            sub_questions=research.sub_questions,
-            queries=research.queries,
-            searches=trace.searches,
-            evidence=research.seen({c.chunk_id for c in citations}),
-            path=research.path,
-            standalone=research.question if research.question != question else "",
-            steps=trace.steps,
-            usage=trace.budget.usage,
-            error="; ".join(dict.fromkeys(trace.errors)) or None,  # the same failure twice is said once
-            memory=memory.report(reused=False, plan_used=bool(memory.plan)) if memory else None,
-        )
-
-    def _reused(self, trace: Trace, memory: Recollection, question: str) -> Answer:
-        past = memory.reused_answer
-        assert past is not None
-        return Answer(
-            question=question,
-            answer=past.answer,
-            short_answer=past.short_answer,
-            citations=past.citations,
-            retrieved=past.retrieved,
-            sub_questions=past.sub_questions,
-            steps=trace.steps,
-            usage=trace.budget.usage,
-            path="memory",
-            memory=memory.report(reused=True, plan_used=False),
-        )

@@ -26,6 +26,7 @@ class Research:
     queries: list[str] = field(default_factory=list)
     pool: list[Hit] = field(default_factory=list)
     covering: dict[str, Hit | None] = field(default_factory=dict)
+    rankings: dict[str, list[Hit]] = field(default_factory=dict)  # each sub-question's own search, best first
     evidence: list[Hit] = field(default_factory=list)
 
     @property

@@ -11,7 +11,7 @@ passages whose title the question names, then those their text names (tools/mult
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import dspy
@@ -30,10 +30,12 @@ MEMORY_WEIGHT = 0.5  # a remembered query or passage counts half as much as a se
 
 @dataclass
 class Pool:
-    """The fused candidates, best first, and each sub-question's best passage (None: its search found nothing)."""
+    """The fused candidates, best first; each sub-question's best passage (None: its search found nothing) and its
+    own ranking (the evidence a part drafted on its own reads)."""
 
     hits: list[Hit]
     covering: dict[str, Hit | None]
+    rankings: dict[str, list[Hit]] = field(default_factory=dict)
 
 
 class Retrieve(dspy.Module):
@@ -74,6 +76,7 @@ class Retrieve(dspy.Module):
             if self.settings.chain_first:
                 hits = chain_first(hits, question)
             covering = {sub: _best(rankings[1 + i], avoid) for i, sub in enumerate(subs)}
+            own = {sub: [h for h in rankings[1 + i] if h.doc_id not in avoid] for i, sub in enumerate(subs)}
             trace.budget.charge_tool()
             stage.note(
                 queries=searches,
@@ -83,7 +86,7 @@ class Retrieve(dspy.Module):
                 avoided=avoided,
                 top=unique_docs(hits)[:10],
             )
-            return Pool(hits, covering)
+            return Pool(hits, covering, own)
 
     def gap(self, trace: Trace, source: PassageSource, question: str, missing: str, pool: list[Hit]) -> list[Hit]:
         """The passages a gap the draft named leads to, best first: the gap searched with and without the

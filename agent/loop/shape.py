@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 _COMPARE = re.compile(
-    r"\b(both|same|similar|similarities|differ|differs|different|difference|differences|compare|compared|comparison"
+    r"\b(both|same|similar|similarities|differ|differs|different|differently|difference|differences|compare|compared"
+    r"|comparison|each"
     r"|versus|vs\.?|in common|neither|either|respective|respectively|trade-?offs?|pros and cons)\b|^between\b",
     re.I,
 )
@@ -37,20 +38,21 @@ _EXPLAIN = re.compile(
 class Shape:
     multi_part: bool
     reason: str
+    kind: str = "single"  # comparison, choice, joined, list or single
 
 
 def question_shape(question: str) -> Shape:
     """Whether `question` asks for several things, and the cue that says so."""
     text = " ".join(question.split())
     if (match := _COMPARE.search(text)) is not None:
-        return Shape(True, f"a comparison ('{match.group(0)}')")
+        return Shape(True, f"a comparison ('{match.group(0)}')", "comparison")
     if _CHOICE.search(text):
-        return Shape(True, "a choice between alternatives ('or')")
+        return Shape(True, "a choice between alternatives ('or')", "choice")
     if (match := _JOINED.search(text)) is not None or text.count("?") > 1:
         cue = match.group(0) if match else "two question marks"
-        return Shape(True, f"two questions in one ('{cue}')")
+        return Shape(True, f"two questions in one ('{cue}')", "joined")
     if _LIST.search(text):
-        return Shape(True, "a request for a list")
+        return Shape(True, "a request for a list", "list")
     return Shape(False, "one thing asked")
 
 

@@ -9,12 +9,12 @@ import dspy
 
 from sleuth.agent.checks.attribution import CitationVerifier, distinct, restates, spans_of
 from sleuth.agent.checks.citations import resolve_citations
-from sleuth.agent.checks.sentences import MIN_WORDS, states_something, third_person
+from sleuth.agent.checks.sentences import MIN_WORDS, adds_nothing, states_something, third_person
 from sleuth.agent.checks.short import tidy_short_answer
 from sleuth.agent.loop.draft import Draft
 from sleuth.agent.loop.policy import Stage
 from sleuth.agent.loop.trace import Trace
-from sleuth.lexicon import split_sentences
+from sleuth.lexicon import YES_NO_QUESTION, split_sentences
 from sleuth.prompts.signatures import CheckSupport, CitedSentence, render_sentences, split_markers
 from sleuth.schema import Citation, Hit
 from sleuth.settings import AgentSettings
@@ -39,6 +39,10 @@ class Verify(dspy.Module):
         with trace.stage("verify", failing="checking citations") as stage:
             sentences, narrowed, repointed = CitationVerifier(embedder).verify(draft.sentences, evidence)
             sentences = distinct([s for s in sentences if states_something(s)])
+            if not YES_NO_QUESTION.match(question.strip()):  # there, restating the question is saying yes
+                informative = [s for s in sentences if not adds_nothing(s, question)]
+                stage.note(restating_removed=len(sentences) - len(informative))
+                sentences = informative
             stated = [s for s in sentences if not reads_as_instruction(split_markers(s)[0])]  # not copied orders
             orders, sentences = len(sentences) - len(stated), stated
             cited = [s for s in sentences if s.sources]
@@ -59,7 +63,8 @@ class Verify(dspy.Module):
             )
         said = [split_markers(s)[0] for s in cited]
         given = "" if reads_as_instruction(draft.short_answer) else draft.short_answer
-        verified = Verified(text, citations, "", lost + len(unsupported), len(cited), said, given, draft.exchange)
+        kept = lost + len(unsupported)
+        verified = Verified(text, citations, "", kept, len(cited), said, given, draft.exchange, cited)
         verified.short = tidy_short_answer(given, question, said, verified.support)
         return verified
 
@@ -100,6 +105,7 @@ class Verified:
     said: list[str] = field(default_factory=list)  # the cited sentences, markers removed
     drafted: str = ""  # the short answer as the draft wrote it
     exchange: list[dict[str, str]] = field(default_factory=list)  # the draft call's messages and reply
+    cited: list[CitedSentence] = field(default_factory=list)  # the kept sentences, numbered as the evidence was
 
     @property
     def support(self) -> str:
@@ -134,7 +140,7 @@ def extractive_answer(
         text, citations, _ = resolve_citations(render_sentences(sentences), top, spans_of(sentences, top))
         trace.errors.append(f"{why}; the answer is the evidence's key sentences, each cited")
         stage.note(extractive=True, cited=[c.chunk_id for c in citations])
-    return Verified(text, citations, "", 0, len(sentences)), top
+    return Verified(text, citations, "", 0, len(sentences), cited=sentences), top
 
 
 __all__ = ["NOT_FOUND", "Verified", "Verify", "extractive_answer"]

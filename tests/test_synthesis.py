@@ -1,0 +1,182 @@
+"""Answers that synthesise: part by part for questions that list works or ask several things, step by step for
+chains, no sentence that only restates the question, and reports for broad questions (scripted LMs)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import sentences
+
+from sleuth.schema import Answer, Report, Step
+
+
+def _step(answer: Answer, kind: str) -> Step:
+    return next(s for s in answer.steps if s.kind == kind)
+
+
+def _part(*items: tuple[str, list[int]], short: str = "") -> dict:
+    return {**sentences(*items), "short_answer": short}
+
+
+def test_a_question_listing_two_works_is_answered_one_work_at_a_time(agent) -> None:
+    """Each work gets its own evidence (the passages naming it) and its own draft; the answer keeps the question's
+    order, each sentence citing its own work's passage."""
+    a = agent(
+        _part(("BM25 scores documents by term frequency and inverse document frequency.", [1]), ("It saturates.", [1])),
+        _part(("ColBERT keeps one embedding per token and sums maximum similarities.", [1]), ("It is late.", [])),
+    )
+    answer = a.ask("How do BM25 and ColBERT score passages differently?")
+    assert answer.path == "parts"
+    parts = _step(answer, "parts").detail["parts"]
+    assert [p["label"] for p in parts] == ["BM25", "ColBERT"]
+    assert parts[0]["question"] == "How do BM25 score passages differently?"
+    assert "colbert" in parts[1]["evidence"] and "colbert" not in parts[0]["evidence"]
+    drafts = [s for s in answer.steps if s.kind == "draft"]
+    assert len(drafts) == 2 and answer.usage.llm_calls == 2  # no plan: the works were found without the LM
+    assert answer.answer.index("BM25 scores") < answer.answer.index("ColBERT keeps")
+    cited = {c.n: c.doc_id for c in answer.citations}
+    assert cited[1] == "bm25" and "colbert" in cited.values()
+
+
+def test_a_part_nothing_answers_is_said_plainly_and_only_that_part(agent) -> None:
+    a = agent(
+        _part(("BM25 scores documents by term frequency and inverse document frequency.", [1]), ("More.", [])),
+        _part(("Sourdough bread needs wild yeast.", [1]), ("It ferments.", [])),  # no ColBERT passage says it
+    )
+    answer = a.ask("How do BM25 and ColBERT score passages differently?")
+    assert answer.answer.endswith("The passages found say nothing of this for ColBERT.")
+    assert "BM25 scores documents" in answer.answer
+    assert [c.doc_id for c in answer.citations] == ["bm25"]
+
+
+def test_a_yes_no_question_about_two_things_is_decided_per_part(agent) -> None:
+    a = agent(
+        _part(("BM25 is a lexical ranking function.", [1]), ("It scores documents.", [1]), short="yes"),
+        _part(("ColBERT is a late-interaction retriever.", [1]), ("It embeds tokens.", [1]), short="no"),
+    )
+    answer = a.ask("Are both BM25 and ColBERT lexical ranking functions?")
+    assert answer.path == "parts" and answer.short_answer == "no"
+
+
+def test_a_sentence_that_only_restates_the_question_is_not_an_answer_sentence(agent) -> None:
+    a = agent(
+        sentences(("ColBERT scores passages.", [1]), ("ColBERT sums the maximum similarity of each query token.", [1]))
+    )
+    answer = a.ask("How does ColBERT score passages?")
+    assert "ColBERT scores passages" not in answer.answer
+    assert "maximum similarity" in answer.answer
+    assert _step(answer, "verify").detail["restating_removed"] == 1
+
+
+def test_restating_a_yes_no_question_is_saying_yes(agent) -> None:
+    a = agent(
+        {
+            **sentences(("BM25 is a lexical ranking function.", [1]), ("It scores documents.", [1])),
+            "short_answer": "yes",
+        }
+    )
+    answer = a.ask("Is BM25 a lexical ranking function?")
+    assert "BM25 is a lexical ranking function" in answer.answer and answer.short_answer == "yes"
+
+
+def test_a_chain_is_answered_step_by_step_each_answer_carried_into_the_next_step(agent) -> None:
+    a = agent(
+        {"steps": ["Which retriever keeps one embedding per token?", "How does #1 score a passage?"]},
+        _part(
+            ("ColBERT keeps one embedding per token.", [1]),
+            ("It is a late-interaction retriever.", [1]),
+            short="ColBERT",
+        ),
+        _part(
+            ("ColBERT scores a passage by summing the maximum similarity of each query token.", [1]),
+            ("It is fast.", []),
+            short="summing maximum similarities",
+        ),
+    )
+    answer = a.ask("How does the retriever that keeps one embedding per token score a passage?")
+    assert answer.path == "steps"
+    assert _step(answer, "steps").detail["chained"] is True
+    hops = [s.query for s in answer.searches if s.source == "step"]
+    assert hops == ["Which retriever keeps one embedding per token?", "How does ColBERT score a passage?"]
+    assert answer.short_answer == "summing maximum similarities"
+    assert answer.answer.index("ColBERT keeps") < answer.answer.index("summing the maximum")
+
+
+def test_a_split_that_is_no_chain_leaves_the_question_whole(agent) -> None:
+    a = agent(
+        {"steps": ["How does the retriever that keeps one embedding per token score a passage?"]},
+        sentences(("ColBERT sums the maximum similarity of each query token.", [1]), ("It embeds tokens.", [1])),
+    )
+    answer = a.ask("How does the retriever that keeps one embedding per token score a passage?")
+    assert answer.path != "steps" and _step(answer, "steps").detail["chained"] is False
+    assert "maximum similarity" in answer.answer
+
+
+def _section(title: str, *items: tuple[str, list[int]]) -> dict:
+    return {"WriteSection": {"title": title, "section": {"sentences": [{"text": t, "sources": s} for t, s in items]}}}
+
+
+def test_a_report_has_an_overview_and_sections_each_citing_its_own_passages(agent) -> None:
+    a = agent(
+        {
+            "WriteOverview": {
+                "answer": sentences(
+                    ("BM25 ranks documents by term frequency and inverse document frequency.", [1]),
+                    ("Dense passage retrieval encodes questions and passages with BERT encoders.", [2]),
+                )["answer"]
+            }
+        },
+        _section(
+            "Lexical ranking",
+            ("BM25 scores documents by term frequency and inverse document frequency.", [1]),
+            ("Hybrid search merges BM25 with a dense retriever by reciprocal rank fusion.", [2]),
+        ),
+        _section(
+            "Dense retrieval",
+            ("Dense passage retrieval encodes questions and passages with two BERT encoders.", [1]),
+            ("ColBERT keeps one embedding per token.", [2]),
+        ),
+    )
+    steps: list[Step] = []
+    report = a.report("What are the main approaches to retrieving passages?", on_step=steps.append)
+    assert isinstance(report, Report) and report.path == "report"
+    assert report.overview and report.sections
+    assert report.answer.startswith(report.overview)
+    for section in report.sections:
+        assert f"## {section.title}\n{section.text}" in report.answer
+    numbers = {c.n for c in report.citations}
+    assert numbers == set(range(1, len(report.citations) + 1))
+    markers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", report.answer)}
+    assert markers == numbers  # every marker is a citation, every citation is used
+    shown = [s for s in steps if s.kind == "section"]
+    assert [s.detail["text"] for s in shown] == [report.overview, *(s.text for s in report.sections)]
+    record = report.record()
+    assert record["sections"] and record["answer"] == report.answer and "seconds" in record
+
+
+def test_a_report_of_a_collection_with_one_document_says_what_to_do(settings, embedder, tmp_path) -> None:
+    from conftest import ScriptedLM, make_agent
+
+    from sleuth.errors import InputError
+
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"_id": "a", "title": "BM25", "text": "BM25 ranks documents by term frequency."}) + "\n")
+    a = make_agent(settings, embedder, lm=ScriptedLM([]))
+    a.ingest([one])
+    with pytest.raises(InputError, match="holds 1") as caught:
+        a.report("What are the main approaches to ranking?")
+    assert "without --report" in caught.value.hint
+
+
+def test_facet_recall_counts_the_key_facts_an_answer_states() -> None:
+    from sleuth.evals.metrics import facet_recall, restates_first
+
+    facts = [["50%"], ["first token", "single token"], ["2.2"], ["recomput"]]
+    text = "FIRST is 50% faster by reading the single token's logits; CacheBlend recomputes 12.2% of tokens."
+    assert facet_recall(text, facts) == 0.75  # "2.2" is not found inside "12.2"
+    assert restates_first(
+        "BM25 and ColBERT differ in how they score passages [1][2]. BM25 counts terms [1].",
+        "How do BM25 and ColBERT differ in how they score passages?",
+    )
+    assert not restates_first("BM25 counts terms [1].", "How do BM25 and ColBERT differ in how they score passages?")
