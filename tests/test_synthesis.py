@@ -180,3 +180,34 @@ def test_facet_recall_counts_the_key_facts_an_answer_states() -> None:
         "How do BM25 and ColBERT differ in how they score passages?",
     )
     assert not restates_first("BM25 counts terms [1].", "How do BM25 and ColBERT differ in how they score passages?")
+
+
+def test_a_listed_work_the_collection_does_not_hold_is_said_to_be_missing(agent) -> None:
+    a = agent(_part(("BM25 scores documents by term frequency and inverse document frequency.", [1]), ("More.", [])))
+    answer = a.ask("How do BM25 and Zorblax score passages differently?")
+    assert answer.path == "parts"
+    assert [p["label"] for p in _step(answer, "parts").detail["parts"]] == ["BM25", "Zorblax"]
+    assert answer.answer.endswith("The passages found say nothing of this for Zorblax.")
+    assert answer.usage.llm_calls == 1  # no draft for a part with no evidence
+
+
+@pytest.mark.asyncio
+async def test_the_chat_writes_a_report_for_a_question_typed_after_slash_report(settings, embedder, corpus_file):
+    from conftest import make_agent
+
+    from sleuth.agent.llm.testing import scripted_lm
+    from sleuth.tui.answer_view import AnswerView
+    from sleuth.tui.app import SleuthApp
+
+    lm = scripted_lm([], extractive=True)  # the stand-in: its answers copy the passages it is shown
+    agent = make_agent(settings, embedder, lm=lm)
+    agent.ingest([corpus_file])
+    app = SleuthApp(agent)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.click("#question")
+        await pilot.press(*"/report What are the main approaches to retrieval?", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        [view] = app.query(AnswerView)
+        assert view.answer.path == "report" and view.answer.question == "What are the main approaches to retrieval?"
+        assert "## " in view.answer.answer and view.answer.citations

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
 
 
+REPORT_COMMAND = "/report"  # typed before a question: a report instead of an answer
+
+
 class SleuthApp(SourceKeys):
     TITLE = "sleuth"
     SUB_TITLE = "answers from your documents, with citations"
@@ -103,7 +106,11 @@ class SleuthApp(SourceKeys):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         question = event.value.strip()
+        report = question.lower().startswith(REPORT_COMMAND)
+        question = question[len(REPORT_COMMAND) :].strip() if report else question
         if not question:
+            if report:
+                self.notify("Write the question after /report.", severity="warning")
             return
         event.input.value = ""
         event.input.disabled = True
@@ -113,18 +120,19 @@ class SleuthApp(SourceKeys):
         log.mount(DraftView())
         self.query_one("#status", Static).update("researching... (Esc cancels)")
         self.stop.clear()
-        self.research(question)
+        self.research(question, report)
 
     @work(exclusive=True, thread=True)
-    def research(self, question: str) -> None:
+    def research(self, question: str, report: bool = False) -> None:
+        steps = lambda s: self.post_message(self.StepDone(s))  # noqa: E731
+        tokens = lambda t: self.post_message(self.Token(t))  # noqa: E731
         try:
-            answer = self.agent.ask(
-                question,
-                on_step=lambda s: self.post_message(self.StepDone(s)),
-                on_token=lambda t: self.post_message(self.Token(t)),
-                cancel=self.stop,
-                previous=self.previous,
-            )
+            if report:
+                answer = self.agent.report(question, on_step=steps, on_token=tokens, cancel=self.stop)
+            else:
+                answer = self.agent.ask(
+                    question, on_step=steps, on_token=tokens, cancel=self.stop, previous=self.previous
+                )
         except Cancelled:
             self.post_message(self.Failed(""))
         except SleuthError as exc:

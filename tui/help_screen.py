@@ -13,7 +13,7 @@ HELP = """\
 
 | key | what it does |
 |---|---|
-| Enter | ask the question in the box |
+| Enter | ask the question in the box; `/report` before it writes a report (an overview and a section per aspect) |
 | Esc | cancel the running question (nothing of it is stored) |
 | Ctrl+L | clear the conversation |
 | F1 | this help |

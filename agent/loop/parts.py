@@ -43,11 +43,14 @@ def named_works(question: str, pool: list[Hit], lookup: Callable[[str], list[Hit
     """The works the question lists together, in its order: name-like runs of words ("Pairwise Ranking Prompting",
     "AR2", "RetroMAE v2"; a parenthesised alias kept with its name) that some of the pool's documents name and most
     do not (a name the pool misses counts if `lookup`, a search of the collection, finds a passage naming it).
-    Fewer than two means the question names no works to take apart."""
+    A name listed with works the collection holds is a work too when the collection names it nowhere ("How do FIRST
+    and Foobar differ?"): its part then has no evidence, and the answer says so. Fewer than two means the question
+    names no works to take apart."""
     texts = _documents(pool)
     if not texts:
         return []
     works: list[str] = []
+    held: list[bool] = []
     spans: list[tuple[int, int]] = []
     for match in _NAME.finditer(question):
         if question[: match.start()].rstrip().endswith("(") and works:  # "Search Engines (SEAL)": an alias
@@ -62,11 +65,13 @@ def named_works(question: str, pool: list[Hit], lookup: Callable[[str], list[Hit
         holding = sum(names(text, name) for text in texts)
         if not holding and lookup is not None:
             holding = int(any(names(f"{h.chunk.title} {h.chunk.text}", name) for h in lookup(name)[:5]))
-        if holding and holding <= max(1, GENERIC_SHARE * len(texts)):
+        if holding <= max(1, GENERIC_SHARE * len(texts)):  # a term most documents share is no work
             works.append(name)
+            held.append(holding > 0)
             spans.append((match.start() + match.group(0).find(name), match.end()))
     listed = _coordinated(question, works, spans)
-    return listed[:MAX_PARTS] if len(listed) >= 2 else []
+    found = [work for work, holds in zip(works, held, strict=True) if holds and work in listed]
+    return listed[:MAX_PARTS] if len(listed) >= 2 and found else []
 
 
 def _coordinated(question: str, works: list[str], spans: list[tuple[int, int]]) -> list[str]:
@@ -108,7 +113,7 @@ def names(text: str, name: str) -> bool:
         if re.search(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", text):
             return True
         letters = name.lower()
-        return letters.isalpha() and 2 <= len(letters) <= 6 and letters in Tokens(text).initials
+        return letters.isalpha() and 3 <= len(letters) <= 6 and letters in Tokens(text).initials
     return Tokens(text).has(name.lower())
 
 
