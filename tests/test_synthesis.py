@@ -211,3 +211,16 @@ async def test_the_chat_writes_a_report_for_a_question_typed_after_slash_report(
         [view] = app.query(AnswerView)
         assert view.answer.path == "report" and view.answer.question == "What are the main approaches to retrieval?"
         assert "## " in view.answer.answer and view.answer.citations
+
+
+def test_the_parts_of_a_question_about_one_work_read_only_that_works_passages(agent) -> None:
+    a = agent(
+        {"sub_questions": ["What does ColBERT keep per token?", "How does ColBERT score a passage?"]},
+        _part(("ColBERT keeps one embedding per token.", [1]), ("It is a late-interaction retriever.", [1])),
+        _part(("ColBERT sums the maximum similarity of each query token.", [1]), ("It is fast.", [])),
+    )
+    answer = a.ask("What does ColBERT keep per token, and how does it score a passage?")
+    step = _step(answer, "parts")
+    assert step.detail["about"] == "ColBERT"
+    assert all(part["evidence"] == ["colbert"] for part in step.detail["parts"])
+    assert {c.doc_id for c in answer.citations} == {"colbert"}

@@ -41,13 +41,16 @@ class ByParts(dspy.Module):
         return self._composed(trace, source, research, parts)
 
     def sub_questions(
-        self, trace: Trace, source: PassageSource, research: Research, parts: list[Part]
+        self, trace: Trace, source: PassageSource, research: Research, parts: list[Part], work: str = ""
     ) -> Verified | None:
-        """Each sub-question's part over its own search's best passages."""
+        """Each sub-question's part over its own search's best passages; when the question is about one `work`,
+        only passages that name it (every part is about that work)."""
+        limit = self.settings.part_passages
         with trace.stage("parts") as stage:
             for part in parts:
-                part.evidence = diverse(research.rankings.get(part.label, []), self.settings.part_passages, per_doc=1)
-            stage.note(parts=_listed(parts))
+                ranked = research.rankings.get(part.label, [])
+                part.evidence = part_evidence(work, ranked + research.pool, limit) if work else diverse(ranked, limit)
+            stage.note(parts=_listed(parts), **({"about": work} if work else {}))
         return self._composed(trace, source, research, parts)
 
     def hops(self, trace: Trace, source: PassageSource, research: Research, steps: list[str]) -> Verified | None:

@@ -46,32 +46,44 @@ def named_works(question: str, pool: list[Hit], lookup: Callable[[str], list[Hit
     A name listed with works the collection holds is a work too when the collection names it nowhere ("How do FIRST
     and Foobar differ?"): its part then has no evidence, and the answer says so. Fewer than two means the question
     names no works to take apart."""
+    found = _candidates(question, pool, lookup)
+    listed = _coordinated(question, [name for name, _, _ in found], [span for _, _, span in found])
+    held = [name for name, holds, _ in found if holds and name in listed]
+    return listed[:MAX_PARTS] if len(listed) >= 2 and held else []
+
+
+def one_work(question: str, pool: list[Hit], lookup: Callable[[str], list[Hit]] | None = None) -> str:
+    """The one work the question names ("What speed-up does PEARL achieve, and what problem does it address?"),
+    or "" when it names none or several: every part of such a question is about it."""
+    held = [name for name, holds, _ in _candidates(question, pool, lookup) if holds]
+    return held[0] if len(held) == 1 else ""
+
+
+def _candidates(
+    question: str, pool: list[Hit], lookup: Callable[[str], list[Hit]] | None
+) -> list[tuple[str, bool, tuple[int, int]]]:
+    """Each name of the question that is not a term most documents share: (name, whether the collection holds it,
+    where the question says it)."""
     texts = _documents(pool)
     if not texts:
         return []
-    works: list[str] = []
-    held: list[bool] = []
-    spans: list[tuple[int, int]] = []
+    found: list[tuple[str, bool, tuple[int, int]]] = []
     for match in _NAME.finditer(question):
-        if question[: match.start()].rstrip().endswith("(") and works:  # "Search Engines (SEAL)": an alias
+        if question[: match.start()].rstrip().endswith("(") and found:  # "Search Engines (SEAL)": an alias
             continue
         name = match.group(0).strip(" .,;:?")
         words = name.split()
         while words and words[0].lower() in _QUESTION_WORDS:
             words.pop(0)
         name = " ".join(words)
-        if len(name) < 2 or name in works:
+        if len(name) < 2 or name in {n for n, _, _ in found}:
             continue
         holding = sum(names(text, name) for text in texts)
         if not holding and lookup is not None:
             holding = int(any(names(f"{h.chunk.title} {h.chunk.text}", name) for h in lookup(name)[:5]))
         if holding <= max(1, GENERIC_SHARE * len(texts)):  # a term most documents share is no work
-            works.append(name)
-            held.append(holding > 0)
-            spans.append((match.start() + match.group(0).find(name), match.end()))
-    listed = _coordinated(question, works, spans)
-    found = [work for work, holds in zip(works, held, strict=True) if holds and work in listed]
-    return listed[:MAX_PARTS] if len(listed) >= 2 and found else []
+            found.append((name, holding > 0, (match.start() + match.group(0).find(name), match.end())))
+    return found
 
 
 def _coordinated(question: str, works: list[str], spans: list[tuple[int, int]]) -> list[str]:
@@ -142,4 +154,4 @@ def _documents(pool: list[Hit]) -> list[str]:
     return list(texts.values())
 
 
-__all__ = ["Part", "focused", "named_works", "names", "part_evidence", "work_parts"]
+__all__ = ["Part", "focused", "named_works", "names", "one_work", "part_evidence", "work_parts"]

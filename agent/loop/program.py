@@ -29,7 +29,7 @@ from sleuth.agent.loop.draft import Drafter
 from sleuth.agent.loop.followup import Contextualise
 from sleuth.agent.loop.judge import Judge
 from sleuth.agent.loop.outcome import answer_of, report_of, reused_answer
-from sleuth.agent.loop.parts import Part, named_works, work_parts
+from sleuth.agent.loop.parts import Part, named_works, one_work, work_parts
 from sleuth.agent.loop.phrase import ShortAnswer
 from sleuth.agent.loop.plan import Plan
 from sleuth.agent.loop.react import Explore
@@ -137,17 +137,19 @@ class ResearchProgram(dspy.Module):
         research.path = "deep" if plan_it else "fast"
         trace.record("route", started, path=research.path, reason=reason)
         by_parts = plan_it and self.settings.by_parts and shape.kind != "choice"
+        work = ""  # the one work a question of several parts is about, if it names one
         if by_parts:  # the works the question lists are its parts: no plan needed
             self._retrieve(trace, source, research)
             works = named_works(research.question, research.pool, source.search)
             if works:
                 return self.by_parts.works(trace, source, research, work_parts(research.question, works))
+            work = one_work(research.question, research.pool, source.search)
         if plan_it:
             self._plan(trace, research, rewrite=False, why=reason)
         self._retrieve(trace, source, research)
         if by_parts and len(research.sub_questions) >= 2:
             parts = [Part(sub, sub) for sub in research.sub_questions]
-            return self.by_parts.sub_questions(trace, source, research, parts)
+            return self.by_parts.sub_questions(trace, source, research, parts, work)
         research.evidence = research.with_coverage(diverse(research.pool, self.settings.top_k))
         complete = complete_chain(research.evidence, research.question) if not plan_it else []
         if self.settings.by_hops and not plan_it and not complete and looks_chained(research.question):
