@@ -194,3 +194,27 @@ def test_retry_failed_asks_again_only_the_failed_questions(settings, embedder, c
     assert rows[1]["error"] is None and "ColBERT" in rows[1]["answer"]
     assert (report.skipped, report.answered, report.failed) == (1, 1, 0)
     assert not (tmp_path / "out.jsonl.tmp").exists()
+
+
+def test_a_report_batch_writes_one_report_per_line_and_resumes(settings, embedder, corpus_file, tmp_path) -> None:
+    """`sleuth batch --report`: each line a Report's record (the answer's fields, the overview, the sections); an
+    interrupted run (a torn last line) resumes without writing a question twice."""
+    from sleuth.agent.llm.testing import scripted_lm
+
+    agent = make_agent(settings, embedder, lm=scripted_lm([], extractive=True))
+    agent.ingest([corpus_file])
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "r1", "question": "What are the main approaches to retrieval?"}\n'
+        '{"id": "r2", "question": "What are the main kinds of ranking function?"}\n'
+    )
+    out = tmp_path / "reports.jsonl"
+    run_batch(agent, questions, out, reports=True)
+    first = _lines(out)
+    assert [r["id"] for r in first] == ["r1", "r2"]
+    assert all(r["sections"] and r["answer"].startswith(r["overview"]) and r["citations"] for r in first)
+    assert all(r["seconds"] > 0 and r["error"] is None and r["path"] == "report" for r in first)
+    out.write_text(out.read_text().splitlines(keepends=True)[0] + '{"id": "r2", "quest')  # killed mid-line
+    report = run_batch(agent, questions, out, reports=True)
+    assert (report.skipped, report.answered) == (1, 1)
+    assert [r["id"] for r in _lines(out)] == ["r1", "r2"]
