@@ -68,9 +68,9 @@ class ModelSettings(_Group):
         description="Where the embedder runs: auto takes a CUDA or Apple GPU when torch sees one (fp16 there), "
         "else the CPU.",
     )
-    temperature: float = Field(0.0, description="Sampling temperature; 0 keeps answers reproducible.")
-    max_tokens: int = Field(256, description="Most tokens one LM call may generate.")
-    n_ctx: int = Field(4096, description="Context window of the embedded LLM in tokens.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature; 0 keeps answers reproducible.")
+    max_tokens: int = Field(256, ge=16, description="Most tokens one LM call may generate.")
+    n_ctx: int = Field(4096, ge=512, description="Context window of the embedded LLM in tokens.")
     prompt_cache_mb: int = Field(
         1024,
         ge=0,
@@ -78,25 +78,26 @@ class ModelSettings(_Group):
         "a prefix with a saved one evaluates only the rest. 0 turns it off.",
     )
     threads: int | None = Field(None, description="CPU threads for the embedded LLM; default: all cores.")
-    timeout: float = Field(120.0, description="Seconds before a remote LM call is abandoned and retried.")
+    timeout: float = Field(120.0, gt=0, description="Seconds before a remote LM call is abandoned and retried.")
 
 
 class IndexSettings(_Group):
     url: str | None = Field(None, description="Qdrant server URL; unset means the embedded engine under SLEUTH_HOME.")
     api_key: SecretStr | None = Field(None, description="Qdrant server API key; never printed.")
     collection: str = Field("default", description="Collection to ingest into and search.")
-    chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
-    chunk_overlap: int = Field(32, description="Tokens shared by neighbouring chunks.")
-    batch_size: int = Field(64, description="Chunks embedded and written per batch during ingest.")
+    chunk_tokens: int = Field(200, ge=16, description="Target chunk size in embedder tokens (MiniLM reads 256).")
+    chunk_overlap: int = Field(32, ge=0, description="Tokens shared by neighbouring chunks.")
+    batch_size: int = Field(64, ge=1, description="Chunks embedded and written per batch during ingest.")
     hnsw_from_chunks: int = Field(
         100_000,
+        ge=1,
         description="Embedded index: build HNSW after an ingest once the collection has this many chunks; "
         "below it, exact search is fast enough (about 20 ms at 11k chunks).",
     )
     hnsw_ef: int | None = Field(
         128, description="Embedded index: HNSW search breadth (recall@10 0.96 with a 10% filter at 1M chunks)."
     )
-    max_file_mb: int = Field(40, description="Largest single file read (JSONL and CSV collections exempt).")
+    max_file_mb: int = Field(40, ge=1, description="Largest single file read (JSONL and CSV collections exempt).")
     id_field: str = Field("_id", description="JSONL key / CSV column holding a record's id.")
     title_field: str = Field("title", description="JSONL key / CSV column holding a record's title.")
     text_field: str = Field("text", description="JSONL key / CSV column holding a record's text.")
@@ -125,8 +126,8 @@ class SearchSettings(_Group):
         "(yes/no relevance logits of the embedded LLM), listwise or pairwise (any LM), or cross-encoder:PATH (a "
         "local CrossEncoder folder).",
     )
-    rerank_candidates: int = Field(20, description="How many first-stage hits an LM or cross-encoder reranks.")
-    rerank_seconds: float = Field(30.0, description="Most seconds one query's reranking may take.")
+    rerank_candidates: int = Field(20, ge=1, description="How many first-stage hits an LM or cross-encoder reranks.")
+    rerank_seconds: float = Field(30.0, gt=0, description="Most seconds one query's reranking may take.")
 
 
 class AgentSettings(_Group):
@@ -140,11 +141,11 @@ class AgentSettings(_Group):
         "compare the loops against in sleuth eval qa. auto is adaptive; guided is the old name of full.",
     )
     max_sub_questions: int = Field(
-        3, description="Most sub-questions the planner may write (its JSON schema allows 3 at most)."
+        3, ge=1, le=3, description="Most sub-questions the planner may write (its JSON schema allows 3 at most)."
     )
-    candidates: int = Field(40, description="Hits fetched per query before fusion and reranking.")
-    filter_candidates: int = Field(8, description="Pooled hits the evidence filter judges for utility.")
-    top_k: int = Field(4, description="Passages given to the synthesiser as evidence in the first round.")
+    candidates: int = Field(40, ge=1, description="Hits fetched per query before fusion and reranking.")
+    filter_candidates: int = Field(8, ge=1, description="Pooled hits the evidence filter judges for utility.")
+    top_k: int = Field(4, ge=1, description="Passages given to the synthesiser as evidence in the first round.")
     chain_first: bool = Field(
         True,
         description="Put the question's chain first among the first ten documents retrieved: passages whose title "
@@ -169,9 +170,9 @@ class AgentSettings(_Group):
         "X is') step by step when the LM splits it into a chain: each step searched and answered over its own "
         "evidence, its answer written into the next step (agent/loop/chain.py).",
     )
-    max_evidence: int = Field(8, description="Most passages the synthesiser reads after later rounds add more.")
+    max_evidence: int = Field(8, ge=1, description="Most passages the synthesiser reads after later rounds add more.")
     max_rounds: int = Field(
-        2, description="Most draft rounds: the first, and one more when a gap or loss calls for it."
+        2, ge=1, description="Most draft rounds: the first, and one more when a gap or loss calls for it."
     )
     verify_with_lm: bool = Field(
         True, description="In the full and react loops, let the LM check cited sentences that do not restate passages."
@@ -183,11 +184,13 @@ class AgentSettings(_Group):
         description="Share of max_seconds kept for the answer call: optional stages (plan, judge, another round) "
         "run only if they leave at least this much, or the answer call's expected time if longer.",
     )
-    max_llm_calls: int = Field(10, description="Budget: most LM calls one question may make.")
-    max_tokens: int = Field(40_000, description="Budget: most LM tokens (prompt and output) one question may use.")
-    max_steps: int = Field(16, description="Budget: most steps (LM calls and tool calls) one question may take.")
-    max_seconds: float = Field(300.0, description="Budget: wall-clock seconds one question may take.")
-    passage_chars: int = Field(550, description="Characters of each passage shown to the LM.")
+    max_llm_calls: int = Field(10, ge=1, description="Budget: most LM calls one question may make.")
+    max_tokens: int = Field(
+        40_000, ge=1, description="Budget: most LM tokens (prompt and output) one question may use."
+    )
+    max_steps: int = Field(16, ge=1, description="Budget: most steps (LM calls and tool calls) one question may take.")
+    max_seconds: float = Field(300.0, gt=0, description="Budget: wall-clock seconds one question may take.")
+    passage_chars: int = Field(550, ge=50, description="Characters of each passage shown to the LM.")
 
 
 class MemorySettings(_Group):
@@ -198,12 +201,18 @@ class MemorySettings(_Group):
     )
     reuse_similarity: float = Field(
         0.85,
+        ge=0.0,
+        le=1.0,
         description="Question similarity (cosine, MiniLM) from which a past answer may be reused; "
         "below 0.99 the LM must also judge the two questions the same.",
     )
-    hint_similarity: float = Field(0.6, description="Question similarity from which a past run lends its evidence.")
-    plan_similarity: float = Field(0.8, description="Question similarity from which a past run's plan is reused.")
-    max_age_days: float = Field(30.0, description="Oldest answer that may be reused, in days.")
+    hint_similarity: float = Field(
+        0.6, ge=0.0, le=1.0, description="Question similarity from which a past run lends its evidence."
+    )
+    plan_similarity: float = Field(
+        0.8, ge=0.0, le=1.0, description="Question similarity from which a past run's plan is reused."
+    )
+    max_age_days: float = Field(30.0, ge=0, description="Oldest answer that may be reused, in days.")
 
 
 class Settings(BaseSettings):

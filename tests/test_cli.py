@@ -155,3 +155,19 @@ def test_an_error_no_command_catches_is_still_reported_in_two_lines() -> None:
         app.registered_commands.pop()
     assert result.exit_code == 2
     assert "Something was wrong." in result.output and "Do this instead." in result.output
+
+
+def test_numbers_on_the_command_line_and_in_settings_are_checked_at_the_boundary(monkeypatch) -> None:
+    """`search -k -5` once printed a 55-line traceback, `-k 0` printed nothing, SLEUTH_AGENT__TOP_K=0 was taken."""
+    runner = CliRunner()
+    for k in ("-5", "0"):
+        done = runner.invoke(app, ["search", "x", "-k", k])
+        assert done.exit_code == 2 and "Traceback" not in done.output and "-k" in done.output
+    monkeypatch.setenv("SLEUTH_AGENT__TOP_K", "0")
+    done = runner.invoke(app, ["config"])
+    assert done.exit_code == 2 and "agent.top_k" in done.output and "Traceback" not in done.output
+
+
+def test_dash_h_is_help_and_the_help_is_plain() -> None:
+    done = CliRunner().invoke(app, ["ask", "-h"])
+    assert done.exit_code == 0 and "--report" in done.output and "<bool>" not in done.output

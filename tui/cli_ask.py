@@ -132,7 +132,7 @@ def chat(collection: Collection = None) -> None:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to search for.")],
-    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 10,
+    k: Annotated[int, typer.Option("-k", min=1, max=1000, help="How many passages.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
     filters: Annotated[list[str] | None, typer.Option("--filter", help="field=value, repeatable.")] = None,
     collection: Collection = None,
@@ -165,7 +165,7 @@ def batch(
     questions: Annotated[Path, typer.Argument(help='JSONL, one {"id", "question"} per line.')],
     answers: Annotated[Path, typer.Option("--out", help="Answers JSONL; re-running skips ids already in it.")],
     no_answer: Annotated[bool, typer.Option("--no-answer", help="Evidence search only, no LM.")] = False,
-    concurrency: Annotated[int, typer.Option(help="Questions in flight at once.")] = 1,
+    concurrency: Annotated[int, typer.Option(min=1, help="Questions in flight at once.")] = 1,
     collection: Collection = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ray: RayAddress = None,

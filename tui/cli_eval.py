@@ -54,8 +54,8 @@ def optimize(
         Path | None, typer.Option("--corpus", help="Ingest this corpus first (skipped if already in).")
     ] = None,
     optimizer: Annotated[str, typer.Option(help="bootstrap (BootstrapFewShot) or mipro (MIPROv2).")] = "bootstrap",
-    limit: Annotated[int | None, typer.Option(help="Use only the first N questions.")] = None,
-    max_demos: Annotated[int, typer.Option(help="Demonstrations kept per module.")] = 2,
+    limit: Annotated[int | None, typer.Option(min=1, help="Use only the first N questions.")] = None,
+    max_demos: Annotated[int, typer.Option(min=0, help="Demonstrations kept per module.")] = 2,
     collection: Collection = None,
 ) -> None:
     """Compile the agent's modules on questions with known answers; the agent loads the result from then on."""
@@ -89,7 +89,7 @@ def eval_retrieval(
     qrels: Annotated[Path, typer.Option(help="qrels TSV (query-id, corpus-id, score).")],
     run_out: Annotated[Path, typer.Option("--run-out", help="Where to write the TREC run file.")],
     pipeline: Annotated[str, typer.Option(help="bm25 | dense | hybrid | hybrid+rerank")] = "hybrid+rerank",
-    limit: Annotated[int | None, typer.Option(help="Only the first N judged queries.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N judged queries.")] = None,
 ) -> None:
     """Search every judged query, write a TREC run, print nDCG@10, Recall@100 and MRR@10."""
     from sleuth.evals.beir import check_qrels, load_queries
@@ -128,7 +128,7 @@ def eval_qa(
     report_dir: Annotated[Path, typer.Option("--out", help="Folder for the answers, report.md and plots.")] = Path(
         "sleuth-eval"
     ),
-    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
     no_answer: Annotated[
         bool, typer.Option("--no-answer", help="Retrieval only (no LM): recall, not answers.")
     ] = False,

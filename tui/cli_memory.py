@@ -49,7 +49,9 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
 
 
 @memory_app.command("list")
-def memory_list(limit: Annotated[int, typer.Option(help="How many runs.")] = 20, as_json: AsJson = False) -> None:
+def memory_list(
+    limit: Annotated[int, typer.Option(min=1, help="How many runs.")] = 20, as_json: AsJson = False
+) -> None:
     """The most recent runs, newest first."""
     _emit(_memory().runs(limit), as_json, _print_runs)
 
