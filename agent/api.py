@@ -213,8 +213,19 @@ class ResearchAgent(Models):
         self.close()
 
     def _require_collection(self) -> None:
-        if not self.index.exists() or self.index.count() == 0:
+        name = self.index.collection
+        if not self.index.exists():
+            from sleuth.tools.index import collection_names
+
+            others = [n for n in collection_names(self.settings) if n != name]
             raise NoCollectionError(
-                f"The collection '{self.index.collection}' is empty: there is nothing to search yet.",
+                f"There is no collection '{name}'"
+                + (f"; this SLEUTH_HOME has {', '.join(others)}." if others else "."),
+                (f"Pick one with -c {others[0]}, or make '{name}': " if others else "Make one: ")
+                + f"sleuth ingest PATH -c {name} (or sleuth ingest --demo for the bundled papers).",
+            )
+        if self.index.count() == 0:
+            raise NoCollectionError(
+                f"The collection '{name}' is empty: there is nothing to search yet.",
                 "Ingest documents first: sleuth ingest PATH (or sleuth ingest --demo for the bundled papers).",
             )

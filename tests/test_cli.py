@@ -171,3 +171,16 @@ def test_numbers_on_the_command_line_and_in_settings_are_checked_at_the_boundary
 def test_dash_h_is_help_and_the_help_is_plain() -> None:
     done = CliRunner().invoke(app, ["ask", "-h"])
     assert done.exit_code == 0 and "--report" in done.output and "<bool>" not in done.output
+
+
+def test_an_answer_degraded_by_a_dead_lm_server_exits_3_so_a_script_can_tell(
+    monkeypatch: pytest.MonkeyPatch, sleuth_home: Path, corpus_file: Path
+) -> None:
+    """`sleuth ask` with the LM server down once answered (the evidence's key sentences) and exited 0."""
+    assert runner.invoke(app, ["ingest", str(corpus_file)]).exit_code == 0
+    monkeypatch.setenv("SLEUTH_LM", "openai/some-model")
+    monkeypatch.setenv("SLEUTH_LM_API_BASE", "http://127.0.0.1:9/v1")  # nothing listens on the discard port
+    monkeypatch.setenv("SLEUTH_MODELS__TIMEOUT", "2")
+    done = runner.invoke(app, ["ask", "How does ColBERT score passages?", "--json"])
+    record = json.loads(done.stdout)
+    assert done.exit_code == 3 and record["error"] and record["citations"]  # answered from the evidence, and said so

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sleuth.errors import SleuthError
-from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, print_answer
+from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, print_answer, said
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
     from sleuth.schema import Answer, Step
+
+
+DEGRADED = 3  # `sleuth ask` answered, but not as asked: a script can tell (README, "Exit status")
 
 
 @app.command()
@@ -51,6 +54,8 @@ def ask(
         err.print(f"Wrote {markdown}.")
     if answer.error and not answer.answer:
         raise typer.Exit(1)
+    if answer.error:  # answered, but degraded: the LM failed or ran out of time (the answer is the evidence's)
+        raise typer.Exit(DEGRADED)
 
 
 def _ask_quietly(agent: ResearchAgent, question: str, report: bool = False) -> Answer:
@@ -84,7 +89,7 @@ def _report_live(agent: ResearchAgent, question: str) -> Answer:
         report = agent.report(question, on_step=show)
     out.print(Markdown(f"{sources_markdown(report)}\n\n_{cost_line(report)}_"))
     if report.error:
-        err.print(f"[yellow]Warning:[/] {report.error}")
+        err.print(f"[yellow]Warning:[/] {said(report.error)}")
     return report
 
 
@@ -146,8 +151,8 @@ def search(
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     for i, hit in enumerate(hits, 1):
-        out.print(f"[cyan]{i:>2}[/] {hit.score:.4f} [bold]{hit.chunk.title}[/] [dim]({hit.doc_id})[/]")
-        out.print(f"    {' '.join(hit.chunk.text.split())[:200]}")
+        out.print(f"[cyan]{i:>2}[/] {hit.score:.4f} [bold]{said(hit.chunk.title)}[/] [dim]({said(hit.doc_id)})[/]")
+        out.print(f"    {said(' '.join(hit.chunk.text.split())[:200])}")
 
 
 def _parse_filters(filters: list[str]) -> dict[str, Any]:
@@ -200,6 +205,6 @@ def batch(
     console = err if report.failed or report.problems else out
     console.print(out_msg)
     for problem in report.problems:
-        err.print(f"  {problem}")
+        err.print(f"  {said(problem)}")
     if report.failed or report.problems:
         raise typer.Exit(1)

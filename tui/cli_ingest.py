@@ -11,7 +11,7 @@ import typer
 
 from sleuth.errors import SleuthError
 from sleuth.locations import demo_corpus
-from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, run_ingest
+from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, run_ingest, said
 
 if TYPE_CHECKING:
     from sleuth.agent.api import ResearchAgent
@@ -68,16 +68,17 @@ def _set_fields(agent: ResearchAgent, specs: list[str]) -> None:
 
 
 def _print_report(report: IngestReport) -> None:
+    new = report.documents - report.unchanged - report.replaced
     out.print(
-        f"Ingested {report.documents:,} documents in {report.seconds:.1f}s ({report.docs_per_second:.1f}/s): "
-        f"{report.added:,} new chunks; {report.unchanged:,} documents unchanged, {report.replaced:,} changed."
+        f"Read {report.documents:,} documents in {report.seconds:.1f}s ({report.docs_per_second:.1f}/s): "
+        f"{new:,} new, {report.replaced:,} changed, {report.unchanged:,} unchanged; {report.added:,} chunks added."
     )
     if report.pruned:
         out.print(f"Pruned {len(report.pruned):,} documents whose files are gone ({report.removed_chunks:,} chunks).")
     if report.failures:
         err.print(f"[bold red]{len(report.failures)} input(s) could not be ingested:[/]")
         for failure in report.failures:
-            err.print(f"  {failure.path}: {failure.reason}")
+            err.print(f"  {said(failure.path)}: {said(failure.reason)}")
 
 
 @app.command()

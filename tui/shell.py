@@ -85,10 +85,18 @@ def open_agent(collection: str | None = None) -> ResearchAgent:
     return ResearchAgent(settings)
 
 
+def said(text: object) -> str:
+    """Text from a document, a user or an error, printed as written: its square brackets ("sleuth[scale]",
+    "[openai/x]") are not markup."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def _fail(exc: SleuthError) -> NoReturn:
-    err.print(f"[bold red]Error:[/] {exc.message}")
+    err.print(f"[bold red]Error:[/] {said(exc.message)}")
     if exc.hint:
-        err.print(f"[yellow]What to do:[/] {exc.hint}")
+        err.print(f"[yellow]What to do:[/] {said(exc.hint)}")
     raise typer.Exit(2)
 
 
@@ -136,4 +144,4 @@ def print_answer(answer: Answer) -> None:
 
     out.print(Markdown(answer_markdown(answer)))
     if answer.error:
-        err.print(f"[yellow]Warning:[/] {answer.error}")
+        err.print(f"[yellow]Warning:[/] {said(answer.error)}")

@@ -4,6 +4,7 @@ model string (a hosted API, or a local server such as llama.cpp's or vLLM throug
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,22 @@ if TYPE_CHECKING:
     import dspy
 
 
+class _HandledTruncation(logging.Filter):
+    """DSPy warns when a reply reached max_tokens; sleuth handles that (a cut draft keeps its complete sentences),
+    so the warning above a user's first answer and in every batch log says nothing they can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "was truncated" not in record.getMessage()
+
+
 def build_lm(settings: Settings) -> dspy.LM:
     """The LM the settings name, ready for `dspy.context(lm=...)`."""
     offline_environment()
     import dspy
+
+    logger = logging.getLogger("dspy.clients.lm")
+    if not any(isinstance(f, _HandledTruncation) for f in logger.filters):
+        logger.addFilter(_HandledTruncation())
 
     spec = settings.models.lm.strip()
     if spec == "scripted":  # for tests: no model; answers extracted from the passages it is shown
