@@ -151,7 +151,7 @@ class ResearchAgent(Models):
         """The answer of a run, named, timed and signed by its model, then kept in memory."""
         answer.id, answer.run_id = id, uuid.uuid4().hex
         answer.seconds = time.perf_counter() - started
-        answer.model = str(getattr(self.lm, "model", ""))
+        answer.model = answer.model if answer.path == "memory" else str(getattr(self.lm, "model", ""))
         self.memory.keep(around, answer, lm_failed)
         return answer
 

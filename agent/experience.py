@@ -109,7 +109,10 @@ class Experience:
         from sleuth.memory.recall import recall
 
         index = self._index()
-        memory = recall(store, question, vector, collection=index.collection, state=state, settings=opts)
+        fingerprint = settings_hash(self.settings)
+        memory = recall(
+            store, question, vector, collection=index.collection, state=state, settings=opts, fingerprint=fingerprint
+        )
         if memory.pinned:  # passages since removed from the collection are not offered
             present = index.existing([h.chunk_id for h in memory.pinned])
             memory.pinned = [h for h in memory.pinned if h.chunk_id in present]

@@ -36,6 +36,7 @@ class PastRun:
     state: str
     error: str | None
     citations: int
+    fingerprint: str = ""  # the settings (model included) that shaped its answer
 
     @property
     def usable(self) -> bool:
@@ -77,8 +78,11 @@ def recall(
     collection: str,
     state: str,
     settings: MemorySettings,
+    fingerprint: str = "",
 ) -> Recollection:
-    """Past runs on `collection` similar to `question`, and what each of the three uses may take from them."""
+    """Past runs on `collection` similar to `question`, and what each of the three uses may take from them. An
+    answer is reused only from a run whose model and answer-shaping settings were these (`fingerprint`, the
+    settings' hash): an answer written by another model is no answer of this one's."""
     similar = _similar_runs(db, question, vector, collection)
     memory = Recollection(similar=[r for r in similar if r.similarity >= settings.hint_similarity])
     memory.avoid_docs = _avoided_sources(db, memory.similar)
@@ -87,9 +91,10 @@ def recall(
         for run in memory.similar:
             if run.similarity < settings.reuse_similarity:
                 break
-            if run.usable and run.state == state and run.created >= oldest:
+            same_setup = not fingerprint or run.fingerprint == fingerprint
+            if run.usable and run.state == state and run.created >= oldest and same_setup:
                 answer = _stored_answer(db, run.run_id)
-                if not {c.doc_id for c in answer.citations} & memory.avoid_docs:
+                if answer.path != "report" and not {c.doc_id for c in answer.citations} & memory.avoid_docs:
                     memory.reuse, memory.reused_answer = run, answer
                     break
     good = [r for r in memory.similar if r.usable]
@@ -136,7 +141,7 @@ def _similar_runs(db: sqlite_utils.Database, question: str, vector: np.ndarray, 
     rows = db.conn.execute(
         f"""select r.id, r.question, r.created, r.collection_state, r.error, v.vector,
         (select coalesce(sum(rating), 0) from feedback f where f.run_id = r.id and f.n is null) as rating,
-        (select count(*) from citations c where c.run_id = r.id) as citations
+        (select count(*) from citations c where c.run_id = r.id) as citations, r.settings_hash
         from runs r join question_vectors v on v.run_id = r.id
         where r.collection = ? and r.id in ({marks})""",
         [collection, *set(ids)],
@@ -156,6 +161,7 @@ def _similar_runs(db: sqlite_utils.Database, question: str, vector: np.ndarray, 
             state=row[3] or "",
             error=row[4],
             citations=int(row[7]),
+            fingerprint=row[8] or "",
         )
         for row, sim in zip(rows, sims, strict=True)
     ]

@@ -26,7 +26,6 @@ from sleuth.memory.migrations import migrate
 RUN_TABLES = ("citations", "feedback", "steps", "evidence", "lessons", "question_vectors")
 
 
-
 def open_store(path: Path) -> sqlite_utils.Database:
     """Open (creating and migrating as needed) the memory database at `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)

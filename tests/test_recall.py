@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 from conftest import plan, sentences
 from typer.testing import CliRunner
@@ -125,3 +126,28 @@ def test_a_damaged_memory_costs_its_help_not_the_answer(agent, sleuth_home: Path
     (sleuth_home / "memory.db").write_bytes(b"not a database" * 100)
     answer = a.ask(ASKED)
     assert answer.citations and "memory" in (answer.error or "")
+
+
+def test_an_answer_is_reused_only_for_the_model_that_wrote_it_and_says_whose_it_is(
+    settings, embedder, corpus_file
+) -> None:
+    """The scripted stand-in's answer was once returned, with no LM call, to the bundled model's user and labelled
+    with the bundled model's name."""
+    from conftest import ScriptedLM, make_agent
+
+    if settings.index.url:
+        pytest.skip("qdrant-client's :memory: stand-in does not share collections between clients")
+    first_agent = make_agent(settings, embedder, lm=ScriptedLM([BM25_ANSWER]))
+    first_agent.ingest([corpus_file])
+    first = first_agent.ask(ASKED)
+    first_agent.close()
+    assert first.model == "dummy"
+    again = make_agent(settings.model_copy(deep=True), embedder, lm=ScriptedLM([]))
+    reused = again.ask(ASKED)
+    assert reused.path == "memory" and reused.model == "dummy"  # the same setup: reused, and it says who wrote it
+    again.close()
+    other = settings.model_copy(deep=True)
+    other.models.lm = "local/qwen2.5-coder-0.5b"  # another model (the LM object is the test's own)
+    third = make_agent(other, embedder, lm=ScriptedLM([BM25_ANSWER]))
+    answer = third.ask(ASKED)
+    assert answer.path != "memory" and answer.usage.llm_calls == 1

@@ -82,5 +82,6 @@ def reused_answer(trace: Trace, memory: Recollection, question: str) -> Answer:
         steps=trace.steps,
         usage=trace.budget.usage,
         path="memory",
+        model=past.model,  # who wrote it: the run it is reused from
         memory=memory.report(reused=True, plan_used=False),
     )
