@@ -261,3 +261,22 @@ def test_bf16_embeddings_agree_with_fp32() -> None:
     assert not full.bf16 and half.bf16
     agreement = (full.embed(texts) * half.embed(texts)).sum(axis=1)
     assert agreement.min() > 0.999
+
+
+def test_a_page_cannot_choose_its_own_source(settings, embedder, tmp_path: Path) -> None:
+    """An HTML file's og:url once replaced its path as the document's source: `remove FILE` then found nothing
+    and `ingest --prune` never dropped it after the file was deleted."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    page = folder / "fusion.html"
+    page.write_text(
+        '<html><head><title>Fusion</title><meta property="og:url" content="https://example.org/elsewhere">'
+        "</head><body><p>Reciprocal rank fusion merges ranked lists from BM25 and dense retrievers.</p></body></html>"
+    )
+    with make_agent(settings, embedder) as agent:
+        agent.ingest([folder])
+        [hit] = agent.search("reciprocal rank fusion", k=1)
+        assert hit.chunk.source == str(page.resolve()) or hit.chunk.source.endswith("fusion.html")
+        page.unlink()
+        report = agent.ingest([folder], prune=True)
+        assert len(report.pruned) == 1

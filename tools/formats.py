@@ -179,7 +179,9 @@ def read_html(path: Path) -> Document | Failure:
     title = soup.title.get_text(" ", strip=True) if soup.title else _title(text, path)
     metadata["section_offsets"] = _locate(text, headings)
     doc_id, source = _file_id(path)
-    return Document(doc_id=doc_id, title=title, text=text, source=metadata.pop("url", source), metadata=metadata)
+    # the page's own URL (og:url, canonical) is metadata: the source stays the file, so `sleuth remove FILE` and
+    # `ingest --prune` find the document by the file it came from, whatever the page says of itself
+    return Document(doc_id=doc_id, title=title, text=text, source=source, metadata=metadata)
 
 
 def _html_metadata(soup: Any) -> dict[str, Any]:
