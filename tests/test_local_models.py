@@ -64,3 +64,21 @@ def test_a_missing_part_package_names_what_to_install(tmp_path: Path) -> None:
 def test_presets_cover_both_bundled_models() -> None:
     assert set(local_models.PRESETS) == {"qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"}
     assert local_models.PRESETS["qwen2.5-coder-1.5b"].size == 1_117_320_768
+
+
+def test_two_homes_share_one_joined_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every SLEUTH_HOME once got its own 1.1 GB copy of the model; now it is joined once into a cache they share,
+    and a copy an older home already verified is used where it is."""
+    from sleuth.locations import home_models_dir, models_dir
+    from sleuth.settings import Settings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    model = _fake_parts(tmp_path, monkeypatch, [b"GGUF" + b"a" * 10, b"b" * 5])
+    first, second = Settings(home=tmp_path / "home1"), Settings(home=tmp_path / "home2")
+    assert models_dir(first) == models_dir(second) == tmp_path / "cache" / "sleuth" / "models"
+    joined = model_file(model, models_dir(first), also=(home_models_dir(first),))
+    assert model_file(model, models_dir(second), also=(home_models_dir(second),)) == joined
+    assert len(list((tmp_path / "cache").rglob("*.gguf"))) == 1 and not (tmp_path / "home2").exists()
+    older = Settings(home=tmp_path / "old")
+    kept = model_file(model, home_models_dir(older))  # joined there by an earlier version
+    assert model_file(model, models_dir(older), also=(home_models_dir(older),)) == kept

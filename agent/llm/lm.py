@@ -12,7 +12,7 @@ from sleuth.agent.llm.async_engine import AsyncLlamaCppEngine
 from sleuth.agent.llm.llama_engine import LLAMA_CPP_HINT, LlamaCppEngine
 from sleuth.agent.llm.local_models import model_file, preset
 from sleuth.errors import ConfigError, ModelUnavailableError
-from sleuth.locations import models_dir, prompt_cache_dir
+from sleuth.locations import home_models_dir, models_dir, prompt_cache_dir
 from sleuth.runtime import offline_environment
 from sleuth.settings import Settings
 
@@ -85,7 +85,7 @@ def _local_path(spec: str, settings: Settings) -> tuple[Path, str]:
             raise ModelUnavailableError(f"No GGUF file at {path}.", "Fix SLEUTH_LM or use a bundled preset.")
         return path, path.stem
     model = preset(spec.removeprefix("local/"))
-    return model_file(model, models_dir(settings)), model.name
+    return model_file(model, models_dir(settings), also=(home_models_dir(settings),)), model.name
 
 
 def _check_litellm_model(spec: str) -> None:

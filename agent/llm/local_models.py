@@ -79,8 +79,13 @@ def part_paths(model: LocalModel) -> list[Path]:
     return paths
 
 
-def model_file(model: LocalModel, models_dir: Path) -> Path:
-    """The joined GGUF under `models_dir`, built from the installed parts on first use and verified."""
+def model_file(model: LocalModel, models_dir: Path, also: tuple[Path, ...] = ()) -> Path:
+    """The joined GGUF under `models_dir`, built from the installed parts on first use and verified; a verified
+    copy already in one of the `also` folders (an older SLEUTH_HOME's) is used as it is."""
+    for folder in also:
+        earlier = folder / model.file_name
+        if earlier.exists() and _verified(earlier, model):
+            return earlier
     target = models_dir / model.file_name
     if target.exists() and _verified(target, model):
         return target
