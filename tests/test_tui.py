@@ -315,3 +315,40 @@ async def test_an_lm_server_that_fails_leaves_the_extractive_answer_and_says_wha
             [view] = app.query(AnswerView)
             assert view.answer.citations and view.answer.error
             assert any("sleuth doctor" in n.message for n in app._notifications)
+
+
+LONG = sentences(
+    ("ColBERT keeps one embedding per token for every passage in the collection.", [1]),
+    ("It scores a passage by summing the maximum similarity of each query token.", [1]),
+    ("BM25 ranks documents by term frequency and inverse document frequency.", [2]),
+)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_answers_first_line_is_in_sight_when_it_is_done_and_the_keys_scroll(
+    settings, embedder, corpus_file, size
+) -> None:
+    """After 'answered in 33.7s' a 120x40 terminal once showed nothing: the answer sat above the visible area. And
+    with the question box focused, PageUp/PageDown did nothing."""
+    agent = make_agent(settings, embedder, lm=ScriptedLM([LONG, LONG, LONG]))
+    agent.ingest([corpus_file])
+    app = SleuthApp(agent)
+    async with app.run_test(size=size) as pilot:
+        for question in ("What is ColBERT?", "How does ColBERT score?", "What does ColBERT keep per token?"):
+            await pilot.press(*question, "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.pause()
+        log = app.query_one("#log")
+        last = list(app.query(AnswerView))[-1]
+        top = last.region.y - log.region.y
+        assert 0 <= top < log.region.height  # the answer's first line is on screen
+        assert app.focused is app.query_one("#question")
+        before = log.scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert log.scroll_y < before
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y

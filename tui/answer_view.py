@@ -22,6 +22,12 @@ class AnswerView(Markdown):
         super().__init__(answer_markdown(answer, links=True), open_links=False)
         self.answer = answer
 
+    def on_markdown_table_of_contents_updated(self, event: Markdown.TableOfContentsUpdated) -> None:
+        """Rendered (the blocks are mounted and laid out next): bring the answer's first line into sight. Scrolled
+        to the end before it had its height, the chat once showed blank space below an answer out of view."""
+        event.stop()
+        self.call_after_refresh(lambda: self.scroll_visible(top=True, animate=False))
+
 
 class DraftView(Static):
     """The answer as the LM writes it; replaced by the checked AnswerView when the run ends."""

@@ -53,6 +53,11 @@ class SleuthApp(SourceKeys):
         Binding("ctrl+b", "passage(-1)", "Passage before", show=False),
         Binding("ctrl+n", "passage(1)", "Passage after", show=False),
         Binding("ctrl+o", "document", "Whole document", show=False),
+        # the question box always has focus, so the conversation scrolls from it, as in a chat app
+        Binding("pageup", "scroll_log('page_up')", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_log('page_down')", "Scroll down", show=False, priority=True),
+        Binding("ctrl+home", "scroll_log('scroll_home')", "Top", show=False, priority=True),
+        Binding("ctrl+end", "scroll_log('scroll_end')", "Bottom", show=False, priority=True),
     ]
     AUTO_FOCUS = "#question"  # typing at start goes to the question box (the log would take focus otherwise)
 
@@ -155,12 +160,10 @@ class SleuthApp(SourceKeys):
         self.query_one("#log", VerticalScroll).scroll_end(animate=False)
 
     def on_sleuth_app_answered(self, message: Answered) -> None:
-        log = self.query_one("#log", VerticalScroll)
         self.query(DraftView).remove()  # the checked answer replaces the draft as it was written
         for tree in self.query(StepsTree):
             tree.root.collapse()  # kept under the question: expand it to see how the answer was made
         self._show(message.answer)
-        log.scroll_end(animate=False)
         self.query_one("#status", Static).update(f"answered in {message.answer.seconds:.1f}s")
         if message.answer.error:  # a degraded answer (the LM failed or ran out of time): say what to do
             self.notify(
@@ -184,7 +187,11 @@ class SleuthApp(SourceKeys):
         log = self.query_one("#log", VerticalScroll)
         if answer.standalone:
             log.mount(Static(f"searched as: {answer.standalone}", classes="rewrite"))
-        log.mount(AnswerView(answer))
+        log.mount(AnswerView(answer))  # it brings its first line into sight once rendered
+
+    def action_scroll_log(self, how: str) -> None:
+        """Scroll the conversation: PageUp/PageDown, Ctrl+Home/Ctrl+End, with the question box focused."""
+        getattr(self.query_one("#log", VerticalScroll), f"action_{how}")()
 
     def action_rate(self, rating: int) -> None:
         """Feedback on the last answer, or on the source open in the side panel, stored in memory (an answer rated

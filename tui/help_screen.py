@@ -16,6 +16,7 @@ HELP = """\
 | Enter | ask the question in the box; `/report` before it writes a report (an overview and a section per aspect) |
 | Esc | cancel the running question (nothing of it is stored) |
 | Ctrl+L | clear the conversation |
+| PageUp, PageDown, Ctrl+Home, Ctrl+End | scroll the conversation (the question box keeps the focus) |
 | F1 | this help |
 | F2 | open the last answer's next source beside the chat, its cited span highlighted (or click a marker [n]) |
 | Ctrl+B, Ctrl+N | in the open source: the passage before / after it in its document |
