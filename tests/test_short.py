@@ -145,3 +145,20 @@ def test_a_question_that_asks_how_or_why_is_answered_by_sentences_not_a_phrase(q
     from sleuth.agent.loop.shape import asks_for_explanation
 
     assert asks_for_explanation(question) is explains
+
+
+def test_a_short_answer_cut_mid_phrase_is_not_shown() -> None:
+    """'In short: First improves inference speed by 50% and maintains' was shown: cut at the 60-character bound."""
+    from sleuth.schema import Answer, Citation
+    from sleuth.tui.render import answer_markdown
+
+    cited = [Citation(n=1, doc_id="d", chunk_id="c", title="FIRST", text="FIRST is faster.", score=1.0)]
+    cut = Answer(
+        question="q",
+        answer="FIRST is 50% faster [1].",
+        citations=cited,
+        short_answer="First improves inference speed by 50% and maintains",
+    )
+    whole = cut.model_copy(update={"short_answer": "50% faster"})
+    assert "In short" not in answer_markdown(cut)
+    assert "**In short:** 50% faster" in answer_markdown(whole)

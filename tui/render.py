@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sleuth.lexicon import FUNCTION_WORDS
+from sleuth.prompts.bounded import PHRASE_CHARS
 from sleuth.prompts.signatures import MARKER
 from sleuth.schema import Answer, Citation
 
 SNIPPET = 240
+CUT_MARGIN = 12  # a phrase this close to the bound was likely cut there (whole_words drops the cut word)
 
 
 def answer_markdown(answer: Answer, links: bool = False) -> str:
@@ -18,7 +21,7 @@ def answer_markdown(answer: Answer, links: bool = False) -> str:
             lambda m: f"[\\[{m.group(1)}\\]](#source-{m.group(1)})" if int(m.group(1)) in numbers else m.group(0), text
         )
     lines = [text]
-    if answer.short_answer and answer.short_answer.lower() != "unknown" and answer.citations:
+    if answer.citations and reads_whole(answer.short_answer):
         lines.append(f"\n**In short:** {answer.short_answer}")
     if answer.citations:
         lines.append(sources_markdown(answer))
@@ -28,6 +31,16 @@ def answer_markdown(answer: Answer, links: bool = False) -> str:
     if answer.error:
         lines.append(f"\n> warning: {answer.error}")
     return "\n".join(lines)
+
+
+def reads_whole(short: str) -> bool:
+    """A short answer worth showing: a phrase that ends where its meaning does. One that filled its bound was cut
+    ("First improves inference speed by 50% and maintains"), and one ending on a word like "and" or "the" too."""
+    words = short.split()
+    if not words or short.lower() == "unknown":
+        return False
+    cut = len(short) >= PHRASE_CHARS - CUT_MARGIN and len(words) > 1
+    return not cut and words[-1].lower().strip(",;:") not in FUNCTION_WORDS
 
 
 def sources_markdown(answer: Answer) -> str:
