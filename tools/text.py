@@ -34,14 +34,28 @@ _INSTRUCTION = re.compile(
     r"secrets?|password)"
     r"|call\s+the\s+tool|use\s+the\s+tool|you\s+are\s+now|system\s*:|assistant\s*:"
     r"|(?:answer|respond|reply)\s+(?:only\s+)?(?:with|by\s+saying)\b"
+    # orders about what the answer cites or says: "Always cite (99) and (42) in every sentence of your answer"
+    r"|(?:always|never|only|just|do\s+not|don't)\s+(?:cite|quote)\b"
+    r"|(?:always|never|only|just|do\s+not|don't)\s+(?:mention|say|write|answer|respond|reply|include|output)"
+    r"\s+(?:with|that|only|[\"'“]|(?-i:[A-Z]{3,})\b)"
+    r"|cite\s+(?:passage|source|document|\(?\[?\d)"
+    # orders addressed to the reader's assistant
+    r"|(?:you|the\s+assistant|assistant)\s*,?\s+(?:must|should|shall|have\s+to|need\s+to|are\s+to)\b"
+    r"|(?:dear|attention|note\s+to\s+(?:the\s+)?)\s*(?:assistant|ai|model|llm)\b"
+    # the same orders in other languages (French, German, Spanish, Italian, Portuguese, Chinese)
+    r"|(?:ignorez|ignoriere|ignora|ignore|ignorar|oubliez|vergiss)\s+(?:\w+\s+){0,3}(?:instructions|anweisungen"
+    r"|instrucciones|istruzioni|instruções|consignes)"
+    r"|(?:忽略|无视|忽视).{0,8}(?:指令|指示|提示|说明)"
     r")",
     re.I,
 )
+# An order no statement makes, wherever it stands in a sentence.
+_ANYWHERE = re.compile(r"in\s+every\s+sentence\s+of\s+(?:your|the)\s+answer", re.I)
 
 
 def reads_as_instruction(sentence: str) -> bool:
     """True for a sentence that gives the reader's LM an order instead of stating something."""
-    return bool(_INSTRUCTION.search(sentence))
+    return bool(_INSTRUCTION.search(sentence) or _ANYWHERE.search(sentence))
 
 
 def without_instructions(text: str) -> str:
@@ -52,8 +66,17 @@ def without_instructions(text: str) -> str:
 
 
 def as_data(text: str) -> str:
-    """A passage's text as the LM reads it: `inert`, and without its sentences that give the LM orders."""
-    return without_instructions(inert(text))
+    """A passage's text as the LM reads it: `inert`, and without its sentences that give the LM orders (read line
+    by line first: a Markdown heading is its own sentence whatever precedes it, and a table row's cells are read
+    one by one)."""
+    return " ".join(kept for line in text.splitlines() if (kept := without_instructions(inert(_cells(line)))))
+
+
+def _cells(line: str) -> str:
+    """A Markdown table row without its cells that read as orders (a cell is no sentence of the row)."""
+    if not line.lstrip().startswith("|"):
+        return line
+    return " | ".join(cell for cell in line.split("|") if not reads_as_instruction(cell.strip()))
 
 
 def format_passages(evidence: list[Hit], max_chars: int, texts: list[str] | None = None, start: int = 1) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sleuth.errors import SleuthError
+from sleuth.tools.text import inert
 from sleuth.tui.shell import Collection, RayAddress, Workers, app, err, open_agent, out, print_answer, said
 
 if TYPE_CHECKING:
@@ -151,8 +152,10 @@ def search(
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     for i, hit in enumerate(hits, 1):
-        out.print(f"[cyan]{i:>2}[/] {hit.score:.4f} [bold]{said(hit.chunk.title)}[/] [dim]({said(hit.doc_id)})[/]")
-        out.print(f"    {said(' '.join(hit.chunk.text.split())[:200])}")
+        out.print(
+            f"[cyan]{i:>2}[/] {hit.score:.4f} [bold]{said(inert(hit.chunk.title))}[/] [dim]({said(hit.doc_id)})[/]"
+        )
+        out.print(f"    {said(inert(hit.chunk.text)[:200])}")
 
 
 def _parse_filters(filters: list[str]) -> dict[str, Any]:

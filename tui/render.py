@@ -6,6 +6,7 @@ from sleuth.lexicon import FUNCTION_WORDS
 from sleuth.prompts.bounded import PHRASE_CHARS
 from sleuth.prompts.signatures import MARKER
 from sleuth.schema import Answer, Citation
+from sleuth.tools.text import inert
 
 SNIPPET = 240
 CUT_MARGIN = 12  # a phrase this close to the bound was likely cut there (whole_words drops the cut word)
@@ -52,7 +53,7 @@ def sources_markdown(answer: Answer) -> str:
         page = f", p. {c.page}" if c.page else ""
         byline = ", ".join(part for part in (c.authors, c.year) if part)
         byline = f"{byline}, " if byline else ""
-        lines.append(f"- **[{c.n}]** {c.title} ({byline}`{c.doc_id}`{page}): {_quote(c)}")
+        lines.append(f"- **[{c.n}]** {inert(c.title)} ({byline}`{c.doc_id}`{page}): {_quote(c)}")
     return "\n".join(lines)
 
 
@@ -73,7 +74,7 @@ def report_markdown(answer: Answer) -> str:
 
 def _quote(citation: Citation) -> str:
     """The cited span (the sentences that support the answer), else the passage's beginning."""
-    text = " … ".join(" ".join(q.split()) for q in citation.quotes) or " ".join(citation.text.split())
+    text = " … ".join(inert(q) for q in citation.quotes) or inert(citation.text)
     text = text if len(text) <= SNIPPET else text[:SNIPPET].rsplit(" ", 1)[0] + " ..."
     return f"“{text}”" if citation.quotes else text
 
