@@ -224,3 +224,23 @@ def test_the_parts_of_a_question_about_one_work_read_only_that_works_passages(ag
     assert step.detail["about"] == "ColBERT"
     assert all(part["evidence"] == ["colbert"] for part in step.detail["parts"])
     assert {c.doc_id for c in answer.citations} == {"colbert"}
+
+
+def test_two_parts_drafting_the_same_sentence_from_one_paper_say_it_once() -> None:
+    """STAR and ADORE are one paper's two methods: both parts drafted "STAR improves the stability ... [1]"."""
+    from sleuth.agent.loop.compose import compose
+    from sleuth.agent.loop.parts import Part
+    from sleuth.agent.loop.verify import Verified
+    from sleuth.prompts.signatures import CitedSentence
+    from sleuth.schema import Chunk, Hit
+
+    paper = Hit(
+        chunk=Chunk(chunk_id="c1", doc_id="d1", title="STAR and ADORE", text="STAR adds random negatives."), score=1.0
+    )
+    same = CitedSentence(text="STAR improves the stability of training by adding random negatives.", sources=[1])
+    other = CitedSentence(text="ADORE samples hard negatives dynamically during training.", sources=[1])
+    parts = [Part("STAR", "What does STAR change?", [paper]), Part("ADORE", "What does ADORE change?", [paper])]
+    answers = [Verified("", [], cited=[same]), Verified("", [], cited=[same, other])]
+    composed, evidence = compose("What do STAR and ADORE each change?", parts, answers)
+    assert composed.text.count("STAR improves the stability") == 1 and "ADORE samples" in composed.text
+    assert [c.doc_id for c in composed.citations] == ["d1"] and len(evidence) == 1

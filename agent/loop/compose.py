@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sleuth.agent.checks.attribution import spans_of
+from sleuth.agent.checks.attribution import distinct, spans_of
 from sleuth.agent.checks.citations import resolve_citations
 from sleuth.agent.checks.short import UNKNOWN
 from sleuth.agent.loop.parts import Part
@@ -36,6 +36,7 @@ def compose(question: str, parts: list[Part], answers: list[Verified | None]) ->
                 evidence.append(hit)
             numbers[n] = next(i for i, h in enumerate(evidence, 1) if h.chunk_id == hit.chunk_id)
         sentences += [CitedSentence(text=s.text, sources=[numbers[n] for n in s.sources]) for s in answer.cited]
+    sentences = distinct(sentences)  # two parts on one paper may draft the same sentence from its passage
     text, citations, _ = resolve_citations(render_sentences(sentences), evidence, spans_of(sentences, evidence))
     works = [label for label in unanswered if not label.endswith("?")]
     asked = [label.rstrip("?") for label in unanswered if label.endswith("?")]  # a sub-question or a step
