@@ -136,18 +136,18 @@ class ResearchProgram(dspy.Module):
         reason = shape.reason if shape.multi_part else ("memory holds a plan" if plan_it else shape.reason)
         research.path = "deep" if plan_it else "fast"
         trace.record("route", started, path=research.path, reason=reason)
-        by_parts = plan_it and self.settings.by_parts and shape.kind != "choice"
+        by_parts = self.settings.by_parts and shape.kind != "choice"
         work = ""  # the one work a question of several parts is about, if it names one
-        if by_parts:  # the works the question lists are its parts: no plan needed
-            self._retrieve(trace, source, research)
+        self._retrieve(trace, source, research)
+        if by_parts:  # works the question lists together ("X and Y") are its parts, whatever its cue words
             works = named_works(research.question, research.pool, source.search)
             if works:
                 return self.by_parts.works(trace, source, research, work_parts(research.question, works))
-            work = one_work(research.question, research.pool, source.search)
+            work = one_work(research.question, research.pool, source.search) if plan_it else ""
         if plan_it:
             self._plan(trace, research, rewrite=False, why=reason)
-        self._retrieve(trace, source, research)
-        if by_parts and len(research.sub_questions) >= 2:
+            self._retrieve(trace, source, research)  # the question again, with the plan's sub-questions
+        if by_parts and plan_it and len(research.sub_questions) >= 2:
             parts = [Part(sub, sub) for sub in research.sub_questions]
             return self.by_parts.sub_questions(trace, source, research, parts, work)
         research.evidence = research.with_coverage(diverse(research.pool, self.settings.top_k))
