@@ -244,3 +244,35 @@ def test_two_parts_drafting_the_same_sentence_from_one_paper_say_it_once() -> No
     composed, evidence = compose("What do STAR and ADORE each change?", parts, answers)
     assert composed.text.count("STAR improves the stability") == 1 and "ADORE samples" in composed.text
     assert [c.doc_id for c in composed.citations] == ["d1"] and len(evidence) == 1
+
+
+def test_a_report_whose_lm_fails_is_still_the_evidence_cited(agent) -> None:
+    """Never empty while evidence exists: with every LM call failing, the report is the evidence's key sentences,
+    each cited, and its error says why."""
+    report = agent().report("What are the main approaches to retrieving passages?")  # nothing scripted: each call fails
+    assert report.citations and report.overview and not report.sections
+    assert report.error and "writing the answer failed" in report.error
+
+
+def test_a_report_stops_cleanly_when_its_time_is_spent(agent, settings) -> None:
+    """Sections after the first are optional: with the time spent they are left out, the report ends with what it
+    has, within the budget."""
+    settings.agent.max_llm_calls = 2  # the overview and one section
+    a = agent(
+        {
+            "WriteOverview": {
+                "answer": sentences(
+                    ("BM25 ranks documents by term frequency.", [1]),
+                    ("Dense passage retrieval encodes passages with BERT.", [2]),
+                )["answer"]
+            }
+        },
+        _section(
+            "Lexical",
+            ("BM25 scores documents by term frequency and inverse document frequency.", [1]),
+            ("It saturates with k1.", [1]),
+        ),
+        _section("Dense", ("ColBERT keeps one embedding per token.", [1]), ("It sums maximum similarities.", [1])),
+    )
+    report = a.report("What are the main approaches to retrieving passages?")
+    assert report.usage.llm_calls <= 2 and report.overview and len(report.sections) == 1
