@@ -9,7 +9,8 @@ scored the same way as the newest.
 Per set and shape: questions, facet recall (share of key facts stated), answers whose first sentence restates the
 question, answers that say something was not found beside an answer, papers cited, the attribution audit
 (misattributed and unsupported shares of cited sentences), failed or empty answers, p50 seconds of the rows that
-ran on the model, LM calls; then each later system against the first ones, question by question (facet recall:
+ran on the model, LM calls, prompt tokens and those evaluated (the rest reused from the engine's prompt cache:
+what a further part costs); then each later system against the first ones, question by question (facet recall:
 mean difference, 95% bootstrap interval, wins and losses).
 """
 
@@ -60,6 +61,8 @@ def scored(q: QAItem, row: dict[str, Any]) -> dict[str, Any]:
         "failed": bool(row.get("failed")) or bool(row.get("empty")),
         "seconds": None if row.get("replayed") else row.get("seconds"),
         "calls": row.get("calls", 0),
+        "evaluated": (row.get("prompt_tokens") or 0) - (row.get("reused_tokens") or 0),
+        "prompt": row.get("prompt_tokens") or 0,
     }
 
 
@@ -74,13 +77,14 @@ def summary_line(name: str, rows: list[dict[str, Any]]) -> str:
         f"{sum(r['unsupported'] for r in rows) / sentences:6.2f} "
         f"{sum(r['failed'] for r in rows):6d} "
         f"{(f'{statistics.median(seconds):6.1f}' if seconds else '     -')} "
-        f"{statistics.mean(r['calls'] for r in rows):5.2f}"
+        f"{statistics.mean(r['calls'] for r in rows):5.2f} {statistics.mean(r['prompt'] for r in rows):7.0f} "
+        f"{statistics.mean(r['evaluated'] for r in rows):9.0f}"
     )
 
 
 HEADER = (
     f"{'system':12s} {'n':>3s} {'facets':>6s} {'restate':>7s} {'missing':>7s} {'papers':>6s} {'cover':>6s} "
-    f"{'misattr':>7s} {'unsupp':>6s} {'failed':>6s} {'p50 s':>6s} {'calls':>5s}"
+    f"{'misattr':>7s} {'unsupp':>6s} {'failed':>6s} {'p50 s':>6s} {'calls':>5s} {'prompt':>7s} {'evaluated':>9s}"
 )
 
 
