@@ -33,7 +33,7 @@ def test_config_prints_effective_settings_with_secrets_masked(monkeypatch: pytes
 def test_ask_before_ingest_says_there_is_no_collection_and_how_to_make_one() -> None:
     result = runner.invoke(app, ["ask", "What is RAG?"])
     assert result.exit_code == 2
-    assert "nothing to search" in result.output and "sleuth ingest" in result.output
+    assert "no collection 'default'" in result.output and "sleuth ingest" in result.output
 
 
 def test_ingest_reports_bad_lines_and_exits_nonzero_but_keeps_the_rest(tmp_path: Path) -> None:
@@ -41,8 +41,9 @@ def test_ingest_reports_bad_lines_and_exits_nonzero_but_keeps_the_rest(tmp_path:
     corpus.write_text('{"_id": "a", "title": "A", "text": "alpha beta"}\n{broken\n')
     result = runner.invoke(app, ["ingest", str(corpus), "--quiet"])
     assert result.exit_code == 1
-    assert "1 new chunks" in result.output
-    assert f"{corpus}:2" in result.output and "not valid JSON" in result.output
+    flat = " ".join(result.output.split())
+    assert "1 new, 0 changed, 0 unchanged; 1 chunks added" in flat
+    assert "line 2 is not valid JSON" in flat and "c.jsonl" in result.output.replace("\n", "")
     search = runner.invoke(app, ["search", "alpha", "--json"])
     assert search.exit_code == 0
     assert json.loads(search.output)[0]["doc_id"] == "a"
