@@ -2,6 +2,7 @@
 module level, inside a function or under TYPE_CHECKING alike) names its own package or one in a lower layer.
 
     tui                                   the terminal: chat and command line
+    serve                                 sleuth as tools for other agents (MCP)
     evals                                 what `sleuth eval` runs
     agent.ops                             doctor, optimize
     agent                                 the facade: ResearchAgent, library, experience, batch
@@ -33,7 +34,8 @@ LAYERS = {
     "agent": 5,
     "agent.ops": 6,
     "evals": 7,
-    "tui": 8,
+    "serve": 8,
+    "tui": 9,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sleuth.tui import cli_ask, cli_eval, cli_ingest, cli_memory  # noqa: F401  (each registers its commands)
+from sleuth.tui import cli_ask, cli_eval, cli_ingest, cli_memory, cli_serve  # noqa: F401  (each registers its commands)
 from sleuth.tui.shell import app
 
 

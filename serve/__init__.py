@@ -1,0 +1,1 @@
+"""sleuth for other programs: the MCP server (serve/mcp_server.py)."""
