@@ -60,7 +60,8 @@ class Hit(BaseModel):
 class Citation(BaseModel):
     """A numbered source of an answer: `[n]` in the text resolves to exactly one of these. `spans` are the
     character offsets in `text` of the sentences that support the answer's sentences citing it; `page` is the
-    passage's first page in a PDF; `authors` and `year` come from the document's metadata when it has them."""
+    passage's first page in a PDF; `authors`, `year`, `key`, `doi`, `url`, `venue` and `kind` come from the
+    document's metadata when it has them (a .bib entry or a Zotero item has them all)."""
 
     n: int
     doc_id: str
@@ -73,6 +74,11 @@ class Citation(BaseModel):
     source: str = ""
     authors: str = ""
     year: str = ""
+    key: str = Field("", description="The work's key in the library it came from: a BibTeX key or a Zotero item key.")
+    doi: str = ""
+    url: str = ""
+    venue: str = ""
+    kind: str = Field("", description="The BibTeX entry type of the work (article, inproceedings), when known.")
 
     @property
     def quotes(self) -> list[str]:

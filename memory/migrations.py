@@ -100,12 +100,20 @@ def _m005_citation_authors(db: sqlite_utils.Database) -> None:
     db["citations"].add_column("year", str)
 
 
+def _m006_citation_reference(db: sqlite_utils.Database) -> None:
+    """What a reference list and BibTeX need of each cited work: its library key (BibTeX, Zotero), DOI, URL, venue
+    and entry type."""
+    for column in ("key", "doi", "url", "venue", "kind"):
+        db["citations"].add_column(column, str)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs", _m001_runs),
     ("m002_feedback_and_search", _m002_feedback_and_search),
     ("m003_experience", _m003_experience),
     ("m004_citation_spans", _m004_citation_spans),
     ("m005_citation_authors", _m005_citation_authors),
+    ("m006_citation_reference", _m006_citation_reference),
 ]
 
 

@@ -75,6 +75,11 @@ WORKSPACE = {
     "111,Early antibiotics lower mortality in sepsis patients admitted to intensive care.,2021,Crit Care\n"
     "222,Fluid resuscitation volumes in septic shock were compared across twelve hospitals.,2021,Lancet\n"
     "333,A lexical retriever was compared with a dense retriever on clinical notes.,2019,JAMIA\n",
+    "refs.bib": "@article{robertson2009bm25,\n  title = {The Probabilistic Relevance Framework: {BM25} and Beyond},\n"
+    "  author = {Robertson, Stephen and Zaragoza, Hugo},\n  year = {2009},\n  journal = {Foundations and Trends in IR},\n"
+    "  file = {Full Text:papers/bm25.txt:text/plain}\n}\n@inproceedings{khattab2020colbert,\n  title = {ColBERT},\n"
+    "  author = {Khattab, Omar and Zaharia, Matei},\n  year = {2020},\n  booktitle = {SIGIR},\n"
+    "  abstract = {ColBERT scores a passage by late interaction over token embeddings.}\n}\n",
     "questions.jsonl": '{"id": "q1", "question": "What are hard negatives?"}\n'
     '{"id": "q2", "question": "How does ColBERT score a passage?"}\n',
     "corpus.jsonl": '{"_id": "c1", "title": "BM25", "text": "BM25 ranks documents by term frequency and inverse '

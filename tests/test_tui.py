@@ -168,7 +168,8 @@ async def test_feedback_keys_store_a_rating_and_f7_copies_the_answer(settings, e
         await pilot.press("f6")
         await pilot.press("f7")
         await pilot.pause()
-        assert app.clipboard.startswith(app.last.answer) and "**Sources**" in app.clipboard
+        assert app.clipboard.startswith(f"# {app.last.question}") and app.last.answer in app.clipboard
+        assert "## References" in app.clipboard and "1. " in app.clipboard
         await pilot.press("f2", "f5")  # the source open beside the answer, rated up
         await pilot.pause()
     answer_row, source_row = sorted(agent.memory.open()["feedback"].rows, key=lambda r: r["created"])

@@ -1,5 +1,6 @@
 """Turn paths into Documents: which files a path holds, and the reader each file's type goes to
-(`tools/formats.py`: PDF, DOCX, HTML, Markdown and text files, BEIR JSONL, and JSONL/CSV records).
+(`tools/formats.py`: PDF, DOCX, HTML, Markdown and text files, BEIR JSONL, and JSONL/CSV records;
+`tools/bibliography.py`: BibTeX libraries).
 
 Problems with one file or line never stop the rest: they come back as `Failure`s for the end-of-run summary.
 """
@@ -28,7 +29,8 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 DOCX_SUFFIXES = {".docx"}
 CSV_SUFFIXES = {".csv", ".tsv"}
-READABLE = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES | CSV_SUFFIXES
+BIB_SUFFIXES = {".bib"}
+READABLE = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES | CSV_SUFFIXES | BIB_SUFFIXES
 MAX_FILE_BYTES = 40 << 20  # one file; JSONL/CSV collections are read line by line and exempt
 
 
@@ -104,6 +106,10 @@ def read_file(
             f"{size / (1 << 20):.0f} MB, over the {max_bytes >> 20} MB limit for one file; split it, or raise "
             f"SLEUTH_INDEX__MAX_FILE_MB",
         )
+    elif suffix in BIB_SUFFIXES:
+        from sleuth.tools.bibliography import read_bib
+
+        yield from read_bib(path)
     elif suffix in TEXT_SUFFIXES:
         yield read_text(path)
     elif suffix in HTML_SUFFIXES:

@@ -213,14 +213,15 @@ class SleuthApp(SourceKeys):
         self.notify(f"Rated {'up' if rating > 0 else 'down'}: {what} {self.last.run_id[:12]}.")
 
     def action_copy(self) -> None:
-        """The last answer as Markdown, with its sources, to the clipboard."""
+        """The last answer as Markdown to paste (`sleuth ask --format markdown`): the answer and its numbered
+        references, to the clipboard."""
         if not self.last:
             self.notify("No answer to copy yet.", severity="warning")
             return
-        from sleuth.tui.render import answer_markdown
+        from sleuth.tui.render import report_markdown
 
-        self.copy_to_clipboard(answer_markdown(self.last))
-        self.notify("The answer and its sources were copied as Markdown.")
+        self.copy_to_clipboard(report_markdown(self.last))
+        self.notify("The answer and its references were copied as Markdown.")
 
     def action_history(self) -> None:
         if not self.agent.settings.memory.enabled:

@@ -24,7 +24,16 @@ DEGRADED = 3  # `sleuth ask` answered, but not as asked: a script can tell (READ
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON (= --format json).")] = False,
+    form: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="text (the screen's), markdown (to paste: the answer and numbered references), bibtex (the "
+            "cited works) or json.",
+        ),
+    ] = "text",
     report: Annotated[
         bool, typer.Option("--report", help="A report: an overview and a section per aspect of the evidence.")
     ] = False,
@@ -34,6 +43,10 @@ def ask(
     collection: Collection = None,
 ) -> None:
     """Research a question in the collection and answer it with citations (streamed as it is written)."""
+    if form not in FORMATS:
+        raise SleuthError(f"There is no format '{form}'.", f"Use one of: {', '.join(FORMATS)}.")
+    form = "json" if as_json else form
+    as_json = form != "text"  # every other format prints once, at the end, for a pipe or a file
     with open_agent(collection) as agent:
         if report:
             answer = (
@@ -44,7 +57,7 @@ def ask(
         else:
             answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
     if as_json:
-        sys.stdout.write(json.dumps(answer.record(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(formatted(answer, form))
     elif not (report and out.is_terminal):  # a live report has been printed section by section
         print_answer(answer)
     if markdown is not None:
@@ -57,6 +70,19 @@ def ask(
         raise typer.Exit(1)
     if answer.error:  # answered, but degraded: the LM failed or ran out of time (the answer is the evidence's)
         raise typer.Exit(DEGRADED)
+
+
+FORMATS = ("text", "markdown", "bibtex", "json")
+
+
+def formatted(answer: Answer, form: str) -> str:
+    from sleuth.tui.render import bibtex, report_markdown
+
+    if form == "markdown":
+        return report_markdown(answer)
+    if form == "bibtex":
+        return bibtex(answer)
+    return json.dumps(answer.record(), ensure_ascii=False, indent=2) + "\n"
 
 
 def _ask_quietly(agent: ResearchAgent, question: str, report: bool = False) -> Answer:

@@ -26,7 +26,7 @@ HELP = """\
 | F9 | switch collection (each listed with its document count) |
 | F4 | history: past questions from memory, searchable; Enter reopens one |
 | F5, F6 | rate the last answer, or the source open beside it, up or down (kept in memory) |
-| F7 | copy the last answer and its sources as Markdown |
+| F7 | copy the last answer and its references as Markdown |
 | Ctrl+Q, Ctrl+C | quit (a running question is cancelled first) |
 
 An answer rated down is never reused; a source rated down is left out of later evidence.

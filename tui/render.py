@@ -1,6 +1,9 @@
-"""One rendering of an Answer as Markdown, for `sleuth ask`, `sleuth memory show` and the chat alike."""
+"""The renderings of an Answer, for `sleuth ask`, `sleuth memory show` and the chat alike: Markdown for the screen,
+Markdown with references to paste, and BibTeX of the cited works."""
 
 from __future__ import annotations
+
+import re
 
 from sleuth.lexicon import FUNCTION_WORDS
 from sleuth.prompts.bounded import PHRASE_CHARS
@@ -58,18 +61,80 @@ def sources_markdown(answer: Answer) -> str:
 
 
 def report_markdown(answer: Answer) -> str:
-    """An answer or a report as a Markdown document: the question as its title, the text, then the references
-    (title, authors, year, source) in citation order, for `--markdown FILE`."""
+    """An answer or a report as a Markdown document to paste into a paper or a note: the question as its title,
+    the text, then the numbered references (title, authors, year, venue, DOI or URL, else the file and page) in
+    citation order. `--format markdown`, `--markdown FILE` and the chat's copy (F7) all write this."""
     lines = [f"# {answer.question}", "", answer.answer or "_(no answer)_", ""]
     if answer.citations:
         lines += ["## References", ""]
-        for c in answer.citations:
-            byline = ". ".join(part for part in (c.authors, c.year) if part)
-            where = c.source or c.doc_id
-            page = f", p. {c.page}" if c.page else ""
-            lines.append(f"{c.n}. {c.title}." + (f" {byline}." if byline else "") + f" {where}{page}")
+        lines += [f"{c.n}. {reference(c)}" for c in answer.citations]
     lines += ["", f"_{cost_line(answer)}_", ""]
     return "\n".join(lines)
+
+
+def reference(c: Citation) -> str:
+    """One reference line: `Title. Authors. Venue, Year. https://doi.org/DOI (p. 3)`."""
+    title = inert(c.title or c.doc_id).rstrip(".")
+    venue_year = ", ".join(part for part in (inert(c.venue), c.year) if part)
+    where = f"https://doi.org/{c.doi}" if c.doi else c.url or c.source or c.doc_id
+    page = f" (p. {c.page})" if c.page else ""
+    return " ".join(
+        part
+        for part in (
+            f"{title}.",
+            f"{inert(c.authors)}." if c.authors else "",
+            f"{venue_year}." if venue_year else "",
+            f"{where}{page}",
+        )
+        if part
+    )
+
+
+def bibtex(answer: Answer) -> str:
+    """The cited works as BibTeX entries, one per document in citation order: a work from a .bib or a Zotero
+    library keeps its key and type; any other gets a key made from its first author, year and title."""
+    entries, seen = [], set()
+    for c in answer.citations:
+        if c.doc_id in seen:
+            continue
+        seen.add(c.doc_id)
+        kind = c.kind or ("article" if c.venue else "misc")
+        fields = {
+            "title": "{" + c.title + "}" if c.title else "",
+            "author": " and ".join(name.strip() for name in c.authors.split(",") if name.strip()),
+            "year": c.year,
+            ("booktitle" if kind == "inproceedings" else "journal"): c.venue,
+            "doi": c.doi,
+            "url": c.url,
+            "note": "" if (c.doi or c.url) else f"{c.source or c.doc_id}" + (f", p. {c.page}" if c.page else ""),
+        }
+        body = ",\n".join(f"  {name} = {{{_bib_value(value)}}}" for name, value in fields.items() if value)
+        entries.append(f"@{kind}{{{c.key or _bib_key(c)},\n{body}\n}}")
+    return "\n\n".join(entries) + ("\n" if entries else "")
+
+
+def _bib_key(c: Citation) -> str:
+    """`smith2020dense`: the first author's last name, the year, the title's first long word."""
+    first = c.authors.split(",")[0].split()[-1:] if c.authors else []
+    word = next((w for w in re.findall(r"[A-Za-z]+", c.title) if len(w) > 3), "")
+    key = "".join(re.findall(r"[A-Za-z0-9]+", "".join(first) + c.year + word)).lower()
+    return key or re.sub(r"[^A-Za-z0-9]+", "", c.doc_id)[:24] or "source"
+
+
+def _bib_value(value: str) -> str:
+    """A value as BibTeX reads it: braces balanced (unbalanced ones dropped), no line breaks."""
+    value = " ".join(value.split())
+    depth, kept = 0, []
+    for ch in value:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                continue
+            depth -= 1
+        kept.append(ch)
+    text = "".join(kept)
+    return text + "}" * depth
 
 
 def _quote(citation: Citation) -> str:

@@ -50,6 +50,7 @@ def resolve_citations(
             source=evidence[old - 1].chunk.source,
             authors=authors_of(evidence[old - 1].chunk.metadata),
             year=year_of(evidence[old - 1].chunk.metadata),
+            **reference_of(evidence[old - 1].chunk.metadata),
         )
         for old, new in sorted(renumber.items(), key=lambda item: item[1])
     ]
@@ -62,6 +63,19 @@ def authors_of(metadata: dict[str, Any]) -> str:
     if isinstance(authors, list):
         return ", ".join(str(a) for a in authors if a)
     return " ".join(str(authors).split())
+
+
+def reference_of(metadata: dict[str, Any]) -> dict[str, str]:
+    """What a reference list or a BibTeX entry needs beyond title, authors and year, from the document's metadata:
+    its library key (`bibkey`, `zotero_key`), DOI, URL, venue and entry type."""
+    found = {
+        "key": metadata.get("bibkey") or metadata.get("zotero_key"),
+        "doi": metadata.get("doi"),
+        "url": metadata.get("url"),
+        "venue": metadata.get("venue") or metadata.get("journal"),
+        "kind": metadata.get("entry_type"),
+    }
+    return {name: str(value) for name, value in found.items() if isinstance(value, str | int) and str(value)}
 
 
 def year_of(metadata: dict[str, Any]) -> str:
