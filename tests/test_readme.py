@@ -76,7 +76,8 @@ WORKSPACE = {
     "222,Fluid resuscitation volumes in septic shock were compared across twelve hospitals.,2021,Lancet\n"
     "333,A lexical retriever was compared with a dense retriever on clinical notes.,2019,JAMIA\n",
     "refs.bib": "@article{robertson2009bm25,\n  title = {The Probabilistic Relevance Framework: {BM25} and Beyond},\n"
-    "  author = {Robertson, Stephen and Zaragoza, Hugo},\n  year = {2009},\n  journal = {Foundations and Trends in IR},\n"
+    "  author = {Robertson, Stephen and Zaragoza, Hugo},\n  year = {2009},\n"
+    "  journal = {Foundations and Trends in IR},\n"
     "  file = {Full Text:papers/bm25.txt:text/plain}\n}\n@inproceedings{khattab2020colbert,\n  title = {ColBERT},\n"
     "  author = {Khattab, Omar and Zaharia, Matei},\n  year = {2020},\n  booktitle = {SIGIR},\n"
     "  abstract = {ColBERT scores a passage by late interaction over token embeddings.}\n}\n",

@@ -10,6 +10,7 @@ naming its line; the rest go in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Iterator
@@ -27,10 +28,8 @@ def latex_text(value: str) -> str:
     """`Dense {Retrieval} for \\"Uber` -> `Dense Retrieval for Über`: what a reader sees, one line."""
     from pylatexenc.latex2text import LatexNodes2Text
 
-    try:
+    with contextlib.suppress(Exception):  # a field pylatexenc cannot read is kept as written
         value = LatexNodes2Text().latex_to_text(value)
-    except Exception:  # noqa: BLE001  (a field pylatexenc cannot read is kept as written)
-        pass
     return " ".join(value.split())
 
 
