@@ -73,6 +73,13 @@ class ResearchAgent(Models):
         fan chunking and embedding out over Ray actors (agent/library.py)."""
         return self.library.ingest(paths, on_progress, prune=prune, ray=ray, workers=workers)
 
+    def ingest_zotero(
+        self, data_dir: Path | None = None, on_progress: Progress | None = None, *, collection: str = "", tag: str = ""
+    ) -> IngestReport:
+        """A Zotero library (default ~/Zotero), read-only: each item's PDFs, else its abstract, and its notes, with
+        the item's metadata; a re-run reads only what changed and drops deleted and trashed items."""
+        return self.library.ingest_zotero(data_dir, on_progress, collection=collection, tag=tag)
+
     def remove(self, targets: list[str]) -> tuple[list[str], int]:
         """Drop documents by id or by source file/folder; returns the document ids and the chunk count removed."""
         self._require_collection()

@@ -52,11 +52,31 @@ class Library:
         fan out over Ray actors (tools/ray_ingest.py)."""
         from sleuth.tools.readers import Fields
 
-        opts, index = self.settings.index, self._index()
+        opts = self.settings.index
         fields = Fields(opts.id_field, opts.title_field, opts.text_field, tuple(opts.metadata_fields))
         report = self._ingestor(ray, workers).ingest_paths(
             list(paths), on_progress, prune=prune, fields=fields, max_bytes=opts.max_file_mb << 20
         )
+        return self._after(report)
+
+    def ingest_zotero(
+        self, data_dir: Path | None = None, on_progress: Progress | None = None, *, collection: str = "", tag: str = ""
+    ) -> IngestReport:
+        """A Zotero library, read-only (tools/zotero.py): new and changed items are read, deleted and trashed ones
+        dropped; with a `collection` or `tag`, only those items are read and nothing is dropped."""
+        from sleuth.tools.zotero import data_dir as zotero_dir
+        from sleuth.tools.zotero import read_zotero
+
+        folder = zotero_dir(data_dir)
+        items = read_zotero(folder, collection, tag)
+        report = self._ingestor().ingest_items(
+            items, (folder / "zotero.sqlite").resolve(), on_progress, prune=not (collection or tag)
+        )
+        return self._after(report)
+
+    def _after(self, report: IngestReport) -> IngestReport:
+        """A changed collection is told to memory and, once large, gets its approximate index built."""
+        opts, index = self.settings.index, self._index()
         if report.changed:
             self.changed()
             if index.count() >= opts.hnsw_from_chunks:

@@ -115,6 +115,22 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     for name, text in WORKSPACE.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
+    from bench.zotero_library import ZItem, write_library
+
+    write_library(  # a Zotero data directory, as ~/Zotero holds one
+        folder / "Zotero",
+        [
+            ZItem(
+                "SPLADE01",
+                "SPLADE",
+                authors=[("Thibault", "Formal")],
+                date="2021",
+                tags=["to-read"],
+                pages=["SPLADE learns sparse lexical expansions of queries and documents with BERT."],
+            ),
+            ZItem("HYDE0002", "HyDE", date="2022", abstract="HyDE writes a hypothetical document and embeds it."),
+        ],
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLEUTH_")}
     env.update(
         SLEUTH_HOME=str(folder / "home"),

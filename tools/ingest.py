@@ -36,6 +36,17 @@ DOCS_PER_BATCH = 32
 _DONE = object()
 
 
+@dataclass(frozen=True)
+class Lazy:
+    """A document known by its id and a digest of what it is made from (a library item's modification stamps)
+    before it is read: `read` runs only when the index holds no document of that id with that digest, so a
+    re-run over a large library reads only the items that changed."""
+
+    doc_id: str
+    digest: str
+    read: Callable[[], Document | Failure]
+
+
 @dataclass
 class IngestReport:
     documents: int = 0
@@ -91,7 +102,22 @@ class Ingestor:
             report.pruned = self.prune(paths, seen, report)
         return report
 
-    def ingest(self, items: Iterable[Document | Failure], on_progress: Progress | None = None) -> IngestReport:
+    def ingest_items(
+        self,
+        items: Iterable[Document | Lazy | Failure],
+        source: Path,
+        on_progress: Progress | None = None,
+        prune: bool = False,
+    ) -> IngestReport:
+        """Ingest what a library reader yields (tools/zotero.py); with `prune`, drop the documents of `source` (the
+        library's file) that it no longer yields: items deleted or trashed there."""
+        seen: set[str] = set()
+        report = self.ingest(_track(items, seen), on_progress)
+        if prune:
+            report.pruned = self.prune([source], seen, report)
+        return report
+
+    def ingest(self, items: Iterable[Document | Lazy | Failure], on_progress: Progress | None = None) -> IngestReport:
         report = IngestReport()
         started = time.perf_counter()
         self.index.ensure(self.embedder.dim)
@@ -110,7 +136,7 @@ class Ingestor:
             on_progress(report)
         return report
 
-    def _embed_batch(self, docs: list[tuple[Document, str]], report: IngestReport, writer: _Writer) -> None:
+    def _embed_batch(self, docs: list[tuple[Document | Lazy, str]], report: IngestReport, writer: _Writer) -> None:
         todo, stale = self._changed(docs, report)
         chunks = [c for doc in todo for c in self.chunker.split(doc)]
         new = self._new_chunks(chunks, report)
@@ -120,7 +146,9 @@ class Ingestor:
     def _flush(self, report: IngestReport, writer: _Writer) -> None:
         """Hands the writer what is still being embedded elsewhere (the Ray ingest); here nothing is."""
 
-    def _changed(self, docs: list[tuple[Document, str]], report: IngestReport) -> tuple[list[Document], list[str]]:
+    def _changed(
+        self, docs: list[tuple[Document | Lazy, str]], report: IngestReport
+    ) -> tuple[list[Document], list[str]]:
         """The documents of a batch that are new or changed (each stamped with its hash), and the chunk ids their
         earlier versions leave behind; unchanged documents are counted and skipped before any chunking."""
         with self._index_lock:
@@ -136,6 +164,12 @@ class Ingestor:
             if previous and all(r.doc_hash == digest for r in previous):
                 report.unchanged += 1
                 continue
+            if isinstance(doc, Lazy):  # changed or new: only now is it read
+                doc = doc.read()
+                if isinstance(doc, Failure):  # an earlier version stays: a file that fails is not a deleted one
+                    report.documents -= 1
+                    report.failures.append(doc)
+                    continue
             if previous:
                 report.replaced += 1
                 stale += [r.chunk_id for r in previous if r.doc_hash != digest]
@@ -244,13 +278,15 @@ def _under(source: str, roots: list[str]) -> bool:
     return any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
 
 
-def _batches(items: Iterable[Document | Failure], report: IngestReport) -> Iterator[list[tuple[Document, str]]]:
-    batch: list[tuple[Document, str]] = []
+def _batches(
+    items: Iterable[Document | Lazy | Failure], report: IngestReport
+) -> Iterator[list[tuple[Document | Lazy, str]]]:
+    batch: list[tuple[Document | Lazy, str]] = []
     for item in items:
         if isinstance(item, Failure):
             report.failures.append(item)
             continue
-        batch.append((item, document_hash(item)))
+        batch.append((item, item.digest if isinstance(item, Lazy) else document_hash(item)))
         if len(batch) >= DOCS_PER_BATCH:
             yield batch
             batch = []
@@ -278,9 +314,9 @@ def _ahead(iterator: Iterator[Any], depth: int) -> Iterator[Any]:
         raise failure[0]
 
 
-def _track(items: Iterable[Document | Failure], seen: set[str]) -> Iterator[Document | Failure]:
+def _track(items: Iterable[Document | Lazy | Failure], seen: set[str]) -> Iterator[Document | Lazy | Failure]:
     """Pass items through, noting the id of every document read."""
     for item in items:
-        if isinstance(item, Document):
+        if isinstance(item, Document | Lazy):
             seen.add(item.doc_id)
         yield item

@@ -36,17 +36,45 @@ def ingest(
             help="Where JSONL/CSV records keep their parts: id=KEY, title=KEY, text=KEY, meta=KEY[,KEY...].",
         ),
     ] = None,
+    zotero: Annotated[
+        bool,
+        typer.Option(
+            "--zotero",
+            help="Read a Zotero library, read-only: PATHS is its data directory (default ~/Zotero). Re-running "
+            "reads only added and changed items and drops deleted and trashed ones.",
+        ),
+    ] = False,
+    zotero_collection: Annotated[
+        str, typer.Option("--zotero-collection", metavar="NAME", help="With --zotero: only this Zotero collection.")
+    ] = "",
+    tag: Annotated[str, typer.Option("--tag", metavar="TAG", help="With --zotero: only items with this tag.")] = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ray: RayAddress = None,
     workers: Workers = 2,
 ) -> None:
     """Read, chunk, embed and index documents. Re-running adds only what is new or changed."""
+    if zotero or zotero_collection or tag:
+        _ingest_zotero(paths or [], collection, zotero_collection, tag, demo)
+        return
     targets = list(paths or []) + ([demo_corpus()] if demo else [])
     if not targets:
         raise SleuthError("Nothing to ingest.", "Name files or folders, or pass --demo for the bundled papers.")
     with open_agent(collection) as agent:
         _set_fields(agent, field or [])
         report = run_ingest(agent, targets, quiet, prune, ray, workers)
+    _print_report(report)
+    if report.failures:
+        raise typer.Exit(1)
+
+
+def _ingest_zotero(paths: list[Path], collection: str | None, zotero_collection: str, tag: str, demo: bool) -> None:
+    if len(paths) > 1 or demo:
+        raise SleuthError(
+            "--zotero reads one Zotero data directory.", "Ingest other files or --demo in a run of their own."
+        )
+    with open_agent(collection) as agent:
+        err.print("Reading the Zotero library (a copy: Zotero may stay open) ...")
+        report = agent.ingest_zotero(paths[0] if paths else None, collection=zotero_collection, tag=tag)
     _print_report(report)
     if report.failures:
         raise typer.Exit(1)
