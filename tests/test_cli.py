@@ -185,3 +185,25 @@ def test_an_answer_degraded_by_a_dead_lm_server_exits_3_so_a_script_can_tell(
     done = runner.invoke(app, ["ask", "How does ColBERT score passages?", "--json"])
     record = json.loads(done.stdout)
     assert done.exit_code == 3 and record["error"] and record["citations"]  # answered from the evidence, and said so
+    assert record["error"].count("writing the answer failed") == 1  # the failure said once (#35 item 7)
+    shown = runner.invoke(app, ["ask", "How does ColBERT score passages?"])
+    assert shown.exit_code == 3 and " ".join(shown.output.split()).count("Connection refused") == 1
+
+
+def test_every_help_page_reads_like_gh_or_uv_with_no_python_types() -> None:
+    """#35 item 7: `QUESTION`, `-k N`, `--out PATH`, never `{question}`, `<str>` or `<list[Path]>`."""
+    import re
+
+    pages = [[]]
+    for command in app.registered_commands:
+        pages.append([command.name or command.callback.__name__])
+    for group in app.registered_groups:
+        for command in group.typer_instance.registered_commands:
+            pages.append([group.name, command.name or command.callback.__name__])
+    assert len(pages) > 15
+    for page in pages:
+        result = runner.invoke(app, [*page, "--help"])
+        assert result.exit_code == 0, page
+        assert not re.search(r"<[a-z][a-z \[\]|,]*>|\{[a-z_]+\}", result.output), (page, result.output)
+    assert "Usage: sleuth ask [OPTIONS] QUESTION" in runner.invoke(app, ["ask", "-h"]).output
+    assert "-c, --collection NAME" in runner.invoke(app, ["search", "-h"]).output

@@ -15,9 +15,10 @@ SNIPPET = 240
 CUT_MARGIN = 12  # a phrase this close to the bound was likely cut there (whole_words drops the cut word)
 
 
-def answer_markdown(answer: Answer, links: bool = False) -> str:
-    """The answer, its short answer, its sources with their cited spans, its cost and warnings, as Markdown; with
-    `links`, each marker `[n]` is a link to `#source-n` (the chat opens that source when it is clicked)."""
+def answer_markdown(answer: Answer, links: bool = False, warning: bool = True) -> str:
+    """The answer, its short answer, its sources with their cited spans, its cost and (with `warning`) what went
+    wrong, as Markdown; with `links`, each marker `[n]` is a link to `#source-n` (the chat opens that source when it
+    is clicked)."""
     text = answer.answer or "_(no answer)_"
     if links and answer.citations:
         numbers = {c.n for c in answer.citations}
@@ -32,7 +33,7 @@ def answer_markdown(answer: Answer, links: bool = False) -> str:
     lines.append(f"\n_{cost_line(answer)}_")
     if answer.memory and answer.memory.used:
         lines.append(f"\n_{answer.memory.describe()}_")
-    if answer.error:
+    if answer.error and warning:
         lines.append(f"\n> warning: {answer.error}")
     return "\n".join(lines)
 

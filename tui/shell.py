@@ -32,6 +32,33 @@ class _Commands(TyperGroup):
             _fail(exc)
 
 
+def _plain_metavars() -> None:
+    """Help that reads like gh's and uv's: `sleuth ask QUESTION`, `-k N`, `--out PATH`, `--collection TEXT`, never
+    Typer's Python types (`{question}`, `<str>`, `<list[Path]>`). Typer has no setting for it, so its three display
+    methods are replaced here, once, for every command (tests/test_cli.py reads every help page)."""
+    from typer.core import TyperArgument, TyperOption
+
+    words = {"int": "N", "int range": "N", "float": "X", "float range": "X", "path": "PATH", "file": "FILE"}
+
+    def argument_name(self: TyperArgument) -> str:
+        name = self.metavar or (self.name or "").upper()
+        return name + ("..." if self.nargs != 1 else "")
+
+    def option_type(self: TyperOption, ctx: click.Context) -> str | None:
+        if self.metavar is not None or self.is_flag or self.count:
+            return self.metavar
+        label = self.display_type(ctx).strip("<>").removeprefix("list[").removesuffix("]").lower()
+        return words.get(label, "TEXT")
+
+    TyperArgument._usage_display_name = lambda self: (  # type: ignore[method-assign]
+        argument_name(self) if self.required else f"[{argument_name(self)}]"
+    )
+    TyperArgument._rich_display_name = argument_name  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+    TyperOption.display_type_rich = option_type  # type: ignore[method-assign]
+
+
+_plain_metavars()
 app = typer.Typer(
     name="sleuth",
     cls=_Commands,
@@ -45,7 +72,7 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-Collection = Annotated[str | None, typer.Option("--collection", "-c", help="Collection to use.")]
+Collection = Annotated[str | None, typer.Option("--collection", "-c", metavar="NAME", help="Collection to use.")]
 RayAddress = Annotated[
     str | None,
     typer.Option(
@@ -142,6 +169,6 @@ def print_answer(answer: Answer) -> None:
 
     from sleuth.tui.render import answer_markdown
 
-    out.print(Markdown(answer_markdown(answer)))
+    out.print(Markdown(answer_markdown(answer, warning=False)))  # the warning once, on stderr
     if answer.error:
         err.print(f"[yellow]Warning:[/] {said(answer.error)}")

@@ -138,6 +138,7 @@ def extractive_answer(
             if first and len(first[0].split()) >= MIN_WORDS:
                 sentences.append(CitedSentence(text=first[0][:500], sources=[n]))
         text, citations, _ = resolve_citations(render_sentences(sentences), top, spans_of(sentences, top))
+        trace.errors[:] = [e for e in trace.errors if e != why]  # said once, with what became of the answer
         trace.errors.append(f"{why}; the answer is the evidence's key sentences, each cited")
         stage.note(extractive=True, cited=[c.chunk_id for c in citations])
     return Verified(text, citations, "", 0, len(sentences), cited=sentences), top
