@@ -207,6 +207,29 @@ def new_words(sentence: str, question: str) -> set[str]:
     return {w for w in words if w not in GENERIC_WORDS and stem(w) not in asked_stems and not asked.has(w)}
 
 
+def asked_terms(question: str) -> set[str]:
+    """What a question asks about beyond the works it names: its content words, less stop words, the words that
+    say nothing of their own and its names ("How does ICR re-rank documents without generating text?" ->
+    rank, documents, generating, text). An answer that holds none of them has not answered."""
+    names = {part for name in names_of(question) for part in re.split(r"[^a-z0-9]+", name) if part}
+    words = content_words(question) - STOPWORDS - GENERIC_WORDS - ASKING_WORDS - names
+    return {w for w in words if not w.isdigit()}
+
+
+# Words that ask rather than name what is asked about ("What does X achieve", "what did they find").
+ASKING_WORDS = frozenset(
+    "achieve achieves achieved address addresses find found show shows showed report reports reported describe "  # noqa: SIM905
+    "describes explain explains like without within give gives example examples mean means".split()
+)
+
+
+def holds_term(term: str, words: set[str]) -> bool:
+    """True if `words` hold `term` or a word of its family: the same first five letters ("generating" and
+    "generation", "ranking" and "rank")."""
+    key = term[:5]
+    return any(w[:5] == key for w in words if len(w) >= min(4, len(term)))
+
+
 # A question answered by yes or no ("Are both X and Y documentaries?").
 YES_NO_QUESTION = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
 

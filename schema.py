@@ -99,6 +99,7 @@ STEP_WORDS = {
     "draft": "drafted the answer",
     "tool": "read more",
     "verify": "checked the citations",
+    "answers": "added the evidence's sentence that answers",
     "short": "named the short answer",
     "aspects": "found the aspects of the evidence",
     "section": "wrote a section",

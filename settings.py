@@ -175,6 +175,11 @@ class AgentSettings(_Group):
         "X is') step by step when the LM splits it into a chain: each step searched and answered over its own "
         "evidence, its answer written into the next step (agent/loop/chain.py).",
     )
+    must_answer: bool = Field(
+        True,
+        description="When a draft holds fewer than half of the terms the question asks about, add the sentence of its "
+        "cited passages that holds most of the missing ones (at least two), cited (agent/checks/sentences.py).",
+    )
     max_evidence: int = Field(8, ge=1, description="Most passages the synthesiser reads after later rounds add more.")
     max_rounds: int = Field(
         2, ge=1, description="Most draft rounds: the first, and one more when a gap or loss calls for it."

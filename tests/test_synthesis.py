@@ -276,3 +276,25 @@ def test_a_report_stops_cleanly_when_its_time_is_spent(agent, settings) -> None:
     )
     report = a.report("What are the main approaches to retrieving passages?")
     assert report.usage.llm_calls <= 2 and report.overview and len(report.sections) == 1
+
+
+def test_an_answer_that_misses_what_the_question_asks_gets_the_cited_passage_sentence_that_holds_it() -> None:
+    """#34 item 2, 'the answer must answer': 'How does ICR re-rank documents without generating text?' answered
+    with 'ICR can be applied to any LLM [1]' holds none of rank, documents, generating, text; the cited passage's
+    sentence that holds most of them is added, cited; a whole answer is left alone."""
+    from sleuth.agent.checks.sentences import answering_sentence, unanswered_terms
+    from sleuth.prompts.signatures import CitedSentence
+    from sleuth.schema import Chunk, Hit
+
+    passage = (
+        "We propose in-context re-ranking (ICR). ICR re-ranks documents from the change in attention that the query "
+        "causes, without generating any text. The novel design of ICR lets it be applied to any LLM."
+    )
+    evidence = [Hit(chunk=Chunk(chunk_id="c1", doc_id="icr", title="ICR", text=passage), score=1.0)]
+    question = "How does ICR re-rank documents without generating text?"
+    thin = [CitedSentence(text="The novel design of ICR lets it be applied to any LLM.", sources=[1])]
+    assert unanswered_terms(thin, question) == {"rank", "documents", "generating", "text"}
+    added = answering_sentence(thin, question, evidence)
+    assert added is not None and added.sources == [1] and "change in attention" in added.text
+    whole = [CitedSentence(text="ICR re-ranks documents from attention changes, generating no text.", sources=[1])]
+    assert answering_sentence(whole, question, evidence) is None

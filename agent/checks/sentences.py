@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sleuth.lexicon import new_words
+from sleuth.lexicon import asked_terms, content_words, holds_term, new_words, split_sentences
 from sleuth.prompts.signatures import CitedSentence, split_markers
 from sleuth.schema import Hit
 
@@ -44,4 +44,37 @@ def third_person(sentence: CitedSentence, evidence: list[Hit]) -> CitedSentence:
     return CitedSentence(text=body, sources=sources)
 
 
-__all__ = ["MIN_WORDS", "adds_nothing", "states_something", "third_person"]
+def unanswered_terms(sentences: list[CitedSentence], question: str) -> set[str]:
+    """The terms the question asks about (`lexicon.asked_terms`) that no sentence of the answer holds."""
+    said = content_words(" ".join(split_markers(s)[0] for s in sentences))
+    return {t for t in asked_terms(question) if not holds_term(t, said)}
+
+
+ANSWERING_TERMS = 2  # a sentence added to answer must hold at least this many of the terms the answer lacks
+
+
+def answering_sentence(sentences: list[CitedSentence], question: str, evidence: list[Hit]) -> CitedSentence | None:
+    """The answer must answer (#34): when its sentences hold fewer than half of the terms the question asks about,
+    the sentence of the cited passages (else of the best passage) that holds the most of the missing ones, at least
+    two, cited to its passage; None when the answer is whole or no passage sentence does better."""
+    terms = asked_terms(question)
+    missing = unanswered_terms(sentences, question)
+    if len(terms) < 2 or len(missing) * 2 <= len(terms):
+        return None
+    cited = sorted({n for s in sentences for n in split_markers(s)[1] if 1 <= n <= len(evidence)}) or [1]
+    written = {" ".join(split_markers(s)[0].split()).lower() for s in sentences}
+    best: tuple[int, int, str] | None = None
+    for n in cited[:2]:
+        for order, sentence in enumerate(split_sentences(evidence[n - 1].chunk.text)):
+            if len(sentence.split()) < MIN_WORDS or " ".join(sentence.split()).lower() in written:
+                continue
+            held = sum(holds_term(t, content_words(sentence)) for t in missing)
+            if held >= ANSWERING_TERMS and (best is None or (held, -order) > (best[0], -best[1])):
+                best = (held, order, sentence)
+                best_n = n
+    if best is None:
+        return None
+    return CitedSentence(text=" ".join(best[2].split())[:500], sources=[best_n])
+
+
+__all__ = ["MIN_WORDS", "adds_nothing", "answering_sentence", "states_something", "third_person", "unanswered_terms"]

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import dspy
 
+from sleuth.agent.checks.sentences import answering_sentence
 from sleuth.agent.loop.budget import Budget
 from sleuth.agent.loop.by_parts import ByParts
 from sleuth.agent.loop.chain import Chain, looks_chained
-from sleuth.agent.loop.draft import Drafter
+from sleuth.agent.loop.draft import Draft, Drafter
 from sleuth.agent.loop.followup import Contextualise
 from sleuth.agent.loop.judge import Judge
 from sleuth.agent.loop.outcome import answer_of, report_of, reused_answer
@@ -229,6 +230,8 @@ class ResearchProgram(dspy.Module):
             draft = self.drafter(trace, embedder, question, research.evidence, optional=round_no > 1)
             if draft is None:
                 break
+            if self.settings.must_answer and research.path != "single-shot":
+                self._must_answer(trace, question, draft, research.evidence)
             verified = self.verifier(trace, embedder, question, draft, research.evidence, with_lm=with_lm_check)
             say_what_is_missing(verified, draft, question, research.sub_questions)
             if best is None or verified.score >= best.score:
@@ -247,6 +250,13 @@ class ResearchProgram(dspy.Module):
         if best is not None and best.citations:
             best.short = self.short_answer(trace, question, best)
         return best
+
+    def _must_answer(self, trace: Trace, question: str, draft: Draft, evidence: list[Hit]) -> None:
+        """A draft that does not hold what the question asks about gets the cited passage's sentence that does."""
+        started = time.perf_counter()
+        if draft.sentences and (extra := answering_sentence(draft.sentences, question, evidence)):
+            draft.sentences.append(extra)
+            trace.record("answers", started, added=extra.text, sources=extra.sources)
 
     def _gap(self, trace: Trace, source: PassageSource, research: Research, missing: str, room: int) -> list[Hit]:
         """Searches for what the draft said is missing; adds up to `room` new passages to the evidence."""
