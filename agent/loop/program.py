@@ -230,9 +230,9 @@ class ResearchProgram(dspy.Module):
             draft = self.drafter(trace, embedder, question, research.evidence, optional=round_no > 1)
             if draft is None:
                 break
-            if self.settings.must_answer and research.path != "single-shot":
-                self._must_answer(trace, question, draft, research.evidence)
             verified = self.verifier(trace, embedder, question, draft, research.evidence, with_lm=with_lm_check)
+            if self.settings.must_answer and research.path != "single-shot":
+                verified = self._must_answer(trace, question, draft, verified, research.evidence, with_lm_check)
             say_what_is_missing(verified, draft, question, research.sub_questions)
             if best is None or verified.score >= best.score:
                 best = verified
@@ -251,12 +251,18 @@ class ResearchProgram(dspy.Module):
             best.short = self.short_answer(trace, question, best)
         return best
 
-    def _must_answer(self, trace: Trace, question: str, draft: Draft, evidence: list[Hit]) -> None:
-        """A draft that does not hold what the question asks about gets the cited passage's sentence that does."""
+    def _must_answer(
+        self, trace: Trace, question: str, draft: Draft, verified: Verified, evidence: list[Hit], with_lm: bool
+    ) -> Verified:
+        """A checked answer that does not hold what the question asks about gets its cited passages' sentence that
+        does, and is checked again with it."""
         started = time.perf_counter()
-        if draft.sentences and (extra := answering_sentence(draft.sentences, question, evidence)):
-            draft.sentences.append(extra)
-            trace.record("answers", started, added=extra.text, sources=extra.sources)
+        if not verified.cited or not (extra := answering_sentence(verified.cited, question, evidence)):
+            return verified
+        draft.sentences.append(extra)
+        trace.record("answers", started, added=extra.text, sources=extra.sources)
+        again = self.verifier(trace, self.searcher.embedder, question, draft, evidence, with_lm=with_lm)
+        return again if len(again.cited) > len(verified.cited) else verified
 
     def _gap(self, trace: Trace, source: PassageSource, research: Research, missing: str, room: int) -> list[Hit]:
         """Searches for what the draft said is missing; adds up to `room` new passages to the evidence."""
