@@ -298,3 +298,33 @@ def test_an_answer_that_misses_what_the_question_asks_gets_the_cited_passage_sen
     assert added is not None and added.sources == [1] and "change in attention" in added.text
     whole = [CitedSentence(text="ICR re-ranks documents from attention changes, generating no text.", sources=[1])]
     assert answering_sentence(whole, question, evidence) is None
+
+
+def test_a_part_is_said_not_found_only_when_no_passage_of_its_evidence_holds_it() -> None:
+    """#34: 'not found' only when no evidence passage holds the part; a part its passages hold but the draft missed
+    is the draft's miss, and the answer does not claim the collection lacks it."""
+    from sleuth.agent.checks.sentences import evidence_holds
+    from sleuth.agent.loop.compose import compose
+    from sleuth.agent.loop.parts import Part
+    from sleuth.agent.loop.verify import Verified
+    from sleuth.prompts.signatures import CitedSentence
+    from sleuth.schema import Chunk, Hit
+
+    def hit(doc: str, text: str) -> Hit:
+        return Hit(chunk=Chunk(chunk_id=doc, doc_id=doc, title=doc, text=text), score=1.0)
+
+    dsi = hit("dsi", "The differentiable search index maps queries to document identifiers: generative retrieval.")
+    bread = hit("bread", "Sourdough bread ferments for hours before baking.")
+    answered = Verified(
+        "DSI maps queries to identifiers [1].", [], cited=[CitedSentence(text="DSI maps queries to ids.", sources=[1])]
+    )
+    asked = "What are the main approaches to generative retrieval?"
+    assert evidence_holds(asked, [bread, dsi]) and not evidence_holds(asked, [bread])
+    first = Part("What does DSI do?", "What does DSI do?", [dsi])
+    held = Part(asked, asked, [dsi])
+    odd = "How is sourdough generative retrieval scored?"
+    lacking = Part(odd, "How is quantum generative retrieval scored?", [bread])
+    text = compose("q", [first, held], [answered, None])[0].text
+    assert "do not answer" not in text
+    text = compose("q", [first, lacking], [answered, None])[0].text
+    assert "do not answer: How is sourdough generative retrieval scored" in text

@@ -50,6 +50,20 @@ def unanswered_terms(sentences: list[CitedSentence], question: str) -> set[str]:
     return {t for t in asked_terms(question) if not holds_term(t, said)}
 
 
+def evidence_holds(asked: str, evidence: list[Hit]) -> bool:
+    """True if one passage of `evidence` holds at least half of the terms `asked` asks about (`lexicon.asked_terms`,
+    at least one): the collection has something on it, so an answer without it is the draft's miss, never "not
+    found" (#34: "not found" only when no evidence passage holds the part)."""
+    terms = asked_terms(asked)
+    if not terms:
+        return bool(evidence)
+    for hit in evidence:
+        words = content_words(f"{hit.chunk.title} {hit.chunk.text}")
+        if sum(holds_term(t, words) for t in terms) * 2 >= len(terms):
+            return True
+    return False
+
+
 ANSWERING_TERMS = 2  # a sentence added to answer must hold at least this many of the terms the answer lacks
 
 
@@ -77,4 +91,12 @@ def answering_sentence(sentences: list[CitedSentence], question: str, evidence: 
     return CitedSentence(text=" ".join(best[2].split())[:500], sources=[best_n])
 
 
-__all__ = ["MIN_WORDS", "adds_nothing", "answering_sentence", "states_something", "third_person", "unanswered_terms"]
+__all__ = [
+    "MIN_WORDS",
+    "adds_nothing",
+    "answering_sentence",
+    "evidence_holds",
+    "states_something",
+    "third_person",
+    "unanswered_terms",
+]

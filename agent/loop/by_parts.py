@@ -48,7 +48,9 @@ class ByParts(dspy.Module):
         limit = self.settings.part_passages
         with trace.stage("parts") as stage:
             for part in parts:
-                ranked = research.rankings.get(part.label, [])
+                ranked = research.rankings.get(part.label) or trace.searched(  # a sub-question the search missed
+                    part.question, "part", source.search(part.question, rerank=True)
+                )
                 part.evidence = part_evidence(work, ranked + research.pool, limit) if work else diverse(ranked, limit)
             stage.note(parts=_listed(parts), **({"about": work} if work else {}))
         return self._composed(trace, source, research, parts)

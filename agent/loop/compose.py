@@ -10,6 +10,7 @@ import re
 
 from sleuth.agent.checks.attribution import distinct, spans_of
 from sleuth.agent.checks.citations import resolve_citations
+from sleuth.agent.checks.sentences import evidence_holds
 from sleuth.agent.checks.short import UNKNOWN
 from sleuth.agent.loop.parts import Part
 from sleuth.agent.loop.verify import Verified
@@ -28,7 +29,8 @@ def compose(question: str, parts: list[Part], answers: list[Verified | None]) ->
     unanswered: list[str] = []
     for part, answer in zip(parts, answers, strict=True):
         if answer is None or not answer.cited:
-            unanswered.append(part.label)
+            if not part.label.endswith("?") or not evidence_holds(part.question, part.evidence):
+                unanswered.append(part.label)  # a sub-question its passages hold is the draft's miss: not said
             continue
         numbers = {}
         for n, hit in enumerate(part.evidence, 1):

@@ -233,7 +233,7 @@ class ResearchProgram(dspy.Module):
             verified = self.verifier(trace, embedder, question, draft, research.evidence, with_lm=with_lm_check)
             if self.settings.must_answer and research.path != "single-shot":
                 verified = self._must_answer(trace, question, draft, verified, research.evidence, with_lm_check)
-            say_what_is_missing(verified, draft, question, research.sub_questions)
+            say_what_is_missing(verified, draft, question, research.sub_questions, research.evidence)
             if best is None or verified.score >= best.score:
                 best = verified
             why = needs_another_round(draft, verified, question)

@@ -4,11 +4,12 @@ draft, its verification and the question's parts.
 
 from __future__ import annotations
 
+from sleuth.agent.checks.sentences import evidence_holds
 from sleuth.agent.loop.draft import Draft
 from sleuth.agent.loop.verify import Verified
 from sleuth.lexicon import NO_GAP, Tokens, content_words, names_of
 from sleuth.prompts.signatures import AnswerWithCitations
-from sleuth.schema import Citation
+from sleuth.schema import Citation, Hit
 
 MIN_SENTENCES = 1  # an answer left with fewer supported sentences than this after verification is worth a round
 _NOT_A_GAP = content_words(  # words of the instructions and of "the passages do not say" phrasings
@@ -41,16 +42,21 @@ def needs_another_round(draft: Draft, verified: Verified, question: str) -> str:
     return ""
 
 
-def say_what_is_missing(verified: Verified, draft: Draft, question: str, parts: list[str]) -> None:
+def say_what_is_missing(verified: Verified, draft: Draft, question: str, parts: list[str], evidence: list[Hit]) -> None:
     """The answer says plainly what the collection did not answer: the part of a multi-part question no cited
-    passage covers, or, when the short answer is unknown, what the draft named as missing."""
+    passage covers, or, when the short answer is unknown, what the draft named as missing; only when no passage of
+    the evidence holds it either (then it is the draft's miss, and "not found" would be untrue)."""
     if not verified.citations:
         return
-    uncovered = uncovered_parts(parts, verified.citations)
+    uncovered = [p for p in uncovered_parts(parts, verified.citations) if not evidence_holds(p, evidence)]
     if uncovered:
         said = "; ".join(part.rstrip("?") for part in uncovered)
         verified.text += f" The cited passages do not answer: {said}."
-    elif meaningful(draft.missing, question) and not verified.knows_answer:
+    elif (
+        meaningful(draft.missing, question)
+        and not verified.knows_answer
+        and not evidence_holds(draft.missing, evidence)
+    ):
         verified.text += f" The collection does not say: {draft.missing.rstrip('.')}."
 
 
