@@ -22,6 +22,38 @@ class Entry:
 
 ENTRIES = (
     Entry(
+        "Answers that synthesise across papers: the research report set (30 questions)",
+        "synthesis_report.txt",
+        "python -m bench.synthesis_report --data bench/data/research_report.jsonl "
+        "--run single-shot=bench/results/synthesis_new:single-shot --run today=bench/results/synthesis_base:adaptive "
+        "--run parts=bench/results/synthesis_new:adaptive --run now=bench/results/synthesis_now:adaptive",
+        "Facet recall is the share of a question's key facts the answer states (LLM-free; the facts were written "
+        "with the questions, before any run). 'today' is the adaptive loop before #34 (766df30), 'parts' the "
+        "part-by-part answers (a32b5bb), 'now' the same replies with the two later rules (the answer must answer; "
+        "'not found' only when no passage holds the part), written after reading two of these answers. The "
+        "machine ran tests and replays beside the runs: seconds are upper bounds, not comparable between runs.",
+    ),
+    Entry(
+        "Reports on broad research questions",
+        "bench_report.txt",
+        "python -m bench.bench_report --data bench/data/research_tune.jsonl --data bench/data/research_report.jsonl "
+        "--out bench/results/bench_report",
+        "`agent.report` on the 8 broad questions of both research sets (a32b5bb); seconds shared the cores.",
+    ),
+    Entry(
+        "sleuth mcp through the MCP SDK's client",
+        "bench_mcp.txt",
+        "python -m bench.bench_mcp --home /tmp/sleuth-bench-mcp --out bench/results/bench_mcp.txt",
+        "One server process over stdio on the demo corpus with the bundled models: its resident memory after each "
+        "of 20 sequential calls.",
+    ),
+    Entry(
+        "Zotero: a 200-item library, full and incremental ingests",
+        "bench_zotero.txt",
+        "python -m bench.bench_zotero --items 200 --out bench/results/bench_zotero.txt",
+        "The library is written with Zotero's tables and columns (bench/zotero_library.py); each item a 2-page PDF.",
+    ),
+    Entry(
         "Retrieval on SciFact train (809 claims)",
         "bench_retrieval_scifact_train.txt",
         f"python -m bench.bench_retrieval {SCIFACT}",
