@@ -162,3 +162,18 @@ def test_the_command_line_reads_a_zotero_library(tmp_path: Path) -> None:
     assert '"zotero:COLBERT3"' in search.output
     wrong = CliRunner().invoke(app, ["ingest", "--zotero", str(tmp_path / "nowhere")])
     assert wrong.exit_code == 2 and "not a Zotero data directory" in wrong.output
+
+
+def test_a_library_zotero_holds_locked_is_read_from_its_copy(settings, embedder, tmp_path: Path) -> None:
+    """A running Zotero keeps an exclusive lock on zotero.sqlite; sleuth reads a copy and never waits on it."""
+    folder = tmp_path / "Zotero"
+    write_library(folder, items()[:2])
+    zotero_itself = sqlite3.connect(folder / "zotero.sqlite")
+    zotero_itself.execute("pragma locking_mode = exclusive")
+    zotero_itself.execute("begin exclusive")
+    try:
+        with make_agent(settings, embedder) as agent:
+            assert agent.ingest_zotero(folder).documents == 2
+    finally:
+        zotero_itself.rollback()
+        zotero_itself.close()
