@@ -127,15 +127,15 @@ def test_a_report_has_an_overview_and_sections_each_citing_its_own_passages(agen
                 )["answer"]
             }
         },
+        _section(  # the aspects come best-ranked first: the dense passages lead for this question
+            "Dense retrieval",
+            ("Dense passage retrieval encodes questions and passages with two BERT encoders.", [1]),
+            ("ColBERT keeps one embedding per token.", [2]),
+        ),
         _section(
             "Lexical ranking",
             ("BM25 scores documents by term frequency and inverse document frequency.", [1]),
             ("Hybrid search merges BM25 with a dense retriever by reciprocal rank fusion.", [2]),
-        ),
-        _section(
-            "Dense retrieval",
-            ("Dense passage retrieval encodes questions and passages with two BERT encoders.", [1]),
-            ("ColBERT keeps one embedding per token.", [2]),
         ),
     )
     steps: list[Step] = []
@@ -267,12 +267,12 @@ def test_a_report_stops_cleanly_when_its_time_is_spent(agent, settings) -> None:
                 )["answer"]
             }
         },
+        _section("Dense", ("ColBERT keeps one embedding per token.", [1]), ("It sums maximum similarities.", [1])),
         _section(
             "Lexical",
             ("BM25 scores documents by term frequency and inverse document frequency.", [1]),
             ("It saturates with k1.", [1]),
         ),
-        _section("Dense", ("ColBERT keeps one embedding per token.", [1]), ("It sums maximum similarities.", [1])),
     )
     report = a.report("What are the main approaches to retrieving passages?")
     assert report.usage.llm_calls <= 2 and report.overview and len(report.sections) == 1
@@ -328,3 +328,19 @@ def test_a_part_is_said_not_found_only_when_no_passage_of_its_evidence_holds_it(
     assert "do not answer" not in text
     text = compose("q", [first, lacking], [answered, None])[0].text
     assert "do not answer: How is sourdough generative retrieval scored" in text
+
+
+def test_a_large_aspect_is_split_so_a_report_reads_past_its_first_four_passages(embedder) -> None:
+    """Average linkage tends to one large group and strays; a group larger than a section reads is split, so the
+    report's sections stand on more of the documents it retrieved (it cites more papers)."""
+    from sleuth.agent.loop.aspects import PASSAGES_PER_ASPECT, aspects
+    from sleuth.schema import Chunk, Hit
+
+    texts = [f"Dense retriever variant {i} trains a BERT bi-encoder with hard negatives, case {i}." for i in range(9)]
+    texts += ["Sourdough bread ferments for many hours.", "Rye bread is dense and sour."]
+    hits = [Hit(chunk=Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", text=t), score=1.0) for i, t in enumerate(texts)]
+    groups = aspects(embedder, hits, most=4)
+    assert all(len(g) <= PASSAGES_PER_ASPECT for g in groups) and len(groups) >= 2
+    assert len({h.doc_id for g in groups for h in g}) > PASSAGES_PER_ASPECT
+    firsts = [hits.index(g[0]) for g in groups]
+    assert firsts == sorted(firsts)  # ordered by their best-ranked passage

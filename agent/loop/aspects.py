@@ -32,10 +32,33 @@ def aspects(embedder: Embedder, hits: list[Hit], most: int = 4, least: int = 2) 
         groups.setdefault(int(label), []).append(hit)
     ordered = sorted(groups.values(), key=lambda group: hits.index(group[0]))
     alone = [group for group in ordered if len(group) == 1]
-    kept = [group[:PASSAGES_PER_ASPECT] for group in ordered if len(group) > 1]
+    kept = [group for group in ordered if len(group) > 1]
+    kept = _split_large(kept, vectors, hits, most)
     if alone and len(kept) < least:  # too few real groups: the strays make one more
         kept.append([group[0] for group in alone][:PASSAGES_PER_ASPECT])
-    return kept[:most]
+    kept = sorted(kept, key=lambda group: hits.index(group[0]))
+    return [group[:PASSAGES_PER_ASPECT] for group in kept[:most]]
+
+
+def _split_large(groups: list[list[Hit]], vectors: np.ndarray, hits: list[Hit], most: int) -> list[list[Hit]]:
+    """Average linkage over MiniLM vectors tends to one large group and strays: a group with more passages than a
+    section reads is split in two by the same clustering, largest first, while sections are fewer than `most`, so
+    the passages past a section's first four still get a section of their own (and a report cites more papers)."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    groups = [list(g) for g in groups]
+    while len(groups) < most:
+        large = max(groups, key=len, default=[])
+        if len(large) <= PASSAGES_PER_ASPECT:
+            break
+        rows = np.asarray([vectors[hits.index(h)] for h in large])
+        labels = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(rows)
+        halves = [[h for h, label in zip(large, labels, strict=True) if label == side] for side in (0, 1)]
+        if min(len(half) for half in halves) < 2:  # one passage split off: cut by rank instead
+            halves = [large[: len(large) // 2], large[len(large) // 2 :]]
+        groups.remove(large)
+        groups += halves
+    return groups
 
 
 __all__ = ["PASSAGES_PER_ASPECT", "aspects"]
