@@ -135,7 +135,7 @@ def write_library(folder: Path, items: list[ZItem]) -> Path:
                 (attachment, item_id, len(data), hashlib.md5(data).hexdigest()),
             )
         for i, note in enumerate(item.notes):
-            note_id = add_item("note", "N" + item.key[1:6] + f"{i:02d}", item.modified)
+            note_id = add_item("note", "N" + item.key[-5:] + f"{i:02d}", item.modified)
             con.execute("insert into itemNotes values (?, ?, ?, '')", (note_id, item_id, note))
         if item.trashed:
             con.execute("insert into deletedItems (itemID) values (?)", (item_id,))

@@ -69,7 +69,7 @@ def test_a_zotero_library_ingests_items_pdfs_abstracts_and_notes_with_their_meta
             "the item 'Only A Title' has no PDF and no abstract: nothing to read"
         ]
         ids = {r.doc_id for r in agent.index.chunks_of()}
-        assert ids == {"zotero:DENSE001", "zotero:FUSION02", "zotero:COLBERT3", "zotero:COLBERT3#note-NOLBER00"}
+        assert ids == {"zotero:DENSE001", "zotero:FUSION02", "zotero:COLBERT3", "zotero:COLBERT3#note-NBERT300"}
 
         hit = agent.search("in-batch negatives BERT encoders", k=1)[0]
         meta = hit.chunk.metadata
@@ -78,7 +78,7 @@ def test_a_zotero_library_ingests_items_pdfs_abstracts_and_notes_with_their_meta
         assert meta["doi"] == "10.18653/v1/2020.emnlp-main.550" and meta["venue"] == "EMNLP"
         assert meta["tags"] == ["retrieval"] and meta["collections"] == ["Retrieval"]
         assert meta["zotero_key"] == "DENSE001" and meta["entry_type"] == "inproceedings"
-        note = agent.search("late interaction pruning", k=1, filters={"doc_id": "zotero:COLBERT3#note-NOLBER00"})[0]
+        note = agent.search("late interaction pruning", k=1, filters={"doc_id": "zotero:COLBERT3#note-NBERT300"})[0]
         assert note.chunk.text == "Read this for late interaction & pruning."
         from sleuth.agent.checks.citations import reference_of
 
@@ -121,7 +121,7 @@ def test_part_of_a_library_by_collection_or_tag_and_a_missing_pdf(settings, embe
     (folder / "storage" / "AOLBERT3" / "paper.pdf").unlink()  # ColBERT's file never synced
     with make_agent(settings, embedder) as agent:
         report = agent.ingest_zotero(folder, collection="retrieval")
-        assert {r.doc_id for r in agent.index.chunks_of()} == {"zotero:DENSE001", "zotero:COLBERT3#note-NOLBER00"}
+        assert {r.doc_id for r in agent.index.chunks_of()} == {"zotero:DENSE001", "zotero:COLBERT3#note-NBERT300"}
         assert any("paper.pdf is missing; sync or relink it in Zotero" in f.reason for f in report.failures)
         agent.ingest_zotero(folder, tag="fusion")
         assert "zotero:FUSION02" in {r.doc_id for r in agent.index.chunks_of()}
