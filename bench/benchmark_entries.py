@@ -45,7 +45,9 @@ ENTRIES = (
         "bench_mcp.txt",
         "python -m bench.bench_mcp --home /tmp/sleuth-bench-mcp --out bench/results/bench_mcp.txt",
         "One server process over stdio on the demo corpus with the bundled models: its resident memory after each "
-        "of 20 sequential calls.",
+        "of 20 sequential calls. Search, read and a repeated question (answered from memory, 0.0 s) leave it flat; "
+        "each new question adds the engine's saved prompt states (+60-100 MB), which llama.cpp's RAM cache bounds "
+        "at models.prompt_cache_mb (1 GB). Shared the cores with the agent benchmark.",
     ),
     Entry(
         "Zotero: a 200-item library, full and incremental ingests",
