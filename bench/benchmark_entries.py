@@ -41,6 +41,14 @@ ENTRIES = (
         "`agent.report` on the 8 broad questions of both research sets (a32b5bb); seconds shared the cores.",
     ),
     Entry(
+        "Reports on broad research questions, sections split past four passages",
+        "bench_report_now.txt",
+        "python -m bench.bench_report --data bench/data/research_tune.jsonl --data bench/data/research_report.jsonl "
+        "--out bench/results/bench_report_now",
+        "The same 8 questions as the entry above, after the aspect split: every report cites at least 8 papers. "
+        "Written after reading those reports (there are no other broad questions yet).",
+    ),
+    Entry(
         "sleuth mcp through the MCP SDK's client",
         "bench_mcp.txt",
         "python -m bench.bench_mcp --home /tmp/sleuth-bench-mcp --out bench/results/bench_mcp.txt",
