@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -190,6 +191,11 @@ def _parse_filters(filters: list[str]) -> dict[str, Any]:
         field, sep, value = item.partition("=")
         if not sep or not field.strip():
             raise SleuthError(f"Filter '{item}' is not field=value.", "Write it like --filter doc_id=abc123.")
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", field.strip()):
+            raise SleuthError(
+                f"Filter field {field.strip()!r} is not a metadata field name (letters, digits, _ . -).",
+                "Write it like --filter year=2021 or --filter doc_id=abc123.",
+            )
         parsed[field.strip()] = value.strip()
     return parsed
 
