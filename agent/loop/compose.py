@@ -27,10 +27,13 @@ def compose(question: str, parts: list[Part], answers: list[Verified | None]) ->
     evidence: list[Hit] = []
     sentences: list[CitedSentence] = []
     unanswered: list[str] = []
+    left_out: list[str] = []
     for part, answer in zip(parts, answers, strict=True):
         if answer is None or not answer.cited:
-            if not part.label.endswith("?") or not evidence_holds(part.question, part.evidence):
-                unanswered.append(part.label)  # a sub-question its passages hold is the draft's miss: not said
+            if part.label.endswith("?") and evidence_holds(part.question, part.evidence):
+                left_out.append(part.label.rstrip("?"))  # its passages hold it: the draft's miss, not "not found"
+            else:
+                unanswered.append(part.label)
             continue
         numbers = {}
         for n, hit in enumerate(part.evidence, 1):
@@ -44,6 +47,8 @@ def compose(question: str, parts: list[Part], answers: list[Verified | None]) ->
     asked = [label.rstrip("?") for label in unanswered if label.endswith("?")]  # a sub-question or a step
     if works and sentences:
         text += f" The passages found say nothing of this for {_listed(works)}."
+    if left_out and sentences:
+        text += f" This answer leaves out: {'; '.join(left_out)}."
     if asked and sentences:
         text += f" The passages found do not answer: {'; '.join(asked)}."
     said = [s.text for a in answers if a is not None for s in a.cited]

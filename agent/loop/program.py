@@ -232,7 +232,7 @@ class ResearchProgram(dspy.Module):
                 break
             verified = self.verifier(trace, embedder, question, draft, research.evidence, with_lm=with_lm_check)
             if self.settings.must_answer and research.path != "single-shot":
-                verified = self._must_answer(trace, question, draft, verified, research.evidence, with_lm_check)
+                verified = self._must_answer(trace, question, draft, verified, research.evidence)
             say_what_is_missing(verified, draft, question, research.sub_questions, research.evidence)
             if best is None or verified.score >= best.score:
                 best = verified
@@ -252,16 +252,16 @@ class ResearchProgram(dspy.Module):
         return best
 
     def _must_answer(
-        self, trace: Trace, question: str, draft: Draft, verified: Verified, evidence: list[Hit], with_lm: bool
+        self, trace: Trace, question: str, draft: Draft, verified: Verified, evidence: list[Hit]
     ) -> Verified:
         """A checked answer that does not hold what the question asks about gets its cited passages' sentence that
         does, and is checked again with it."""
         started = time.perf_counter()
         if not verified.cited or not (extra := answering_sentence(verified.cited, question, evidence)):
             return verified
-        draft.sentences.append(extra)
         trace.record("answers", started, added=extra.text, sources=extra.sources)
-        again = self.verifier(trace, self.searcher.embedder, question, draft, evidence, with_lm=with_lm)
+        kept = Draft([*verified.cited, extra], draft.short_answer, draft.missing, draft.exchange)
+        again = self.verifier(trace, self.searcher.embedder, question, kept, evidence, with_lm=False)  # kept: checked
         return again if len(again.cited) > len(verified.cited) else verified
 
     def _gap(self, trace: Trace, source: PassageSource, research: Research, missing: str, room: int) -> list[Hit]:

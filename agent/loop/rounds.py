@@ -48,10 +48,15 @@ def say_what_is_missing(verified: Verified, draft: Draft, question: str, parts: 
     the evidence holds it either (then it is the draft's miss, and "not found" would be untrue)."""
     if not verified.citations:
         return
-    uncovered = [p for p in uncovered_parts(parts, verified.citations) if not evidence_holds(p, evidence)]
+    uncovered = uncovered_parts(parts, verified.citations)
+    lacking = [p.rstrip("?") for p in uncovered if not evidence_holds(p, evidence)]
+    held = [p.rstrip("?") for p in uncovered if evidence_holds(p, evidence)]
+    if held:  # the passages hold it and the draft left it out: said, but not as "not found"
+        verified.text += f" This answer leaves out: {'; '.join(held)}."
+    if lacking:
+        verified.text += f" The cited passages do not answer: {'; '.join(lacking)}."
     if uncovered:
-        said = "; ".join(part.rstrip("?") for part in uncovered)
-        verified.text += f" The cited passages do not answer: {said}."
+        return
     elif (
         meaningful(draft.missing, question)
         and not verified.knows_answer
