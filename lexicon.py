@@ -207,6 +207,13 @@ def new_words(sentence: str, question: str) -> set[str]:
     return {w for w in words if w not in GENERIC_WORDS and stem(w) not in asked_stems and not asked.has(w)}
 
 
+# Words that ask rather than name what is asked about ("What does X achieve", "what did they find").
+ASKING_WORDS = frozenset(
+    "achieve achieves achieved address addresses find found show shows showed report reports reported describe "  # noqa: SIM905
+    "describes explain explains like without within give gives example examples mean means".split()
+)
+
+
 def asked_terms(question: str) -> set[str]:
     """What a question asks about beyond the works it names: its content words, less stop words, the words that
     say nothing of their own and its names ("How does ICR re-rank documents without generating text?" ->
@@ -214,13 +221,6 @@ def asked_terms(question: str) -> set[str]:
     names = {part for name in names_of(question) for part in re.split(r"[^a-z0-9]+", name) if part}
     words = content_words(question) - STOPWORDS - GENERIC_WORDS - ASKING_WORDS - names
     return {w for w in words if not w.isdigit()}
-
-
-# Words that ask rather than name what is asked about ("What does X achieve", "what did they find").
-ASKING_WORDS = frozenset(
-    "achieve achieves achieved address addresses find found show shows showed report reports reported describe "  # noqa: SIM905
-    "describes explain explains like without within give gives example examples mean means".split()
-)
 
 
 def holds_term(term: str, words: set[str]) -> bool:

@@ -125,11 +125,8 @@ def read_text(
         )
     if start is not None and end is not None and end < start:
         raise InputError(f"The span ends ({end}) before it starts ({start}).", "Give start <= end.")
-    text_by_offset: dict[int, str] = {}
-    for hit in hits:  # the chunks in reading order; overlapping chunks write the same characters twice
-        for i, ch in enumerate(hit.chunk.text[: max(0, hit.chunk.end - hit.chunk.start)]):
-            text_by_offset.setdefault(hit.chunk.start + i, ch)
-    first, last = min(text_by_offset, default=0), max(text_by_offset, default=-1) + 1
+    first, text = stitched(hits)
+    last = first + len(text)
     lo = max(first, (start if start is not None else first) - context)
     hi = min(last, (end if end is not None else last) + context, lo + MAX_READ_CHARS)
     head = hits[0].chunk
@@ -140,8 +137,25 @@ def read_text(
         "start": lo,
         "end": hi,
         "length": last,
-        "text": "".join(text_by_offset.get(i, " ") for i in range(lo, hi)),
+        "text": text[lo - first : hi - first],
     }
+
+
+def stitched(hits: list[Hit]) -> tuple[int, str]:
+    """A document's text from its chunks in reading order, and the offset it starts at: where chunks overlap the
+    earlier one's characters are kept, a gap between them is spaces."""
+    first = cursor = hits[0].chunk.start
+    parts = []
+    for hit in hits:
+        chunk = hit.chunk
+        piece = chunk.text[: max(0, chunk.end - chunk.start)]
+        if chunk.start > cursor:
+            parts.append(" " * (chunk.start - cursor))
+            cursor = chunk.start
+        new = piece[cursor - chunk.start :]
+        parts.append(new)
+        cursor += len(new)
+    return first, "".join(parts)
 
 
 def build_server(agents: Agents) -> MCPServer:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.schema import Document
-from sleuth.tools.formats import Failure
+from sleuth.tools.formats import YEAR, Failure
 
 ATTACHMENT_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".md", ".txt")
 KEPT_FIELDS = {"journal": "venue", "booktitle": "venue", "doi": "doi", "url": "url", "keywords": "keywords"}
@@ -64,7 +64,7 @@ def entry_metadata(key: str, kind: str, fields: dict[str, str]) -> dict[str, Any
     metadata: dict[str, Any] = {"bibkey": key, "entry_type": kind}
     if fields.get("author"):
         metadata["authors"] = authors(fields["author"])
-    if year := re.search(r"\b(1[5-9]\d\d|20\d\d)\b", fields.get("year") or fields.get("date") or ""):
+    if year := YEAR.search(fields.get("year") or fields.get("date") or ""):
         metadata["year"] = int(year.group(1))
     for field, name in KEPT_FIELDS.items():
         if fields.get(field) and name not in metadata:

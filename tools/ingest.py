@@ -159,17 +159,17 @@ class Ingestor:
         todo: list[Document] = []
         stale: list[str] = []
         for doc, digest in docs:
-            report.documents += 1
             previous = stored.get(doc.doc_id, [])
-            if previous and all(r.doc_hash == digest for r in previous):
-                report.unchanged += 1
-                continue
-            if isinstance(doc, Lazy):  # changed or new: only now is it read
-                doc = doc.read()
+            same = bool(previous) and all(r.doc_hash == digest for r in previous)
+            if isinstance(doc, Lazy) and not same:
+                doc = doc.read()  # changed or new: only now is it read
                 if isinstance(doc, Failure):  # an earlier version stays: a file that fails is not a deleted one
-                    report.documents -= 1
                     report.failures.append(doc)
                     continue
+            report.documents += 1
+            if same:
+                report.unchanged += 1
+                continue
             if previous:
                 report.replaced += 1
                 stale += [r.chunk_id for r in previous if r.doc_hash != digest]

@@ -25,7 +25,7 @@ from typing import Any
 
 from sleuth.errors import InputError
 from sleuth.schema import Document, content_id
-from sleuth.tools.formats import Failure
+from sleuth.tools.formats import YEAR, Failure
 from sleuth.tools.ingest import Lazy
 
 DEFAULT_DATA_DIR = Path("~/Zotero")
@@ -77,7 +77,7 @@ class Item:
         meta["entry_type"] = BIBTEX_TYPES.get(self.kind, "misc")
         if self.authors:
             meta["authors"] = self.authors
-        if year := re.search(r"\b(1[5-9]\d\d|20\d\d)\b", self.fields.get("date", "")):
+        if year := YEAR.search(self.fields.get("date", "")):
             meta["year"] = int(year.group(1))
         if venue := next((self.fields[f] for f in VENUE_FIELDS if self.fields.get(f)), ""):
             meta["venue"] = venue

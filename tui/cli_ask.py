@@ -47,17 +47,15 @@ def ask(
     if form not in FORMATS:
         raise SleuthError(f"There is no format '{form}'.", f"Use one of: {', '.join(FORMATS)}.")
     form = "json" if as_json else form
-    as_json = form != "text"  # every other format prints once, at the end, for a pipe or a file
+    at_end = form != "text"  # every format but the screen's prints once, at the end, for a pipe or a file
     with open_agent(collection) as agent:
         if report:
             answer = (
-                _report_live(agent, question)
-                if out.is_terminal and not as_json
-                else _ask_quietly(agent, question, True)
+                _report_live(agent, question) if out.is_terminal and not at_end else _ask_quietly(agent, question, True)
             )
         else:
-            answer = _ask_live(agent, question) if out.is_terminal and not as_json else _ask_quietly(agent, question)
-    if as_json:
+            answer = _ask_live(agent, question) if out.is_terminal and not at_end else _ask_quietly(agent, question)
+    if at_end:
         sys.stdout.write(formatted(answer, form))
     elif not (report and out.is_terminal):  # a live report has been printed section by section
         print_answer(answer)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sleuth.prompts.signatures import SPACE_BEFORE_PUNCT
 from sleuth.schema import Citation, Hit
+from sleuth.tools.formats import YEAR
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 
@@ -81,7 +82,7 @@ def reference_of(metadata: dict[str, Any]) -> dict[str, str]:
 def year_of(metadata: dict[str, Any]) -> str:
     """The document's year, from `year` or a date (`date`, `published`: "Nov 8, 2024" -> "2024"); "" if none."""
     for key in ("year", "date", "published"):
-        found = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", str(metadata.get(key) or ""))
+        found = YEAR.search(str(metadata.get(key) or ""))
         if found:
             return found.group(1)
     return ""

@@ -77,18 +77,17 @@ def answering_sentence(sentences: list[CitedSentence], question: str, evidence: 
         return None
     cited = sorted({n for s in sentences for n in split_markers(s)[1] if 1 <= n <= len(evidence)}) or [1]
     written = {" ".join(split_markers(s)[0].split()).lower() for s in sentences}
-    best: tuple[int, int, str] | None = None
+    best: tuple[int, int, str, int] | None = None  # (terms held, -order in the passage, sentence, passage)
     for n in cited[:2]:
         for order, sentence in enumerate(split_sentences(evidence[n - 1].chunk.text)):
             if len(sentence.split()) < MIN_WORDS or " ".join(sentence.split()).lower() in written:
                 continue
             held = sum(holds_term(t, content_words(sentence)) for t in missing)
-            if held >= ANSWERING_TERMS and (best is None or (held, -order) > (best[0], -best[1])):
-                best = (held, order, sentence)
-                best_n = n
+            if held >= ANSWERING_TERMS and (best is None or (held, -order) > best[:2]):
+                best = (held, -order, sentence, n)
     if best is None:
         return None
-    return CitedSentence(text=" ".join(best[2].split())[:500], sources=[best_n])
+    return CitedSentence(text=" ".join(best[2].split())[:500], sources=[best[3]])
 
 
 __all__ = [

@@ -49,8 +49,9 @@ def say_what_is_missing(verified: Verified, draft: Draft, question: str, parts: 
     if not verified.citations:
         return
     uncovered = uncovered_parts(parts, verified.citations)
-    lacking = [p.rstrip("?") for p in uncovered if not evidence_holds(p, evidence)]
-    held = [p.rstrip("?") for p in uncovered if evidence_holds(p, evidence)]
+    holds = {p: evidence_holds(p, evidence) for p in uncovered}
+    lacking = [p.rstrip("?") for p in uncovered if not holds[p]]
+    held = [p.rstrip("?") for p in uncovered if holds[p]]
     if held:  # the passages hold it and the draft left it out: said, but not as "not found"
         verified.text += f" This answer leaves out: {'; '.join(held)}."
     if lacking:
